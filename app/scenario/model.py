@@ -1,0 +1,274 @@
+"""The typed scenario model: what a scenario file means once it has been loaded and checked.
+
+Every object remembers where it came from (`pos`, and `key_pos` for individual keys) so that
+later checks can report `path:line:col`. The model is immutable: the engine never changes it.
+See docs/scenario-format.md for the meaning of each field.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from app.scenario.expr import Expr
+
+
+@dataclass(frozen=True)
+class Pos:
+    """A 1-based line and column in a scenario file."""
+
+    line: int
+    col: int
+
+
+NOWHERE = Pos(0, 0)
+
+
+@dataclass(frozen=True)
+class Line:
+    id: str
+    text: str
+    emotion: str | None = None
+    note: str | None = None
+    pause_before: float = 0.0
+    pos: Pos = NOWHERE
+
+
+@dataclass(frozen=True)
+class Say:
+    """What a handler or state says: all `lines` in order, or one per firing if `sequence`."""
+
+    lines: tuple[Line, ...]
+    sequence: bool = False
+    pos: Pos = NOWHERE
+
+
+@dataclass(frozen=True)
+class Pattern:
+    any: tuple[str, ...] = ()
+    all: tuple[str, ...] = ()
+    pos: Pos = NOWHERE
+
+
+@dataclass(frozen=True)
+class Intent:
+    id: str
+    examples: tuple[str, ...] = ()
+    patterns: tuple[Pattern, ...] = ()
+    not_examples: tuple[str, ...] = ()
+    closing: bool = False
+    description: str | None = None
+    pos: Pos = NOWHERE
+
+
+Trigger = Literal[
+    "intent", "closing_attempt", "silence", "flag_raised", "flag_lowered", "log_changed",
+    "fallback",
+]  # fmt: skip
+
+EVENT_TRIGGERS: tuple[str, ...] = (
+    "closing_attempt", "silence", "flag_raised", "flag_lowered", "log_changed",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Handler:
+    key: str  # unique within the scenario, e.g. "states.opening.on[2]" or "global[0]"
+    trigger: Trigger
+    intents: tuple[str, ...] = ()
+    flag: str | None = None
+    field: str | None = None
+    after: float | None = None
+    nth: int | None = None
+    once: bool = False
+    when: Expr | None = None
+    say: Say | None = None
+    set: tuple[tuple[str, bool | int | str], ...] = ()
+    add: tuple[tuple[str, int], ...] = ()
+    goto: str | None = None
+    mark: str | None = None
+    hang_up: bool = False
+    pos: Pos = NOWHERE
+    key_pos: dict[str, Pos] = field(default_factory=dict, compare=False, hash=False)
+
+    def where(self, key: str) -> Pos:
+        return self.key_pos.get(key, self.pos)
+
+
+@dataclass(frozen=True)
+class State:
+    id: str
+    say: Say | None = None
+    on: tuple[Handler, ...] = ()
+    description: str | None = None
+    pos: Pos = NOWHERE
+
+
+@dataclass(frozen=True)
+class Emotion:
+    rate: float = 1.0
+    pitch: int = 0
+    volume: int = 0
+
+
+@dataclass(frozen=True)
+class Voice:
+    rate: float = 1.0
+    pitch: int = 0
+    volume: int = 0
+    gender: Literal["female", "male", "neutral"] = "neutral"
+
+
+@dataclass(frozen=True)
+class Caller:
+    name: str
+    voice: Voice = Voice()
+    default_emotion: str | None = None
+
+
+@dataclass(frozen=True)
+class Variable:
+    id: str
+    type: Literal["bool", "int", "str"]
+    default: bool | int | str
+
+
+@dataclass(frozen=True)
+class Flag:
+    id: str
+    label: str
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class LogField:
+    id: str
+    label: str
+    multiline: bool = False
+
+
+AnchorKind = Literal["line", "mark", "flag", "intent"]
+
+
+@dataclass(frozen=True)
+class Anchor:
+    kind: AnchorKind
+    ref: str
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.ref}"
+
+
+EvidenceKind = Literal["intent", "flag", "log", "line", "mark", "ended_by", "all", "any"]
+
+
+@dataclass(frozen=True)
+class Evidence:
+    kind: EvidenceKind
+    ref: str = ""  # intent/flag/log field/line id/mark name, or "trainee"/"caller"
+    held_at_end: bool = False
+    contains_any: tuple[str, ...] = ()
+    after: Anchor | None = None
+    before: Anchor | None = None
+    within: float | None = None
+    children: tuple[Evidence, ...] = ()
+    pos: Pos = NOWHERE
+
+
+@dataclass(frozen=True)
+class Criterion:
+    id: str
+    title: str
+    weight: float
+    evidence: Evidence | None  # None only for kind == "manual"
+    kind: Literal["required", "prohibited", "manual"] = "required"
+    critical: bool = False
+    feedback_met: str | None = None
+    feedback_missed: str | None = None
+    pos: Pos = NOWHERE
+
+
+@dataclass(frozen=True)
+class Metric:
+    id: str
+    at: Anchor | None = None
+    start: Anchor | None = None  # `from:` in the file
+    end: Anchor | None = None  # `to:` in the file
+
+
+@dataclass(frozen=True)
+class Rubric:
+    pass_mark: float
+    criteria: tuple[Criterion, ...]
+    metrics: tuple[Metric, ...] = ()
+
+
+@dataclass(frozen=True)
+class Debrief:
+    summary: str | None = None
+    questions: tuple[str, ...] = ()
+    learning_points: tuple[str, ...] = ()
+
+
+StepKind = Literal["say", "wait", "flag", "unflag", "log", "end_call", "caller"]
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of the trainee step language (contract §2)."""
+
+    kind: StepKind
+    text: str = ""  # say: the words; flag/unflag: flag id; caller: line id
+    seconds: float = 0.0  # wait
+    log: tuple[tuple[str, str], ...] = ()  # log: field -> value
+    expect_intent: tuple[str, ...] = ()  # say: intents that must be among those heard
+    pos: Pos = NOWHERE
+
+
+@dataclass(frozen=True)
+class Expect:
+    passed: bool | None = None
+    score_min: float | None = None
+    score_max: float | None = None
+    critical_failures: tuple[str, ...] | None = None
+    criteria: tuple[tuple[str, str], ...] = ()
+    ended_by: str | None = None
+    pos: Pos = NOWHERE
+
+
+@dataclass(frozen=True)
+class Playtest:
+    name: str
+    steps: tuple[Step, ...]
+    expect: Expect | None = None
+    pos: Pos = NOWHERE
+
+
+@dataclass(frozen=True)
+class Scenario:
+    id: str
+    title: str
+    start: str
+    caller: Caller
+    intents: dict[str, Intent]
+    states: dict[str, State]
+    rubric: Rubric
+    global_handlers: tuple[Handler, ...] = ()
+    summary: str | None = None
+    expected_minutes: float | None = None
+    content_note: str | None = None
+    source: str | None = None
+    emotions: dict[str, Emotion] = field(default_factory=dict)
+    variables: dict[str, Variable] = field(default_factory=dict)
+    flags: dict[str, Flag] = field(default_factory=dict)
+    log_fields: dict[str, LogField] = field(default_factory=dict)
+    debrief: Debrief = Debrief()
+    playtests: tuple[Playtest, ...] = ()
+    path: str = "<memory>"
+    sha256: str = ""  # of the file's bytes as loaded: identifies the scenario as played
+    lines: dict[str, Line] = field(default_factory=dict)  # every line defined, by id
+
+    def all_handlers(self) -> list[Handler]:
+        out = [h for s in self.states.values() for h in s.on]
+        out.extend(self.global_handlers)
+        return out

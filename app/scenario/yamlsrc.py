@@ -1,0 +1,155 @@
+"""Read YAML 1.2 into positioned nodes, safely.
+
+We only *compose* the YAML (build its node graph) and convert the nodes ourselves, so no tag
+can ever construct an object: any tag other than the standard scalar/collection ones is an
+error, and so is a duplicate key. Every node keeps its 1-based line and column.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from app.scenario.model import Pos
+from app.scenario.problems import Problem, ScenarioError
+
+_STD = "tag:yaml.org,2002:"
+_ALLOWED_TAGS = {_STD + t for t in ("str", "int", "float", "bool", "null", "map", "seq")}
+MAX_NODES = 200_000  # anchors/aliases can multiply a small file; refuse absurd expansions
+MAX_DEPTH = 64
+
+
+@dataclass
+class YNode:
+    """A YAML value with its position: `value` is a dict (map), list (seq) or a scalar."""
+
+    value: Any
+    pos: Pos
+    key_pos: dict[str, Pos] = field(default_factory=dict)
+
+    @property
+    def is_map(self) -> bool:
+        return isinstance(self.value, dict)
+
+    @property
+    def is_seq(self) -> bool:
+        return isinstance(self.value, list)
+
+    def plain(self) -> Any:
+        """The value with positions stripped (for simple data such as log values)."""
+        if isinstance(self.value, dict):
+            return {k: v.plain() for k, v in self.value.items()}
+        if isinstance(self.value, list):
+            return [v.plain() for v in self.value]
+        return self.value
+
+
+def _pos(node: Node) -> Pos:
+    mark = node.start_mark
+    return Pos(mark.line + 1, mark.column + 1)
+
+
+def _tag(node: Node) -> str:
+    tag = node.tag
+    return str(getattr(tag, "value", tag))
+
+
+class _Converter:
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.count = 0
+
+    def fail(self, pos: Pos, code: str, message: str) -> ScenarioError:
+        return ScenarioError([Problem(self.path, pos.line, pos.col, "error", code, message)])
+
+    def convert(self, node: Node, depth: int = 0) -> YNode:
+        self.count += 1
+        pos = _pos(node)
+        if self.count > MAX_NODES:
+            raise self.fail(pos, "E005", f"file expands to more than {MAX_NODES} values")
+        if depth > MAX_DEPTH:
+            raise self.fail(pos, "E005", f"nesting deeper than {MAX_DEPTH} levels")
+        tag = _tag(node)
+        if tag not in _ALLOWED_TAGS:
+            raise self.fail(pos, "E004", f"YAML tag '{tag}' is not allowed in scenario files")
+        if isinstance(node, MappingNode):
+            out: dict[str, YNode] = {}
+            key_pos: dict[str, Pos] = {}
+            for knode, vnode in node.value:
+                kpos = _pos(knode)
+                if not isinstance(knode, ScalarNode) or _tag(knode) not in _ALLOWED_TAGS:
+                    raise self.fail(kpos, "E010", "mapping keys must be plain words")
+                key = str(knode.value)
+                if key == "<<":
+                    raise self.fail(kpos, "E004", "YAML merge keys ('<<') are not supported")
+                if key in out:
+                    first = key_pos[key]
+                    raise self.fail(
+                        kpos, "E003", f"duplicate key '{key}' (first at line {first.line})"
+                    )
+                key_pos[key] = kpos
+                out[key] = self.convert(vnode, depth + 1)
+            return YNode(out, pos, key_pos)
+        if isinstance(node, SequenceNode):
+            return YNode([self.convert(v, depth + 1) for v in node.value], pos)
+        assert isinstance(node, ScalarNode)
+        return YNode(_scalar(tag, str(node.value), node.style), pos)
+
+
+def _scalar(tag: str, text: str, style: str | None) -> Any:
+    kind = tag[len(_STD) :]
+    if kind == "int":
+        cleaned = text.replace("_", "")
+        for prefix, base in (("0x", 16), ("0o", 8), ("0b", 2)):
+            if cleaned.lower().startswith(prefix):
+                return int(cleaned[2:], base)
+        return int(cleaned)
+    if kind == "float":
+        low = text.lower().replace("_", "")
+        if low in (".inf", "+.inf"):
+            return float("inf")
+        if low == "-.inf":
+            return float("-inf")
+        if low == ".nan":
+            return float("nan")
+        return float(low)
+    if kind == "bool":
+        return text.lower() == "true"
+    if kind == "null":
+        return None
+    return text
+
+
+def load_yaml(text: str, path: str) -> YNode:
+    """Parse `text` into a YNode tree, or raise ScenarioError with the located problem."""
+    yaml = YAML(typ="rt", pure=True)
+    yaml.version = (1, 2)
+    try:
+        nodes = list(yaml.compose_all(io.StringIO(text)))
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        what = exc.problem or exc.context or "invalid YAML"
+        raise ScenarioError(
+            [Problem(path, line, col, "error", "E002", f"YAML syntax: {what}")]
+        ) from None
+    except (YAMLError, ValueError, RecursionError) as exc:
+        msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ScenarioError([Problem(path, 1, 1, "error", "E002", f"YAML: {msg}")]) from None
+    nodes = [n for n in nodes if n is not None]
+    if not nodes:
+        raise ScenarioError([Problem(path, 1, 1, "error", "E011", "the file is empty")])
+    if len(nodes) > 1:
+        p = _pos(nodes[1])
+        raise ScenarioError(
+            [Problem(path, p.line, p.col, "error", "E002", "only one YAML document per file")]
+        )
+    try:
+        return _Converter(path).convert(nodes[0])
+    except (ValueError, RecursionError) as exc:
+        raise ScenarioError([Problem(path, 1, 1, "error", "E002", f"YAML: {exc}")]) from None
