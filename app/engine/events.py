@@ -25,7 +25,7 @@ TRAINEE_ENDED = "trainee_ended"  # {}
 TIME_PASSED = "time_passed"  # {} : the clock moved to `t` with nothing else happening
 
 INPUT_KINDS = frozenset(
-    {CALL_STARTED, TRAINEE_SAID, FLAG_RAISED, FLAG_LOWERED, LOG_CHANGED, TRAINEE_ENDED}
+    {CALL_STARTED, TRAINEE_SAID, FLAG_RAISED, FLAG_LOWERED, LOG_CHANGED, TRAINEE_ENDED, TIME_PASSED}
 )
 
 # Outputs: what the scenario did in response.

@@ -133,8 +133,8 @@ def _convert(node: ast.expr) -> Expr:
         return BoolOp(op, tuple(_convert(v) for v in node.values))
     if isinstance(node, ast.Compare):
         ops = []
-        for op in node.ops:
-            sym = _CMP.get(type(op))
+        for cmp in node.ops:
+            sym = _CMP.get(type(cmp))
             if sym is None:
                 raise ExprError("only == != < <= > >= comparisons are allowed", node.col_offset)
             ops.append(sym)

@@ -7,7 +7,8 @@ See docs/scenario-format.md for the meaning of each field.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 from typing import Literal
 
 from app.scenario.expr import Expr
@@ -89,7 +90,7 @@ class Handler:
     mark: str | None = None
     hang_up: bool = False
     pos: Pos = NOWHERE
-    key_pos: dict[str, Pos] = field(default_factory=dict, compare=False, hash=False)
+    key_pos: dict[str, Pos] = dc_field(default_factory=dict, compare=False, hash=False)
 
     def where(self, key: str) -> Pos:
         return self.key_pos.get(key, self.pos)
@@ -258,15 +259,15 @@ class Scenario:
     expected_minutes: float | None = None
     content_note: str | None = None
     source: str | None = None
-    emotions: dict[str, Emotion] = field(default_factory=dict)
-    variables: dict[str, Variable] = field(default_factory=dict)
-    flags: dict[str, Flag] = field(default_factory=dict)
-    log_fields: dict[str, LogField] = field(default_factory=dict)
+    emotions: dict[str, Emotion] = dc_field(default_factory=dict)
+    variables: dict[str, Variable] = dc_field(default_factory=dict)
+    flags: dict[str, Flag] = dc_field(default_factory=dict)
+    log_fields: dict[str, LogField] = dc_field(default_factory=dict)
     debrief: Debrief = Debrief()
     playtests: tuple[Playtest, ...] = ()
     path: str = "<memory>"
     sha256: str = ""  # of the file's bytes as loaded: identifies the scenario as played
-    lines: dict[str, Line] = field(default_factory=dict)  # every line defined, by id
+    lines: dict[str, Line] = dc_field(default_factory=dict)  # every line defined, by id
 
     def all_handlers(self) -> list[Handler]:
         out = [h for s in self.states.values() for h in s.on]

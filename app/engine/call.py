@@ -1,0 +1,361 @@
+"""The call engine: a state machine driven by timestamped trainee actions.
+
+`Call` knows nothing about windows, sound or wall clocks: every action carries its time `t`
+(seconds since the call connected). The GUI passes real time, headless runs a virtual clock;
+both get the same events for the same actions at the same times. Every action and every
+reaction is appended to `events`; replaying the input events rebuilds the call exactly.
+
+Which handler fires, and when silence fires, is described in docs/scenario-format.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from app.engine import events as ev
+from app.engine.events import Event
+from app.engine.timing import speech_seconds
+from app.scenario import expr
+from app.scenario.model import Handler, Line, Say, Scenario
+
+
+class MatchLike(Protocol):
+    @property
+    def intents(self) -> tuple[str, ...]: ...
+    @property
+    def scores(self) -> dict[str, float]: ...
+
+
+class IntentMatcher(Protocol):
+    def match(self, text: str) -> MatchLike: ...
+
+
+class CallEnded(Exception):
+    """An action arrived after the call had ended."""
+
+
+@dataclass
+class CallState:
+    state: str
+    variables: dict[str, bool | int | str]
+    counts: dict[str, int] = field(default_factory=dict)
+    flags: set[str] = field(default_factory=set)
+    log: dict[str, str] = field(default_factory=dict)
+    marks: set[str] = field(default_factory=set)
+    fired: set[str] = field(default_factory=set)  # handler keys that have fired (for `once`)
+    seq_pos: dict[str, int] = field(default_factory=dict)  # sequence progress per handler/state
+    busy_until: float = 0.0  # when the caller finishes the lines already spoken
+    last_activity: float = 0.0  # for silence: the last thing anyone said or did
+    now: float = 0.0
+    ended_by: str | None = None
+
+
+class Call:
+    def __init__(self, scenario: Scenario, matcher: IntentMatcher) -> None:
+        self.scenario = scenario
+        self.matcher = matcher
+        self.events: list[Event] = []
+        defaults = {k: v.default for k, v in scenario.variables.items()}
+        self.st = CallState(state=scenario.start, variables=defaults)
+        self._closing = frozenset(i.id for i in scenario.intents.values() if i.closing)
+        self._started = False
+
+    # -- public actions ----------------------------------------------------------------------
+    @property
+    def ended(self) -> bool:
+        return self.st.ended_by is not None
+
+    def start(self, t: float = 0.0) -> list[Event]:
+        """Connect the call: the start state's lines (if any) are spoken first."""
+        if self._started:
+            raise RuntimeError("the call has already started")
+        self._started = True
+        mark = len(self.events)
+        self.st.now = self.st.last_activity = self.st.busy_until = t
+        self._emit(t, ev.CALL_STARTED, {"scenario": self.scenario.id})
+        state = self.scenario.states[self.scenario.start]
+        self._speak(state.say, f"states.{state.id}.say", t)
+        return self.events[mark:]
+
+    def say(self, text: str, t: float) -> list[Event]:
+        """The trainee typed `text` and pressed Enter at time `t`."""
+        mark = self._begin(t)
+        result = self.matcher.match(text)
+        intents = tuple(result.intents)
+        st = self.st
+        self._count("turns")
+        for i in intents:
+            self._count(i)
+        data: dict[str, Any] = {
+            "text": text,
+            "intents": list(intents),
+            "scores": {k: result.scores[k] for k in sorted(result.scores)},
+        }
+        self._emit(t, ev.TRAINEE_SAID, data)
+        closing = any(i in self._closing for i in intents)
+        if closing:
+            n = self._count("closing_attempt")
+            self._emit(t, ev.CLOSING_ATTEMPT, {"n": n})
+        if not intents:
+            self._emit(t, ev.UNMATCHED, {"n": st.counts.get("unmatched", 0) + 1})
+            self._count("unmatched")
+
+        def takes(h: Handler) -> int | None:
+            if h.trigger == "intent":
+                hit = [i for i in h.intents if i in intents]
+                return st.counts.get(hit[0], 0) if hit else None
+            if h.trigger == "closing_attempt" and closing:
+                return st.counts.get("closing_attempt", 0)
+            return None
+
+        if not self._fire_first(self._specific(), takes, t, "say"):
+            n = self._count("fallback")
+            fallbacks = self._fallbacks()
+            self._fire_first(fallbacks, lambda h: n, t, "fallback")
+        return self.events[mark:]
+
+    def raise_flag(self, flag: str, t: float) -> list[Event]:
+        return self._flag(flag, True, t)
+
+    def lower_flag(self, flag: str, t: float) -> list[Event]:
+        return self._flag(flag, False, t)
+
+    def set_log(self, field_id: str, value: str, t: float) -> list[Event]:
+        if field_id not in self.scenario.log_fields:
+            raise KeyError(f"unknown log field '{field_id}'")
+        mark = self._begin(t)
+        if self.st.log.get(field_id, "") == value:
+            return []
+        self.st.log[field_id] = value
+        self._emit(t, ev.LOG_CHANGED, {"field": field_id, "value": value})
+        n = self._count(f"log_changed.{field_id}")
+        self._fire_first(
+            self._specific(),
+            lambda h: n if h.trigger == "log_changed" and h.field in (None, field_id) else None,
+            t,
+            "log_changed",
+        )
+        return self.events[mark:]
+
+    def end_call(self, t: float) -> list[Event]:
+        """The trainee hangs up: at once, whatever the caller was saying."""
+        mark = self._begin(t)
+        self._emit(t, ev.TRAINEE_ENDED, {})
+        self._end("trainee", t)
+        return self.events[mark:]
+
+    def advance(self, t: float) -> list[Event]:
+        """Move the clock to `t`, firing every silence handler that falls due on the way."""
+        if self.ended or not self._started:
+            return []
+        mark = len(self.events)
+        while not self.ended:
+            due = self.next_silence()
+            if due is None or due[0] > t + 1e-9:
+                break
+            when, handler = due
+            self._emit(when, ev.TIME_PASSED, {})
+            n = self._count("silence")
+            silent_for = round(when - self._silent_since(), 3)
+            self._emit(when, ev.SILENCE, {"n": n, "silent_for": silent_for})
+            self.st.now = when
+            self._fire(handler, when, "silence")
+            self.st.last_activity = max(self.st.last_activity, when)
+        self.st.now = max(self.st.now, t)
+        return self.events[mark:]
+
+    def next_silence(self) -> tuple[float, Handler] | None:
+        """When the next silence handler would fire if nothing else happens, and which."""
+        if self.ended or not self._started:
+            return None
+        since = self._silent_since()
+        n = self.st.counts.get("silence", 0) + 1
+        best: tuple[float, Handler] | None = None
+        for h in self._specific():
+            if h.trigger != "silence" or h.after is None:
+                continue
+            at = round(since + h.after, 3)
+            if (best is None or at < best[0]) and self._conditions(h, n, at):
+                best = (at, h)
+        return best
+
+    # -- internals ---------------------------------------------------------------------------
+    def _begin(self, t: float) -> int:
+        if not self._started:
+            raise RuntimeError("start() the call first")
+        if self.ended:
+            raise CallEnded("the call has ended")
+        if t + 1e-9 < self.st.now:
+            raise ValueError(f"time went backwards ({t} < {self.st.now})")
+        self.advance(t)
+        if self.ended:  # a silence handler hung up before this action
+            raise CallEnded("the caller hung up")
+        self.st.now = t
+        self.st.last_activity = max(self.st.last_activity, t)
+        return len(self.events)
+
+    def _silent_since(self) -> float:
+        return max(self.st.last_activity, self.st.busy_until)
+
+    def _flag(self, flag: str, raised: bool, t: float) -> list[Event]:
+        if flag not in self.scenario.flags:
+            raise KeyError(f"unknown flag '{flag}'")
+        mark = self._begin(t)
+        if (flag in self.st.flags) == raised:
+            return []  # already in that position: nothing happened
+        (self.st.flags.add if raised else self.st.flags.discard)(flag)
+        kind = ev.FLAG_RAISED if raised else ev.FLAG_LOWERED
+        self._emit(t, kind, {"flag": flag})
+        n = self._count(f"{kind}.{flag}")
+        self._fire_first(
+            self._specific(),
+            lambda h: n if h.trigger == kind and h.flag == flag else None,
+            t,
+            kind,
+        )
+        return self.events[mark:]
+
+    def _specific(self) -> list[Handler]:
+        state = self.scenario.states[self.st.state]
+        own = [h for h in state.on if h.trigger != "fallback"]
+        return own + [h for h in self.scenario.global_handlers if h.trigger != "fallback"]
+
+    def _fallbacks(self) -> list[Handler]:
+        state = self.scenario.states[self.st.state]
+        own = [h for h in state.on if h.trigger == "fallback"]
+        return own + [h for h in self.scenario.global_handlers if h.trigger == "fallback"]
+
+    def _fire_first(
+        self, handlers: Iterable[Handler], count_for: Any, t: float, trigger: str
+    ) -> bool:
+        for h in handlers:
+            n = count_for(h)
+            if n is not None and self._conditions(h, n, t):
+                self._fire(h, t, trigger)
+                return True
+        return False
+
+    def _conditions(self, h: Handler, n: int, t: float) -> bool:
+        if h.nth is not None and n != h.nth:
+            return False
+        if h.once and h.key in self.st.fired:
+            return False
+        if h.when is not None:
+            return bool(expr.evaluate(h.when, lambda name: self._lookup(name, t)))
+        return True
+
+    def _lookup(self, name: expr.Name, t: float) -> expr.Value:
+        st = self.st
+        if name.namespace is None:
+            if name.name == "elapsed":
+                return t
+            if name.name == "state":
+                return st.state
+            return st.variables[name.name]
+        if name.namespace == "count":
+            return st.counts.get(name.name, 0)
+        if name.namespace == "asked":
+            return st.counts.get(name.name, 0) > 0
+        if name.namespace == "flags":
+            return name.name in st.flags
+        if name.namespace == "log":
+            return bool(st.log.get(name.name, "").strip())
+        return name.name in st.marks  # marked.X
+
+    def _fire(self, h: Handler, t: float, trigger: str) -> None:
+        st = self.st
+        st.fired.add(h.key)
+        self._emit(t, ev.HANDLER_FIRED, {"handler": h.key, "trigger": trigger})
+        for name, value in h.set:
+            st.variables[name] = value
+        for name, amount in h.add:
+            current = st.variables[name]
+            assert isinstance(current, int)
+            st.variables[name] = current + amount
+        if h.mark:
+            st.marks.add(h.mark)
+            self._emit(t, ev.MARK, {"name": h.mark})
+        self._speak(h.say, h.key, t)
+        if h.goto is not None:
+            self._emit(t, ev.STATE_CHANGED, {"from": st.state, "to": h.goto})
+            st.state = h.goto
+            target = self.scenario.states[h.goto]
+            self._speak(target.say, f"states.{target.id}.say", t)
+        if h.hang_up:
+            self._end("caller", max(t, st.busy_until))
+
+    def _speak(self, say: Say | None, key: str, t: float) -> None:
+        if say is None or not say.lines:
+            return
+        lines: tuple[Line, ...]
+        if say.sequence:
+            pos = self.st.seq_pos.get(key, 0)
+            lines = (say.lines[min(pos, len(say.lines) - 1)],)
+            self.st.seq_pos[key] = pos + 1
+        else:
+            lines = say.lines
+        for line in lines:
+            start = round(max(t, self.st.busy_until) + line.pause_before, 3)
+            duration = speech_seconds(line.text, self._rate(line))
+            self._emit(
+                start,
+                ev.CALLER_SAID,
+                {
+                    "line_id": line.id,
+                    "text": line.text,
+                    "emotion": line.emotion or self.scenario.caller.default_emotion,
+                    "duration": duration,
+                },
+            )
+            self.st.busy_until = round(start + duration, 3)
+
+    def _rate(self, line: Line) -> float:
+        emotion = line.emotion or self.scenario.caller.default_emotion
+        em = self.scenario.emotions.get(emotion) if emotion else None
+        return self.scenario.caller.voice.rate * (em.rate if em else 1.0)
+
+    def _end(self, by: str, t: float) -> None:
+        if self.ended:
+            return
+        self.st.ended_by = by
+        self._emit(t, ev.CALL_ENDED, {"by": by})
+
+    def _count(self, key: str) -> int:
+        self.st.counts[key] = self.st.counts.get(key, 0) + 1
+        return self.st.counts[key]
+
+    def _emit(self, t: float, kind: str, data: dict[str, Any]) -> None:
+        self.events.append(Event(len(self.events), round(t, 3), kind, data))
+
+
+def replay(scenario: Scenario, matcher: IntentMatcher, inputs: Iterable[Event]) -> Call:
+    """Rebuild a call from its input events (as stored): the same engine, the same result."""
+    call = Call(scenario, matcher)
+    for e in inputs:
+        if e.kind == ev.CALL_STARTED:
+            call.start(e.t)
+        elif call.ended:
+            break
+        else:
+            try:
+                _apply(call, e)
+            except CallEnded:
+                break
+    return call
+
+
+def _apply(call: Call, e: Event) -> None:
+    if e.kind == ev.TRAINEE_SAID:
+        call.say(str(e.data["text"]), e.t)
+    elif e.kind == ev.FLAG_RAISED:
+        call.raise_flag(str(e.data["flag"]), e.t)
+    elif e.kind == ev.FLAG_LOWERED:
+        call.lower_flag(str(e.data["flag"]), e.t)
+    elif e.kind == ev.LOG_CHANGED:
+        call.set_log(str(e.data["field"]), str(e.data["value"]), e.t)
+    elif e.kind == ev.TRAINEE_ENDED:
+        call.end_call(e.t)
+    elif e.kind == ev.TIME_PASSED:
+        call.advance(e.t)

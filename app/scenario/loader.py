@@ -1,0 +1,597 @@
+"""Load a scenario file into the typed model, in layers: YAML syntax, shape (keys and types),
+then references and expressions (`references.py`), then the lint checks (`checks.py`).
+
+`load_scenario` raises `ScenarioError` listing every error with its position; warnings are
+returned by `lint_file` and kept on the error for reporting. Nothing is ever evaluated.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import replace
+from pathlib import Path
+
+from app.scenario import expr
+from app.scenario.model import (
+    Caller,
+    Criterion,
+    Debrief,
+    Emotion,
+    Flag,
+    Handler,
+    Intent,
+    Line,
+    LogField,
+    Pattern,
+    Playtest,
+    Pos,
+    Rubric,
+    Say,
+    Scenario,
+    State,
+    Variable,
+    Voice,
+)
+from app.scenario.problems import Problem, ScenarioError
+from app.scenario.reader import LINE_ID, SCENARIO_ID, Reader
+from app.scenario.rubric_reader import read_criterion, read_metrics
+from app.scenario.steps import read_playtest
+from app.scenario.yamlsrc import YNode, load_yaml
+
+FORMAT = "callsim/scenario@1"
+MAX_FILE_BYTES = 2_000_000
+
+TOP_REQUIRED = ("format", "id", "title", "start", "caller", "intents", "states", "rubric")
+TOP_OPTIONAL = (
+    "summary", "expected_minutes", "content_note", "source", "emotions", "variables", "flags",
+    "log_fields", "global", "debrief", "playtests",
+)  # fmt: skip
+HANDLER_KEYS = (
+    "intent", "event", "fallback", "flag", "field", "after", "nth", "once", "when", "say",
+    "set", "add", "goto", "mark", "hang_up",
+)  # fmt: skip
+EVENTS = ("closing_attempt", "silence", "flag_raised", "flag_lowered", "log_changed")
+
+
+def read_source(path: str | Path) -> tuple[str, bytes]:
+    """The file's text and bytes, or a located ScenarioError (missing, too big, not UTF-8)."""
+    p = Path(path)
+    name = str(path)
+    try:
+        data = p.read_bytes()
+    except FileNotFoundError:
+        raise ScenarioError([Problem(name, 1, 1, "error", "E001", "no such file")]) from None
+    except IsADirectoryError:
+        raise ScenarioError([Problem(name, 1, 1, "error", "E001", "is a directory")]) from None
+    except OSError as exc:
+        msg = f"cannot read: {exc.strerror}"
+        raise ScenarioError([Problem(name, 1, 1, "error", "E001", msg)]) from None
+    if len(data) > MAX_FILE_BYTES:
+        msg = f"file is larger than {MAX_FILE_BYTES // 1_000_000} MB"
+        raise ScenarioError([Problem(name, 1, 1, "error", "E001", msg)])
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise ScenarioError(
+            [Problem(name, line, col, "error", "E002", "the file is not valid UTF-8 text")]
+        ) from None
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        raise ScenarioError(
+            [Problem(name, line, 1, "error", "E002", "the file contains NUL bytes")]
+        )
+    return text, data
+
+
+def load_scenario(path: str | Path, *, check: bool = True) -> Scenario:
+    """Load and validate a scenario file. Raises ScenarioError if it has any error."""
+    scenario, problems = _load(path, check=check)
+    if scenario is None or any(p.is_error for p in problems):
+        raise ScenarioError(problems)
+    return scenario
+
+
+def lint_file(path: str | Path) -> list[Problem]:
+    """Every problem in the file (errors and warnings), sorted by position."""
+    try:
+        _, problems = _load(path, check=True)
+    except ScenarioError as exc:
+        problems = exc.problems
+    return sorted(problems, key=lambda p: (p.line, p.col, p.code))
+
+
+def load_scenario_text(text: str, path: str = "<memory>") -> Scenario:
+    """Load from text (tests, the studio's unsaved buffer)."""
+    scenario, problems = _build(text, text.encode(), path, check=True)
+    if scenario is None or any(p.is_error for p in problems):
+        raise ScenarioError(problems)
+    return scenario
+
+
+def _load(path: str | Path, *, check: bool) -> tuple[Scenario | None, list[Problem]]:
+    text, data = read_source(path)
+    return _build(text, data, str(path), check=check, file_stem=Path(path).stem)
+
+
+def _build(
+    text: str, data: bytes, path: str, *, check: bool, file_stem: str | None = None
+) -> tuple[Scenario | None, list[Problem]]:
+    root = load_yaml(text, path)
+    builder = _Builder(path)
+    scenario = builder.build(root)
+    if scenario is not None:
+        scenario = replace(scenario, path=path, sha256=hashlib.sha256(data).hexdigest())
+    r = builder.r
+    if scenario is not None and not r.has_errors:
+        from app.scenario.references import check_references
+
+        check_references(scenario, r)
+    if scenario is not None and not r.has_errors and check:
+        from app.scenario.checks import run_checks
+
+        run_checks(scenario, r, file_stem=file_stem)
+    return scenario, r.problems
+
+
+class _Builder:
+    def __init__(self, path: str) -> None:
+        self.r = Reader(path)
+        self.lines: dict[str, Line] = {}
+        self.refs: dict[int, tuple[str, Pos]] = {}  # placeholder line object id -> (ref, pos)
+
+    # -- top level -------------------------------------------------------------------------
+    def build(self, root: YNode) -> Scenario | None:
+        r = self.r
+        top = r.mapping(root, "the scenario", required=TOP_REQUIRED, optional=TOP_OPTIONAL)
+        if top is None:
+            return None
+        fmt = r.text(top.get("format"), "format")
+        if fmt is not None and fmt != FORMAT:
+            r.error(top["format"].pos, "E013", f"format must be '{FORMAT}', not '{fmt}'")
+        sid = r.ident(top.get("id"), "scenario id", SCENARIO_ID)
+        title = r.text(top.get("title"), "title")
+        start = r.ident(top.get("start"), "start")
+        caller = self.caller(top.get("caller"))
+        emotions = self.emotions(top.get("emotions"))
+        variables = self.variables(top.get("variables"))
+        flags = self.flags(top.get("flags"))
+        log_fields = self.log_fields(top.get("log_fields"))
+        intents = self.intents(top.get("intents"))
+        states = self.states(top.get("states"))
+        global_handlers = self.handlers(top.get("global"), "global")
+        criteria, metrics, pass_mark = self.rubric(top.get("rubric"))
+        debrief = self.debrief(top.get("debrief"))
+        playtests = tuple(
+            pt
+            for i, node in enumerate(r.seq(top.get("playtests"), "playtests"))
+            if (pt := read_playtest(r, node, f"playtest {i + 1}")) is not None
+        )
+        expected = r.number(top.get("expected_minutes"), "expected_minutes", minimum=0)
+        if None in (sid, title, start, caller, pass_mark) or r.has_errors:
+            return None
+        assert sid and title and start and caller and pass_mark is not None
+        states = {k: self.resolve_state(s) for k, s in states.items()}
+        global_handlers = tuple(self.resolve_handler(h) for h in global_handlers)
+        return Scenario(
+            id=sid,
+            title=title.strip(),
+            start=start,
+            caller=caller,
+            intents=intents,
+            states=states,
+            rubric=Rubric(pass_mark, tuple(criteria), tuple(metrics)),
+            global_handlers=global_handlers,
+            summary=r.text(top.get("summary"), "summary"),
+            expected_minutes=expected,
+            content_note=r.text(top.get("content_note"), "content_note"),
+            source=r.text(top.get("source"), "source"),
+            emotions=emotions,
+            variables=variables,
+            flags=flags,
+            log_fields=log_fields,
+            debrief=debrief,
+            playtests=playtests,
+            lines=dict(self.lines),
+        )
+
+    # -- simple sections -------------------------------------------------------------------
+    def caller(self, node: YNode | None) -> Caller | None:
+        m = self.r.mapping(
+            node, "caller", required=("name",), optional=("voice", "default_emotion")
+        )
+        if m is None:
+            return None
+        name = self.r.text(m.get("name"), "caller name")
+        voice = Voice()
+        vm = self.r.mapping(m.get("voice"), "voice", optional=("rate", "pitch", "volume", "gender"))
+        if vm is not None:
+            gender = self.r.text(vm.get("gender"), "gender")
+            if gender is not None and gender not in ("female", "male", "neutral"):
+                self.r.error(vm["gender"].pos, "E013", "gender must be female, male or neutral")
+                gender = None
+            voice = Voice(
+                rate=self._num(vm.get("rate"), "rate", 0.3, 3.0, 1.0),
+                pitch=int(self._num(vm.get("pitch"), "pitch", -5, 5, 0, integer=True)),
+                volume=int(self._num(vm.get("volume"), "volume", -5, 5, 0, integer=True)),
+                gender=gender or "neutral",  # type: ignore[arg-type]
+            )
+        emotion = self.r.ident(m.get("default_emotion"), "default_emotion")
+        return Caller(name, voice, emotion) if name else None
+
+    def _num(
+        self,
+        node: YNode | None,
+        what: str,
+        lo: float,
+        hi: float,
+        default: float,
+        *,
+        integer: bool = False,
+    ) -> float:
+        v = self.r.number(node, what, minimum=lo, maximum=hi, integer=integer)
+        return default if v is None else v
+
+    def emotions(self, node: YNode | None) -> dict[str, Emotion]:
+        out: dict[str, Emotion] = {}
+        m = self.r.mapping(
+            node, "emotions", optional=node.value.keys() if node and node.is_map else ()
+        )
+        for key, val in (m or {}).items():
+            assert node is not None
+            if not self.r.key_ident(node, key, "emotion"):
+                continue
+            em = self.r.mapping(val, f"emotion '{key}'", optional=("rate", "pitch", "volume"))
+            if em is not None:
+                out[key] = Emotion(
+                    rate=self._num(em.get("rate"), "rate", 0.3, 3.0, 1.0),
+                    pitch=int(self._num(em.get("pitch"), "pitch", -5, 5, 0, integer=True)),
+                    volume=int(self._num(em.get("volume"), "volume", -5, 5, 0, integer=True)),
+                )
+        return out
+
+    def _named(self, node: YNode | None, what: str) -> list[tuple[str, YNode, Pos]]:
+        """Entries of a mapping keyed by snake_case ids."""
+        if node is None:
+            return []
+        if not node.is_map:
+            self.r.error(node.pos, "E010", f"{what} must be a mapping of ids")
+            return []
+        return [
+            (key, val, node.key_pos[key])
+            for key, val in node.value.items()
+            if self.r.key_ident(node, key, what)
+        ]
+
+    def variables(self, node: YNode | None) -> dict[str, Variable]:
+        out: dict[str, Variable] = {}
+        for key, val, _ in self._named(node, "variables"):
+            m = self.r.mapping(val, f"variable '{key}'", required=("type",), optional=("default",))
+            if m is None:
+                continue
+            vtype = self.r.text(m.get("type"), "type")
+            if vtype not in ("bool", "int", "str"):
+                if vtype is not None:
+                    self.r.error(m["type"].pos, "E013", "variable type must be bool, int or str")
+                continue
+            zero: dict[str, bool | int | str] = {"bool": False, "int": 0, "str": ""}
+            default = m["default"].value if "default" in m else zero[vtype]
+            ok = {
+                "bool": isinstance(default, bool),
+                "int": isinstance(default, int) and not isinstance(default, bool),
+                "str": isinstance(default, str),
+            }[vtype]
+            if not ok:
+                self.r.error(m["default"].pos, "E010", f"default of '{key}' must be a {vtype}")
+                continue
+            out[key] = Variable(key, vtype, default)  # type: ignore[arg-type]
+        return out
+
+    def flags(self, node: YNode | None) -> dict[str, Flag]:
+        out: dict[str, Flag] = {}
+        for key, val, _ in self._named(node, "flags"):
+            m = self.r.mapping(val, f"flag '{key}'", required=("label",), optional=("description",))
+            if m is not None and (label := self.r.text(m.get("label"), "label")):
+                out[key] = Flag(key, label, self.r.text(m.get("description"), "description"))
+        return out
+
+    def log_fields(self, node: YNode | None) -> dict[str, LogField]:
+        out: dict[str, LogField] = {}
+        for key, val, _ in self._named(node, "log_fields"):
+            m = self.r.mapping(
+                val, f"log field '{key}'", required=("label",), optional=("multiline",)
+            )
+            if m is not None and (label := self.r.text(m.get("label"), "label")):
+                out[key] = LogField(
+                    key, label, bool(self.r.boolean(m.get("multiline"), "multiline"))
+                )
+        return out
+
+    def intents(self, node: YNode | None) -> dict[str, Intent]:
+        out: dict[str, Intent] = {}
+        for key, val, pos in self._named(node, "intents"):
+            m = self.r.mapping(
+                val,
+                f"intent '{key}'",
+                optional=("examples", "patterns", "not", "closing", "description"),
+            )
+            if m is None:
+                continue
+            patterns = []
+            for pnode in self.r.seq(m.get("patterns"), "patterns"):
+                pm = self.r.mapping(pnode, "pattern", optional=("any", "all"))
+                if pm is None:
+                    continue
+                p = Pattern(
+                    any=self.r.strings(pm.get("any"), "any"),
+                    all=self.r.strings(pm.get("all"), "all"),
+                    pos=pnode.pos,
+                )
+                if not p.any and not p.all:
+                    self.r.error(pnode.pos, "E011", "a pattern needs 'any' or 'all' words")
+                patterns.append(p)
+            examples = self.r.strings(m.get("examples"), "examples")
+            if not examples and not patterns:
+                self.r.error(pos, "E011", f"intent '{key}' needs examples or patterns")
+            out[key] = Intent(
+                id=key,
+                examples=examples,
+                patterns=tuple(patterns),
+                not_examples=self.r.strings(m.get("not"), "not"),
+                closing=bool(self.r.boolean(m.get("closing"), "closing")),
+                description=self.r.text(m.get("description"), "description"),
+                pos=pos,
+            )
+        return out
+
+    # -- lines -----------------------------------------------------------------------------
+    def line(self, node: YNode, what: str) -> Line | None:
+        r = self.r
+        if node.is_map and "ref" in node.value:
+            m = r.mapping(node, "line reference", required=("ref",))
+            ref = r.ident(m.get("ref") if m else None, "ref", LINE_ID)
+            if ref is None:
+                return None
+            placeholder = Line(id=ref, text="", pos=node.pos)
+            self.refs[id(placeholder)] = (ref, node.value["ref"].pos)
+            return placeholder
+        m = r.mapping(
+            node,
+            what,
+            required=("id", "text"),
+            optional=("emotion", "note", "pause_before"),
+        )
+        if m is None:
+            if isinstance(node.value, str):
+                r.error(node.pos, "E010", f"{what} must be {{id: ..., text: ...}}, not bare text")
+            return None
+        lid = r.ident(m.get("id"), "line id", LINE_ID)
+        text = r.text(m.get("text"), "line text")
+        if lid is None or text is None:
+            return None
+        line = Line(
+            id=lid,
+            text=" ".join(text.split()),
+            emotion=r.ident(m.get("emotion"), "emotion"),
+            note=r.text(m.get("note"), "note"),
+            pause_before=r.duration(m.get("pause_before"), "pause_before") or 0.0,
+            pos=m["id"].pos,
+        )
+        if lid in self.lines:
+            first = self.lines[lid].pos
+            r.error(line.pos, "E021", f"line id '{lid}' is already used at line {first.line}")
+            return None
+        self.lines[lid] = line
+        return line
+
+    def say(self, node: YNode | None) -> Say | None:
+        if node is None:
+            return None
+        sequence = False
+        items: list[YNode]
+        if node.is_map and "sequence" in node.value:
+            m = self.r.mapping(node, "say", required=("sequence",))
+            items = self.r.seq(m.get("sequence") if m else None, "sequence")
+            sequence = True
+        else:
+            items = self.r.seq(node, "say", allow_single=True)
+        lines = tuple(ln for item in items if (ln := self.line(item, "a line")) is not None)
+        if not items:
+            self.r.error(node.pos, "E011", "say needs at least one line")
+        return Say(lines, sequence, node.pos) if lines else None
+
+    def _resolve_line(self, line: Line) -> Line:
+        ref = self.refs.get(id(line))
+        if ref is None:
+            return line
+        target = self.lines.get(ref[0])
+        if target is None:
+            from app.scenario.problems import did_you_mean
+
+            hint = did_you_mean(ref[0], self.lines)
+            self.r.error(ref[1], "E020", f"ref to unknown line '{ref[0]}'{hint}")
+            return line
+        return target
+
+    def _resolve_say(self, say: Say | None) -> Say | None:
+        if say is None:
+            return None
+        return replace(say, lines=tuple(self._resolve_line(ln) for ln in say.lines))
+
+    def resolve_state(self, state: State) -> State:
+        return replace(
+            state,
+            say=self._resolve_say(state.say),
+            on=tuple(self.resolve_handler(h) for h in state.on),
+        )
+
+    def resolve_handler(self, h: Handler) -> Handler:
+        return replace(h, say=self._resolve_say(h.say))
+
+    # -- states and handlers ---------------------------------------------------------------
+    def states(self, node: YNode | None) -> dict[str, State]:
+        out: dict[str, State] = {}
+        for key, val, pos in self._named(node, "states"):
+            m = self.r.mapping(val, f"state '{key}'", optional=("say", "on", "description"))
+            if m is None:
+                continue
+            out[key] = State(
+                id=key,
+                say=self.say(m.get("say")),
+                on=self.handlers(m.get("on"), f"states.{key}.on"),
+                description=self.r.text(m.get("description"), "description"),
+                pos=pos,
+            )
+        if node is not None and node.is_map and not out and not self.r.has_errors:
+            self.r.error(node.pos, "E011", "a scenario needs at least one state")
+        return out
+
+    def handlers(self, node: YNode | None, where: str) -> tuple[Handler, ...]:
+        out = []
+        for i, hnode in enumerate(self.r.seq(node, where)):
+            h = self.handler(hnode, f"{where}[{i}]")
+            if h is not None:
+                out.append(h)
+        return tuple(out)
+
+    def handler(self, node: YNode, key: str) -> Handler | None:
+        r = self.r
+        m = r.mapping(node, "a handler", optional=HANDLER_KEYS)
+        if m is None:
+            return None
+        key_pos = {k: (v.pos if k in ("when",) else node.key_pos[k]) for k, v in m.items()}
+        triggers = [t for t in ("intent", "event", "fallback") if t in m]
+        if len(triggers) != 1:
+            msg = "a handler needs exactly one of 'intent', 'event' or 'fallback'"
+            if triggers:
+                msg += f" (found {', '.join(triggers)})"
+            r.error(node.pos, "E022", msg)
+            return None
+        intents: tuple[str, ...] = ()
+        trigger: str
+        if "intent" in m:
+            trigger = "intent"
+            ids = [r.ident(n, "intent") for n in r.seq(m["intent"], "intent", allow_single=True)]
+            intents = tuple(i for i in ids if i)
+            if not intents:
+                return None
+        elif "fallback" in m:
+            trigger = "fallback"
+            if r.boolean(m["fallback"], "fallback") is not True:
+                r.error(m["fallback"].pos, "E013", "write 'fallback: true'")
+        else:
+            ev = r.text(m["event"], "event")
+            if ev not in EVENTS:
+                if ev is not None:
+                    from app.scenario.problems import did_you_mean
+
+                    hint = did_you_mean(ev, EVENTS)
+                    r.error(m["event"].pos, "E013", f"unknown event '{ev}'{hint}")
+                return None
+            trigger = ev
+        after = r.duration(m.get("after"), "after")
+        if trigger == "silence" and after is None and "after" not in m:
+            r.error(node.pos, "E011", "a silence handler needs 'after' (e.g. after: 15s)")
+        if trigger != "silence" and "after" in m:
+            r.error(node.key_pos["after"], "E023", "'after' only applies to event: silence")
+        flag = r.ident(m.get("flag"), "flag")
+        if "flag" in m and trigger not in ("flag_raised", "flag_lowered"):
+            r.error(node.key_pos["flag"], "E023", "'flag' only applies to flag_raised/flag_lowered")
+        if trigger in ("flag_raised", "flag_lowered") and "flag" not in m:
+            r.error(node.pos, "E011", f"event {trigger} needs 'flag'")
+        field = r.ident(m.get("field"), "field")
+        if "field" in m and trigger != "log_changed":
+            r.error(node.key_pos["field"], "E023", "'field' only applies to event: log_changed")
+        nth = r.number(m.get("nth"), "nth", minimum=1, integer=True)
+        when = None
+        if "when" in m:
+            src = r.text(m["when"], "when")
+            if src is not None:
+                try:
+                    when = expr.parse(src)
+                except expr.ExprError as exc:
+                    p = m["when"].pos
+                    r.error(Pos(p.line, p.col + exc.offset), "E030", exc.message)
+        sets: list[tuple[str, bool | int | str]] = []
+        for vname, vnode in (
+            r.mapping(m.get("set"), "set", optional=_keys(m.get("set"))) or {}
+        ).items():
+            if isinstance(vnode.value, bool | int | str) and not isinstance(vnode.value, float):
+                sets.append((vname, vnode.value))
+            else:
+                r.error(
+                    vnode.pos,
+                    "E010",
+                    f"set {vname}: value must be true/false, a whole number or text",
+                )
+        adds: list[tuple[str, int]] = []
+        for vname, vnode in (
+            r.mapping(m.get("add"), "add", optional=_keys(m.get("add"))) or {}
+        ).items():
+            n = r.number(vnode, f"add {vname}", integer=True)
+            if n is not None:
+                adds.append((vname, int(n)))
+        return Handler(
+            key=key,
+            trigger=trigger,  # type: ignore[arg-type]
+            intents=intents,
+            flag=flag,
+            field=field,
+            after=after,
+            nth=int(nth) if nth is not None else None,
+            once=bool(r.boolean(m.get("once"), "once")),
+            when=when,
+            say=self.say(m.get("say")),
+            set=tuple(sets),
+            add=tuple(adds),
+            goto=r.ident(m.get("goto"), "goto"),
+            mark=r.ident(m.get("mark"), "mark"),
+            hang_up=bool(r.boolean(m.get("hang_up"), "hang_up")),
+            pos=node.pos,
+            key_pos=key_pos,
+        )
+
+    # -- rubric and debrief ----------------------------------------------------------------
+    def rubric(self, node: YNode | None) -> tuple[list[Criterion], list, float | None]:  # type: ignore[type-arg]
+        r = self.r
+        m = r.mapping(node, "rubric", required=("pass_mark", "criteria"), optional=("metrics",))
+        if m is None:
+            return [], [], None
+        pass_mark = r.number(m.get("pass_mark"), "pass_mark", minimum=0, maximum=100)
+        criteria = []
+        seen: dict[str, Pos] = {}
+        for cnode in r.seq(m.get("criteria"), "criteria"):
+            c = read_criterion(r, cnode)
+            if c is None:
+                continue
+            if c.id in seen:
+                r.error(
+                    c.pos,
+                    "E021",
+                    f"criterion '{c.id}' is already defined at line {seen[c.id].line}",
+                )
+                continue
+            seen[c.id] = c.pos
+            criteria.append(c)
+        if m.get("criteria") is not None and not criteria and not r.has_errors:
+            r.error(m["criteria"].pos, "E011", "the rubric needs at least one criterion")
+        metrics = read_metrics(r, m.get("metrics"))
+        return criteria, metrics, pass_mark
+
+    def debrief(self, node: YNode | None) -> Debrief:
+        m = self.r.mapping(node, "debrief", optional=("summary", "questions", "learning_points"))
+        if m is None:
+            return Debrief()
+        return Debrief(
+            summary=self.r.text(m.get("summary"), "summary"),
+            questions=self.r.strings(m.get("questions"), "questions"),
+            learning_points=self.r.strings(m.get("learning_points"), "learning_points"),
+        )
+
+
+def _keys(node: YNode | None) -> list[str]:
+    return list(node.value.keys()) if node is not None and node.is_map else []
+
+
+__all__ = ["FORMAT", "Playtest", "lint_file", "load_scenario", "load_scenario_text", "read_source"]

@@ -1,0 +1,178 @@
+"""Typed reading of YAML nodes with located problems.
+
+A `Reader` checks shapes (mapping keys, types, ids, durations) and collects every problem with
+its position instead of stopping at the first, so one `callsim lint` run shows them all.
+Readers return `None` for a value they could not read; callers carry on with what they have.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from app.scenario.model import Pos
+from app.scenario.problems import Problem, did_you_mean
+from app.scenario.yamlsrc import YNode
+
+SNAKE_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+LINE_ID = re.compile(r"^[a-z0-9][a-z0-9_-]*(\.[a-z0-9_-]+)*$")
+SCENARIO_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|sec|secs|seconds?|m|min|mins|minutes?)?\s*$")
+_TYPE_NAMES = {dict: "a mapping", list: "a list", str: "text", bool: "true or false"}
+
+
+def type_name(value: Any) -> str:
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int | float):
+        return "a number"
+    return _TYPE_NAMES.get(type(value), type(value).__name__)
+
+
+class Reader:
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.problems: list[Problem] = []
+
+    # -- reporting -------------------------------------------------------------------------
+    def error(self, pos: Pos, code: str, message: str) -> None:
+        self.problems.append(Problem(self.path, pos.line, pos.col, "error", code, message))
+
+    def warn(self, pos: Pos, code: str, message: str) -> None:
+        self.problems.append(Problem(self.path, pos.line, pos.col, "warning", code, message))
+
+    @property
+    def has_errors(self) -> bool:
+        return any(p.is_error for p in self.problems)
+
+    # -- shapes ----------------------------------------------------------------------------
+    def mapping(
+        self,
+        node: YNode | None,
+        what: str,
+        *,
+        required: Iterable[str] = (),
+        optional: Iterable[str] = (),
+    ) -> dict[str, YNode] | None:
+        """The node's entries if it is a mapping with only known keys (unknown keys reported)."""
+        if node is None:
+            return None
+        if not node.is_map:
+            self.error(node.pos, "E010", f"{what} must be a mapping, not {type_name(node.value)}")
+            return None
+        req = list(required)
+        known = set(req) | set(optional)
+        entries: dict[str, YNode] = node.value
+        for key in entries:
+            if key not in known:
+                hint = did_you_mean(key, known)
+                self.error(node.key_pos[key], "E012", f"unknown key '{key}' in {what}{hint}")
+        for key in req:
+            if key not in entries:
+                self.error(node.pos, "E011", f"{what} is missing required key '{key}'")
+        return {k: v for k, v in entries.items() if k in known}
+
+    def seq(self, node: YNode | None, what: str, *, allow_single: bool = False) -> list[YNode]:
+        if node is None:
+            return []
+        if node.is_seq:
+            return list(node.value)
+        if allow_single:
+            return [node]
+        self.error(node.pos, "E010", f"{what} must be a list, not {type_name(node.value)}")
+        return []
+
+    def text(self, node: YNode | None, what: str, *, allow_empty: bool = False) -> str | None:
+        if node is None:
+            return None
+        value = node.value
+        if isinstance(value, bool) or value is None or isinstance(value, dict | list):
+            self.error(node.pos, "E010", f"{what} must be text, not {type_name(value)}")
+            return None
+        text = str(value)  # numbers written bare (e.g. a flat number) are fine as text
+        if not allow_empty and not text.strip():
+            self.error(node.pos, "E013", f"{what} must not be empty")
+            return None
+        return text
+
+    def boolean(self, node: YNode | None, what: str) -> bool | None:
+        if node is None:
+            return None
+        if not isinstance(node.value, bool):
+            self.error(node.pos, "E010", f"{what} must be true or false")
+            return None
+        return bool(node.value)
+
+    def number(
+        self,
+        node: YNode | None,
+        what: str,
+        *,
+        minimum: float | None = None,
+        maximum: float | None = None,
+        integer: bool = False,
+    ) -> float | None:
+        if node is None:
+            return None
+        v = node.value
+        ok_type = isinstance(v, int) if integer else isinstance(v, int | float)
+        if isinstance(v, bool) or not ok_type or (isinstance(v, float) and not math.isfinite(v)):
+            kind = "a whole number" if integer else "a number"
+            self.error(node.pos, "E010", f"{what} must be {kind}, not {type_name(v)}")
+            return None
+        if (minimum is not None and v < minimum) or (maximum is not None and v > maximum):
+            lo = "" if minimum is None else f" from {minimum:g}"
+            hi = "" if maximum is None else f" to {maximum:g}"
+            self.error(node.pos, "E013", f"{what} must be{lo}{hi}, not {v}")
+            return None
+        return int(v) if integer else v  # keep 70 as 70: results print as written
+
+    def duration(self, node: YNode | None, what: str) -> float | None:
+        """A duration in seconds from `20s`, `1.5s`, `2m`, `500ms` or a plain number."""
+        if node is None:
+            return None
+        v = node.value
+        if isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) and v >= 0:
+            return float(v)
+        m = _DURATION.match(v) if isinstance(v, str) else None
+        if not m:
+            self.error(node.pos, "E014", f"{what} must be a duration like 20s or 1.5m, not {v!r}")
+            return None
+        amount, unit = float(m.group(1)), (m.group(2) or "s")
+        if unit == "ms":
+            return amount / 1000
+        return amount * 60 if unit.startswith("m") else amount
+
+    def ident(
+        self, node: YNode | None, what: str, pattern: re.Pattern[str] = SNAKE_ID
+    ) -> str | None:
+        text = self.text(node, what)
+        if text is None or node is None:
+            return None
+        if not pattern.match(text):
+            example = {SNAKE_ID: "ask_location", LINE_ID: "open.hello", SCENARIO_ID: "my-case"}
+            self.error(
+                node.pos,
+                "E015",
+                f"{what} '{text}' is not a valid id (like {example.get(pattern, 'this')})",
+            )
+            return None
+        return text
+
+    def key_ident(self, node: YNode, key: str, what: str) -> bool:
+        if SNAKE_ID.match(key):
+            return True
+        self.error(node.key_pos[key], "E015", f"{what} '{key}' is not a valid id (like my_id)")
+        return False
+
+    def strings(self, node: YNode | None, what: str) -> tuple[str, ...]:
+        out = []
+        for item in self.seq(node, what, allow_single=True):
+            t = self.text(item, f"each of {what}")
+            if t is not None:
+                out.append(t)
+        return tuple(out)
