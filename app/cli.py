@@ -30,6 +30,20 @@ def scenarios_dir() -> Path:
     return Path(env) if env else Path(__file__).resolve().parent.parent / "scenarios"
 
 
+def built_in_scenario() -> str:
+    """The scenario `make run` opens first, named in resources/product.toml (data, not code)."""
+    import tomllib
+
+    path = Path(__file__).resolve().parent.parent / "resources" / "product.toml"
+    try:
+        return str(tomllib.loads(path.read_text("utf-8"))["built_in_scenario"])
+    except (OSError, KeyError, tomllib.TOMLDecodeError):
+        ids = [p.stem for p in shipped_scenarios()]
+        if not ids:
+            raise Unusable(f"no scenarios found in {scenarios_dir()}") from None
+        return ids[0]
+
+
 def shipped_scenarios() -> list[Path]:
     d = scenarios_dir()
     return sorted(d.glob("*.yaml")) if d.is_dir() else []
@@ -181,7 +195,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     """Play the built-in scenario's model answer headless and print the result."""
     from app.headless import run_steps
 
-    scenario = _load(args.scenario)
+    scenario = _load(args.scenario or built_in_scenario())
     if not scenario.playtests:
         raise Unusable(f"{scenario.path}: has no playtests to demonstrate")
     pt = scenario.playtests[0]
@@ -220,7 +234,7 @@ def cmd_app(args: argparse.Namespace) -> int:
         from app.ui.main import run_app  # type: ignore[import-not-found, unused-ignore]
     except ImportError:
         # The desktop app arrives with the trainee-screen issue; until then show the engine.
-        return cmd_demo(argparse.Namespace(scenario="misconduct-disclosure"))
+        return cmd_demo(argparse.Namespace(scenario=built_in_scenario()))
     return int(run_app())
 
 
@@ -252,7 +266,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("text", nargs="?", metavar="TEXT")
     s.set_defaults(fn=cmd_match)
     s = sub.add_parser("demo", help="play a scenario's first playtest and print the result")
-    s.add_argument("scenario", nargs="?", default="misconduct-disclosure", metavar="SCENARIO")
+    s.add_argument("scenario", nargs="?", default=None, metavar="SCENARIO")
     s.set_defaults(fn=cmd_demo)
     return p
 

@@ -138,9 +138,8 @@ def check_expect(expect: Expect | None, result: dict[str, Any]) -> list[str]:
     out = []
     if expect.passed is not None and result["passed"] != expect.passed:
         why = ", ".join(result["critical_failures"]) or f"score {result['score']}"
-        out.append(
-            f"expected passed: {str(expect.passed).lower()}, got {str(result['passed']).lower()} ({why})"
-        )
+        want, got = str(expect.passed).lower(), str(result["passed"]).lower()
+        out.append(f"expected passed: {want}, got {got} ({why})")
     score = result["score"]
     if expect.score_min is not None and score < expect.score_min - 1e-9:
         out.append(f"expected score >= {expect.score_min:g}, got {score}")
@@ -158,9 +157,8 @@ def check_expect(expect: Expect | None, result: dict[str, Any]) -> list[str]:
         if got_status != status:
             out.append(f"expected {cid}: {status}, got {got_status}")
     if expect.ended_by is not None and result["ended_by"] != expect.ended_by:
-        out.append(
-            f"expected ended_by: {expect.ended_by}, got {result['ended_by'] or 'nobody (call still open)'}"
-        )
+        got_by = result["ended_by"] or "nobody (call still open)"
+        out.append(f"expected ended_by: {expect.ended_by}, got {got_by}")
     return out
 
 

@@ -177,7 +177,7 @@ class Call:
             if h.trigger != "silence" or h.after is None:
                 continue
             at = round(since + h.after, 3)
-            if (best is None or at < best[0]) and self._conditions(h, n, at):
+            if (best is None or at < best[0]) and self._conditions(h, n, at, {"silence": n}):
                 best = (at, h)
         return best
 
@@ -237,17 +237,25 @@ class Call:
                 return True
         return False
 
-    def _conditions(self, h: Handler, n: int, t: float) -> bool:
+    def _conditions(
+        self, h: Handler, n: int, t: float, counts: dict[str, int] | None = None
+    ) -> bool:
+        """`counts` overrides counters for a event not yet counted (silence is only counted
+        once we know a handler will take it, but conditions must see it counted)."""
         if h.nth is not None and n != h.nth:
             return False
         if h.once and h.key in self.st.fired:
             return False
         if h.when is not None:
-            return bool(expr.evaluate(h.when, lambda name: self._lookup(name, t)))
+            return bool(expr.evaluate(h.when, lambda name: self._lookup(name, t, counts)))
         return True
 
-    def _lookup(self, name: expr.Name, t: float) -> expr.Value:
+    def _lookup(
+        self, name: expr.Name, t: float, counts: dict[str, int] | None = None
+    ) -> expr.Value:
         st = self.st
+        if counts and name.namespace == "count" and name.name in counts:
+            return counts[name.name]
         if name.namespace is None:
             if name.name == "elapsed":
                 return t

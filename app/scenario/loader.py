@@ -266,7 +266,7 @@ class _Builder:
 
     def variables(self, node: YNode | None) -> dict[str, Variable]:
         out: dict[str, Variable] = {}
-        for key, val, _ in self._named(node, "variables"):
+        for key, val, pos in self._named(node, "variables"):
             m = self.r.mapping(val, f"variable '{key}'", required=("type",), optional=("default",))
             if m is None:
                 continue
@@ -285,7 +285,7 @@ class _Builder:
             if not ok:
                 self.r.error(m["default"].pos, "E010", f"default of '{key}' must be a {vtype}")
                 continue
-            out[key] = Variable(key, vtype, default)  # type: ignore[arg-type]
+            out[key] = Variable(key, vtype, default, pos)  # type: ignore[arg-type]
         return out
 
     def flags(self, node: YNode | None) -> dict[str, Flag]:

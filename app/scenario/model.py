@@ -132,6 +132,7 @@ class Variable:
     id: str
     type: Literal["bool", "int", "str"]
     default: bool | int | str
+    pos: Pos = NOWHERE
 
 
 @dataclass(frozen=True)

@@ -154,7 +154,7 @@ class Reader:
         if text is None or node is None:
             return None
         if not pattern.match(text):
-            example = {SNAKE_ID: "ask_location", LINE_ID: "open.hello", SCENARIO_ID: "my-case"}
+            example = {SNAKE_ID: "ask_address", LINE_ID: "open.hello", SCENARIO_ID: "my-case"}
             self.error(
                 node.pos,
                 "E015",

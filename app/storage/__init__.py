@@ -1,0 +1,35 @@
+"""Sessions as append-only, hash-chained event logs in SQLite (no Qt here).
+
+`SessionStore` is the whole interface; see `store.py` for durability and threading.
+"""
+
+from app.storage.chain import VerifyResult
+from app.storage.errors import (
+    EventDataError,
+    EventOrderError,
+    SchemaTooNewError,
+    SessionStateError,
+    StorageError,
+    UnknownSessionError,
+)
+from app.storage.paths import DATA_DIR_ENV, default_db_path
+from app.storage.records import MODES, STATUSES, SessionInfo
+from app.storage.schema import SCHEMA_VERSION
+from app.storage.store import SessionStore
+
+__all__ = [
+    "DATA_DIR_ENV",
+    "MODES",
+    "SCHEMA_VERSION",
+    "STATUSES",
+    "EventDataError",
+    "EventOrderError",
+    "SchemaTooNewError",
+    "SessionInfo",
+    "SessionStateError",
+    "SessionStore",
+    "StorageError",
+    "UnknownSessionError",
+    "VerifyResult",
+    "default_db_path",
+]

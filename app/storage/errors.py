@@ -1,0 +1,57 @@
+"""What can go wrong in the session store, as exception types the UI can tell apart."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class StorageError(Exception):
+    """Base class: anything the session store refuses or cannot do."""
+
+
+class SchemaTooNewError(StorageError):
+    """The database was written by a newer callsim; we leave it untouched."""
+
+    def __init__(self, path: Path | str, found: int, supported: int) -> None:
+        self.path = str(path)
+        self.found = found
+        self.supported = supported
+        super().__init__(
+            f"{path} was written by a newer version of callsim (database schema version "
+            f"{found}; this version understands up to {supported}). The file has not been "
+            "changed: update callsim to open it."
+        )
+
+
+class UnknownSessionError(StorageError, LookupError):
+    """No session with this id."""
+
+    def __init__(self, session_id: str) -> None:
+        self.session_id = session_id
+        super().__init__(f"no session with id {session_id!r}")
+
+
+class SessionStateError(StorageError):
+    """The session is not in a state that allows the operation (e.g. appending once finished)."""
+
+    def __init__(self, session_id: str, status: str, action: str) -> None:
+        self.session_id = session_id
+        self.status = status
+        super().__init__(f"cannot {action} session {session_id!r}: it is {status}, not active")
+
+
+class EventOrderError(StorageError, ValueError):
+    """An event's seq is not the next one for its session (a gap or a duplicate)."""
+
+    def __init__(self, session_id: str, expected: int, got: int) -> None:
+        self.session_id = session_id
+        self.expected = expected
+        self.got = got
+        problem = "duplicate or out-of-order" if got < expected else "gap in sequence"
+        super().__init__(
+            f"session {session_id!r}: expected event seq {expected}, got {got} ({problem})"
+        )
+
+
+class EventDataError(StorageError, ValueError):
+    """An event that cannot be stored as JSON (e.g. NaN, or an object that is not JSON)."""

@@ -1,0 +1,74 @@
+"""Engine benchmarks: time per trainee turn (matching included) and playtest throughput."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from app.engine.call import Call
+from app.headless import matcher_for, run_playtest
+from app.scenario.loader import load_scenario
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def run() -> dict[str, Any]:
+    scenario = load_scenario(ROOT / "scenarios" / "misconduct-disclosure.yaml")
+    matcher = matcher_for(scenario)
+    lines = [st.text for pt in scenario.playtests for st in pt.steps if st.kind == "say"]
+    turn_ms: list[float] = []
+    engine_only_ms: list[float] = []
+    for _ in range(30):
+        call = Call(scenario, matcher)
+        call.start(0.0)
+        t = 5.0
+        for text in lines:
+            if call.ended:
+                break
+            t0 = time.perf_counter()
+            call.say(text, t)
+            turn_ms.append((time.perf_counter() - t0) * 1000)
+            t = call.st.busy_until + 2
+    # The engine alone: a matcher that has already answered (cached results).
+    cache = {text: matcher.match(text) for text in lines}
+
+    class Cached:
+        def match(self, text: str) -> Any:
+            return cache[text]
+
+    for _ in range(30):
+        call = Call(scenario, Cached())
+        call.start(0.0)
+        t = 5.0
+        for text in lines:
+            if call.ended:
+                break
+            t0 = time.perf_counter()
+            call.say(text, t)
+            engine_only_ms.append((time.perf_counter() - t0) * 1000)
+            t = call.st.busy_until + 2
+
+    files = sorted((ROOT / "scenarios").glob("*.yaml"))
+    loaded = [load_scenario(f) for f in files]
+    matchers = {s.id: matcher_for(s) for s in loaded}
+    n = 0
+    t0 = time.perf_counter()
+    for _ in range(5):
+        for s in loaded:
+            for pt in s.playtests:
+                run_playtest(s, pt, matchers[s.id])
+                n += 1
+    elapsed = time.perf_counter() - t0
+    return {
+        "engine_turn_p50_ms": round(_pct(turn_ms, 0.5), 3),
+        "engine_turn_p95_ms": round(_pct(turn_ms, 0.95), 3),
+        "engine_only_turn_p95_ms": round(_pct(engine_only_ms, 0.95), 3),
+        "playtest_calls_per_s": round(n / elapsed, 1),
+        "n_turns": len(turn_ms),
+    }
