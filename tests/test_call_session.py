@@ -1,0 +1,81 @@
+"""The call service the desktop app drives: fake clock, live recording, scoring."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from app.engine import events as ev
+from app.services.call_session import CallSession
+from app.storage import SessionStore
+from tests.scenario_kit import FakeMatcher, kit_scenario
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_every_event_is_recorded_as_it_happens_and_the_result_stored(tmp_path: Path) -> None:
+    store = SessionStore(tmp_path / "s.db")
+    clock = FakeClock()
+    s = CallSession(kit_scenario(), FakeMatcher(), clock=clock, store=store, trainee="ana")
+    s.start()
+    clock.now = 5.0
+    s.say("where are you")
+    s.flush()
+    assert s.session_id is not None
+    stored = store.events(s.session_id)
+    assert [e.canonical() for e in stored] == [e.canonical() for e in s.events]
+    clock.now = 9.0
+    s.raise_flag("risk")
+    clock.now = 12.0
+    s.end_call()
+    result = s.finish()
+    assert result["ended_by"] == "trainee"
+    info = store.session(s.session_id)
+    assert info is not None and info.status == "finished" and info.trainee == "ana"
+    assert store.result(s.session_id) == result
+    assert s.recording_error is None
+
+
+def test_silence_fires_from_tick_with_the_fake_clock() -> None:
+    clock = FakeClock()
+    s = CallSession(kit_scenario(), FakeMatcher(), clock=clock)
+    s.start()
+    wait = s.seconds_to_next_silence()
+    assert wait is not None and wait > 10
+    clock.now = wait - 0.5
+    assert s.tick() == []
+    clock.now = wait
+    out = s.tick()
+    assert [e.data["line_id"] for e in out if e.kind == ev.CALLER_SAID] == ["g.sil10"]
+
+
+def test_a_failing_store_never_loses_what_is_on_screen(tmp_path: Path) -> None:
+    store = SessionStore(tmp_path / "s.db")
+    clock = FakeClock()
+    s = CallSession(kit_scenario(), FakeMatcher(), clock=clock, store=store)
+    s.start()
+    s.flush()
+    store.close()  # the database goes away mid-call
+    clock.now = 3.0
+    s.say("hello")
+    s.flush()
+    assert s.recording_error is not None
+    assert any(e.kind == ev.TRAINEE_SAID for e in s.events)  # still here, in memory
+    clock.now = 4.0
+    s.end_call()
+    assert s.finish()["ended_by"] == "trainee"
+
+
+def test_actions_after_the_end_do_nothing() -> None:
+    clock = FakeClock()
+    s = CallSession(kit_scenario(), FakeMatcher(), clock=clock)
+    s.start()
+    clock.now = 2.0
+    s.end_call()
+    n = len(s.events)
+    assert s.say("hello") == [] and s.raise_flag("risk") == [] and len(s.events) == n
