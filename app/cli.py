@@ -8,6 +8,7 @@ file, invalid YAML, an unknown scenario id), always as one located line on stder
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import sys
@@ -18,6 +19,10 @@ from typing import Any, NoReturn
 from app.scenario.problems import Problem, ScenarioError
 
 EXIT_OK, EXIT_FAIL, EXIT_UNUSABLE, EXIT_INTERNAL = 0, 1, 2, 3
+
+# Modules with `register(subparsers)` adding their own commands (kept out of this file so
+# each tool's code lives with its feature).
+EXTENSIONS: tuple[str, ...] = ()
 
 
 class Unusable(Exception):
@@ -268,6 +273,8 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("demo", help="play a scenario's first playtest and print the result")
     s.add_argument("scenario", nargs="?", default=None, metavar="SCENARIO")
     s.set_defaults(fn=cmd_demo)
+    for name in EXTENSIONS:  # further command groups register themselves here
+        importlib.import_module(name).register(sub)
     return p
 
 
