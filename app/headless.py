@@ -3,7 +3,7 @@ and anything else that needs a call without a window.
 
 The clock: the call connects at 0 and the caller's opening lines play. Each step starts when
 the caller has finished speaking. A `say` takes as long as saying it (see engine/timing.py)
-and is handled when the trainee finishes; a flag takes 1 s, each log field 2 s, End call 1 s;
+and is handled when the trainee finishes (the time spent saying it is activity, not silence); a flag takes 1 s, each log field 2 s, End call 1 s;
 `wait` moves the clock on, firing silence handlers that fall due.
 """
 
@@ -14,7 +14,7 @@ from typing import Any
 
 from app.engine import events as ev
 from app.engine.call import Call, CallEnded, IntentMatcher
-from app.engine.timing import FLAG_SECONDS, LOG_SECONDS, speech_seconds
+from app.engine.timing import FLAG_SECONDS, LOG_SECONDS, TYPING_INTERVAL, speech_seconds
 from app.matching import Matcher
 from app.scenario.model import Expect, Playtest, Scenario, Step
 from app.scenario.problems import Problem, did_you_mean
@@ -105,6 +105,12 @@ def _find_line(call: Call, line_id: str, start: int) -> int | None:
 def _do(call: Call, step: Step, clock: float, run: Run, where: str) -> float:
     if step.kind == "say":
         t = round(clock + speech_seconds(step.text), 3)
+        # Speaking is activity: as the window does while keys are pressed, tell the engine
+        # every TYPING_INTERVAL seconds so a long line never counts as silence.
+        k = 0
+        while clock + k * TYPING_INTERVAL < t:
+            call.typing(round(clock + k * TYPING_INTERVAL, 3))
+            k += 1
         out = call.say(step.text, t)
         said = next(e for e in out if e.kind == ev.TRAINEE_SAID)
         heard = said.data["intents"]

@@ -79,3 +79,17 @@ def test_actions_after_the_end_do_nothing() -> None:
     s.end_call()
     n = len(s.events)
     assert s.say("hello") == [] and s.raise_flag("risk") == [] and len(s.events) == n
+
+
+def test_typing_is_throttled_and_restarts_the_silence_clock() -> None:
+    clock = FakeClock()
+    s = CallSession(kit_scenario(), FakeMatcher(), clock=clock)
+    s.start()
+    first = s.seconds_to_next_silence()
+    assert first is not None
+    clock.now = first - 1
+    assert [e.kind for e in s.typing()] == [ev.TRAINEE_TYPING]
+    clock.now = first - 0.5
+    assert s.typing() == []  # within the throttle interval: nothing new
+    clock.now = first + 0.5
+    assert s.tick() == []  # no silence: the trainee was typing a moment ago

@@ -161,3 +161,19 @@ def test_events_round_trip_through_json(call: Call) -> None:
     call.say("where are you", 5.0)
     for e in call.events:
         assert ev.Event.from_json(e.to_json()) == e
+
+
+def test_typing_is_activity_so_silence_waits(call: Call) -> None:
+    start = call.st.busy_until
+    call.typing(start + 8)  # composing a line before the 10 s silence falls due
+    assert call.advance(start + 17) == []  # 9 s since the last keystroke: still composing
+    assert lines(call.advance(start + 18)) == ["g.sil10"]  # 10 s after the last keystroke
+
+
+def test_goto_the_current_state_is_not_a_state_change() -> None:
+    text = BASE.replace("        goto: two\n", "        goto: one\n", 1)
+    c = Call(kit_scenario(text), FakeMatcher())
+    c.start(0.0)
+    out = c.say("where are you", 5.0)
+    assert lines(out) == ["one.where"]  # no re-entry: the opening line is not repeated
+    assert not any(e.kind == ev.STATE_CHANGED for e in out)

@@ -116,6 +116,13 @@ class Call:
             self._fire_first(fallbacks, lambda h: n, t, "fallback")
         return self.events[mark:]
 
+    def typing(self, t: float) -> list[Event]:
+        """The trainee is composing a line: that is activity, not silence. Callers throttle
+        this (the window sends it at most every couple of seconds while keys are pressed)."""
+        mark = self._begin(t)
+        self._emit(t, ev.TRAINEE_TYPING, {})
+        return self.events[mark:]
+
     def raise_flag(self, flag: str, t: float) -> list[Event]:
         return self._flag(flag, True, t)
 
@@ -286,7 +293,7 @@ class Call:
             st.marks.add(h.mark)
             self._emit(t, ev.MARK, {"name": h.mark})
         self._speak(h.say, h.key, t)
-        if h.goto is not None:
+        if h.goto is not None and h.goto != st.state:  # staying put is not a state change
             self._emit(t, ev.STATE_CHANGED, {"from": st.state, "to": h.goto})
             st.state = h.goto
             target = self.scenario.states[h.goto]
@@ -367,3 +374,5 @@ def _apply(call: Call, e: Event) -> None:
         call.end_call(e.t)
     elif e.kind == ev.TIME_PASSED:
         call.advance(e.t)
+    elif e.kind == ev.TRAINEE_TYPING:
+        call.typing(e.t)

@@ -1,7 +1,7 @@
 """The call's append-only event log.
 
-Every step of a call is one `Event`. The trainee's actions (`trainee_said`, `flag_raised`,
-`flag_lowered`, `log_changed`, `trainee_ended`, `time_passed`) are the *inputs*: replaying them,
+Every step of a call is one `Event`. The trainee's actions (`trainee_said`, `trainee_typing`,
+`flag_raised`, `flag_lowered`, `log_changed`, `trainee_ended`, `time_passed`) are the *inputs*: replaying them,
 with their times, through the engine rebuilds every other event exactly. The rest
 (`caller_said`, `closing_attempt`, `silence`, `state_changed`, `mark`, `handler_fired`,
 `call_ended`, ...) are *outputs*, recorded so that a stored call can be read without the engine.
@@ -23,9 +23,19 @@ FLAG_LOWERED = "flag_lowered"  # {"flag"}
 LOG_CHANGED = "log_changed"  # {"field", "value"}
 TRAINEE_ENDED = "trainee_ended"  # {}
 TIME_PASSED = "time_passed"  # {} : the clock moved to `t` with nothing else happening
+TRAINEE_TYPING = "trainee_typing"  # {} : the trainee is composing a line (restarts silence)
 
 INPUT_KINDS = frozenset(
-    {CALL_STARTED, TRAINEE_SAID, FLAG_RAISED, FLAG_LOWERED, LOG_CHANGED, TRAINEE_ENDED, TIME_PASSED}
+    {
+        CALL_STARTED,
+        TRAINEE_SAID,
+        FLAG_RAISED,
+        FLAG_LOWERED,
+        LOG_CHANGED,
+        TRAINEE_ENDED,
+        TIME_PASSED,
+        TRAINEE_TYPING,
+    }
 )
 
 # Outputs: what the scenario did in response.

@@ -11,6 +11,7 @@ WORDS_PER_SECOND = 2.5
 MIN_SECONDS = 1.0
 FLAG_SECONDS = 1.0  # a click on a flag button
 LOG_SECONDS = 2.0  # an entry in the incident log (per step)
+TYPING_INTERVAL = 2.0  # how often composing a line is reported as activity
 
 
 def speech_seconds(text: str, rate: float = 1.0, pause_before: float = 0.0) -> float:

@@ -1,0 +1,6 @@
+"""Free text -> intents: normalisation, clause splitting and matching (pure Python, no Qt)."""
+
+from app.matching.matcher import DEFAULT_THRESHOLD, Matcher, MatchResult
+from app.matching.normalise import normalise
+
+__all__ = ["DEFAULT_THRESHOLD", "MatchResult", "Matcher", "normalise"]

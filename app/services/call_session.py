@@ -21,6 +21,7 @@ from typing import Any
 
 from app.engine.call import Call, CallEnded, IntentMatcher
 from app.engine.events import Event
+from app.engine.timing import TYPING_INTERVAL
 from app.scenario.model import Scenario
 from app.scoring.score import score_call
 from app.storage import SessionStore
@@ -95,6 +96,7 @@ class CallSession:
         self.session_id: str | None = None
         self._recorder: Recorder | None = None
         self._start_error: str | None = None
+        self._last_typing: float | None = None
         self._result: dict[str, Any] | None = None
 
     # -- the call ------------------------------------------------------------------------
@@ -122,7 +124,17 @@ class CallSession:
         return self._record(self.call.start(self.clock()))
 
     def say(self, text: str) -> list[Event]:
+        self._last_typing = None
         return self._act(lambda t: self.call.say(text, t))
+
+    def typing(self) -> list[Event]:
+        """The trainee pressed a key in the text box. Throttled here, so the window may call it
+        on every keystroke: at most one event per TYPING_INTERVAL reaches the engine."""
+        now = self.clock()
+        if self._last_typing is not None and now - self._last_typing < TYPING_INTERVAL:
+            return []
+        self._last_typing = now
+        return self._act(self.call.typing)
 
     def raise_flag(self, flag: str) -> list[Event]:
         return self._act(lambda t: self.call.raise_flag(flag, t))
