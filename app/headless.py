@@ -3,8 +3,9 @@ and anything else that needs a call without a window.
 
 The clock: the call connects at 0 and the caller's opening lines play. Each step starts when
 the caller has finished speaking. A `say` takes as long as saying it (see engine/timing.py)
-and is handled when the trainee finishes (the time spent saying it is activity, not silence); a flag takes 1 s, each log field 2 s, End call 1 s;
-`wait` moves the clock on, firing silence handlers that fall due.
+and is handled when the trainee finishes; the time spent saying it is activity, not silence.
+A flag takes 1 s, each log field 2 s, End call 1 s; `wait` moves the clock on, firing
+silence handlers that fall due.
 """
 
 from __future__ import annotations

@@ -210,3 +210,12 @@ def test_output_does_not_depend_on_the_hash_seed() -> None:
         outputs.add(out.stdout)
     assert len(outputs) == 1
     assert json.loads(outputs.pop())[0][0] == ["ask_injuries", "ask_safe"]
+
+
+def test_a_clause_of_function_words_alone_matches_nothing_by_similarity() -> None:
+    from app.scenario.model import Intent
+
+    m = Matcher([Intent("close", examples=("goodbye for now", "that's all for now"))])
+    assert m.match("now").intents == ()
+    assert m.match("Now, going back to your house").intents == ()
+    assert m.match("that's all for now, goodbye").intents == ("close",)

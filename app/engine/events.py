@@ -1,8 +1,8 @@
 """The call's append-only event log.
 
 Every step of a call is one `Event`. The trainee's actions (`trainee_said`, `trainee_typing`,
-`flag_raised`, `flag_lowered`, `log_changed`, `trainee_ended`, `time_passed`) are the *inputs*: replaying them,
-with their times, through the engine rebuilds every other event exactly. The rest
+`flag_raised`, `flag_lowered`, `log_changed`, `trainee_ended`, `time_passed`) are the *inputs*:
+replaying them, with their times, through the engine rebuilds every other event exactly. The rest
 (`caller_said`, `closing_attempt`, `silence`, `state_changed`, `mark`, `handler_fired`,
 `call_ended`, ...) are *outputs*, recorded so that a stored call can be read without the engine.
 

@@ -186,6 +186,19 @@ class Matcher:
         exclude: set[int] = set()
         threshold = self.threshold
         remaining = list(words)
+        if all(w in self._function_words for w in words):
+            # "now", "right then": a clause of function words carries no meaning of its own,
+            # so only an explicit pattern may claim it, never similarity to an example.
+            s = self._score(remaining)
+            hits = [
+                (i, sc)
+                for i, sc in enumerate(s.score)
+                if s.hits[i] is not None and not s.blocked[i] and sc >= threshold
+            ]
+            chosen = sorted(hits, key=lambda h: (-h[1], self._ids[h[0]]))[:1]
+            for i, sc in chosen:
+                best[self._ids[i]] = max(best.get(self._ids[i], 0.0), sc)
+            return chosen
         while len(taken) < MAX_PER_CLAUSE:
             s = self._score(remaining)
             new = self._take(s, exclude, threshold)
