@@ -1,0 +1,166 @@
+"""The child side of `Pyttsx3Synth`: one process that owns the one pyttsx3 engine.
+
+Why a process of its own: pyttsx3's engine is a per-process singleton that hangs when two
+threads use it, and on Linux its espeak driver runs espeak-ng asynchronously, which causes
+every race in the design notes (all seen here with pyttsx3 2.99 and espeak-ng 1.51):
+
+- `runAndWait()` returns before the WAV exists on the first call (the proxy starts "busy",
+  so the loop ends before synthesis does): we wait for `finished-utterance`, then poll.
+- `setProperty` is dropped: `runAndWait()` calls `espeak_Cancel()` while espeak is still
+  busy, and that flushes the property commands still queued in espeak's FIFO (measured:
+  80 of 150 renders at the wrong rate). `espeak_Synchronize()` after setting them, before
+  rendering, brought that to 0 of 150.
+- a queued `save_to_file` and a `say` share one file name slot: we never call `say`.
+- macOS NSSpeech writes AIFF whatever the name says: converted to WAV here.
+
+Messages: the parent sends a dict per line (or None to stop); the child answers
+("ready", driver) once, then ("ok", "") or ("error", why) per line.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import tempfile
+import threading
+import time
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+from app.voice.settings import espeak_pitch, espeak_voice
+from app.voice.wav import BadAudio, aiff_to_wav, is_aiff, verify_wav
+
+POLL_S = 0.01  # how often to look for a late file (a pause in the engine process, not a test)
+SETTLE_S = 0.3  # a file unchanged this long is taken as finished, for drivers that never say
+
+
+def _voice_score(voice: Any, gender: str) -> int:
+    """Prefer a British, then any English, voice of the wanted gender (SAPI5, NSSpeech)."""
+    text = " ".join(
+        [str(getattr(voice, "id", "")), str(getattr(voice, "name", ""))]
+        + [str(x) for x in (getattr(voice, "languages", None) or [])]
+    ).lower()
+    score = 0
+    if str(getattr(voice, "gender", "") or "").lower() == gender:
+        score += 4
+    if "en_gb" in text or "en-gb" in text or "british" in text or "uk" in text.split():
+        score += 2
+    if "en_" in text or "en-" in text or "english" in text:
+        score += 1
+    return score
+
+
+class EngineRenderer:
+    """Drives one pyttsx3 engine, one line at a time, waiting out its asynchrony."""
+
+    def __init__(self, engine: Any, line_timeout: float = 15.0) -> None:
+        self.engine = engine
+        self.driver = str(getattr(engine, "driver_name", "") or "")
+        self.line_timeout = line_timeout
+        self._finished = threading.Event()
+        self._voices: dict[str, str | None] = {}
+        engine.connect("finished-utterance", self._on_finished)
+
+    def _on_finished(self, **_: Any) -> None:
+        self._finished.set()
+
+    def _pick_voice(self, gender: str) -> str | None:
+        if gender not in self._voices:
+            best: tuple[int, str | None] = (0, None)
+            for v in self.engine.getProperty("voices") or []:
+                score = _voice_score(v, gender)
+                if score > best[0]:
+                    best = (score, str(v.id))
+            self._voices[gender] = best[1]
+        return self._voices[gender]
+
+    def apply(self, wpm: int, pitch: int, volume: int, gender: str) -> None:
+        e = self.engine
+        if self.driver == "espeak":
+            from pyttsx3.drivers import _espeak  # only importable where libespeak exists
+
+            e.setProperty("voice", espeak_voice(gender))
+            e.setProperty("rate", wpm)
+            e.setProperty("volume", 1.0 + 0.1 * volume)  # espeak: 1.0 = 100 of 200
+            e.setProperty("pitch", espeak_pitch(pitch))
+            _espeak.Synchronize()  # let queued settings land before runAndWait can cancel them
+            return
+        voice = self._pick_voice(gender)
+        if voice:
+            e.setProperty("voice", voice)
+        e.setProperty("rate", wpm)
+        e.setProperty("volume", min(1.0, 0.8 + 0.04 * volume))  # SAPI5/NSSpeech top out at 1.0
+
+    def render(self, text: str, path: str, wpm: int, pitch: int, volume: int, gender: str) -> None:
+        """Render to `path` and return once it holds a complete WAV, else raise."""
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(path)
+        self.apply(wpm, pitch, volume, gender)
+        self._finished.clear()
+        self.engine.save_to_file(text, path)
+        self.engine.runAndWait()
+        self._wait_for_file(path)
+
+    def _wait_for_file(self, path: str) -> None:
+        """Return once `path` is a complete WAV: after `finished-utterance`, or once the file
+        has stopped growing for drivers that never send it; raise BadAudio at the deadline."""
+        deadline = time.monotonic() + self.line_timeout
+        last_size, stable_since = -1, time.monotonic()
+        last: Exception | None = None
+        while True:
+            finished = self._finished.wait(POLL_S)
+            now = time.monotonic()
+            try:
+                size = os.path.getsize(path)
+            except OSError:
+                size = -1
+            if size != last_size:
+                last_size, stable_since = size, now
+            if size > 0 and (finished or now - stable_since >= SETTLE_S):
+                try:
+                    if is_aiff(path):
+                        aiff_to_wav(path, path + ".conv")
+                        os.replace(path + ".conv", path)
+                    verify_wav(path)
+                    return
+                except (BadAudio, OSError) as exc:
+                    last = exc
+            if now >= deadline:
+                raise BadAudio(f"no complete WAV after {self.line_timeout:g} s: {last}")
+            if finished:
+                time.sleep(POLL_S)  # the event no longer paces the loop
+
+    def warm_up(self) -> None:
+        """One throwaway render: the first `runAndWait` behaves differently from the rest."""
+        with tempfile.TemporaryDirectory(prefix="callsim-tts-") as tmp:
+            with contextlib.suppress(BadAudio):
+                self.render("Ready.", str(Path(tmp) / "warm.wav"), 160, 0, 0, "neutral")
+
+
+def worker_main(conn: Connection, driver: str | None = None) -> None:
+    """Entry point of the worker process (must stay importable: 'spawn' pickles it by name)."""
+    # The espeak driver prints "Audio saved to ..." for every file.
+    sys.stdout = open(os.devnull, "w")
+    try:
+        import pyttsx3
+
+        renderer = EngineRenderer(pyttsx3.init(driver))
+        renderer.warm_up()
+    except Exception as exc:  # anything at all: the parent must hear why, not hang
+        conn.send(("error", f"{type(exc).__name__}: {exc}"))
+        return
+    conn.send(("ready", renderer.driver))
+    while True:
+        try:
+            request = conn.recv()
+        except (EOFError, OSError):
+            return
+        if request is None:
+            return
+        try:
+            renderer.render(**request)
+            conn.send(("ok", ""))
+        except Exception as exc:
+            conn.send(("error", f"{type(exc).__name__}: {exc}"))
