@@ -1,4 +1,5 @@
-"""Engine benchmarks: time per trainee turn (matching included) and playtest throughput."""
+"""Engine benchmarks: time per trainee turn (engine alone, and with matching) and playtest
+throughput (whole scripted calls per second, all shipped scenarios)."""
 
 from __future__ import annotations
 
@@ -66,9 +67,12 @@ def run() -> dict[str, Any]:
                 n += 1
     elapsed = time.perf_counter() - t0
     return {
-        "engine_turn_p50_ms": round(_pct(turn_ms, 0.5), 3),
-        "engine_turn_p95_ms": round(_pct(turn_ms, 0.95), 3),
-        "engine_only_turn_p95_ms": round(_pct(engine_only_ms, 0.95), 3),
+        # The engine's own time per turn (matching is measured by bench_matcher)...
+        "engine_turn_p50_ms": round(_pct(engine_only_ms, 0.5), 3),
+        "engine_turn_p95_ms": round(_pct(engine_only_ms, 0.95), 3),
+        # ...and a whole turn as the trainee experiences it, matching included.
+        "turn_with_matching_p50_ms": round(_pct(turn_ms, 0.5), 3),
+        "turn_with_matching_p95_ms": round(_pct(turn_ms, 0.95), 3),
         "playtest_calls_per_s": round(n / elapsed, 1),
         "n_turns": len(turn_ms),
     }
