@@ -19,13 +19,10 @@ def _pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
-def run() -> dict[str, Any]:
-    scenario = load_scenario(ROOT / "scenarios" / "misconduct-disclosure.yaml")
-    matcher = matcher_for(scenario)
-    lines = [st.text for pt in scenario.playtests for st in pt.steps if st.kind == "say"]
-    turn_ms: list[float] = []
-    engine_only_ms: list[float] = []
-    for _ in range(30):
+def _time_turns(scenario: Any, matcher: Any, lines: list[str], rounds: int = 30) -> list[float]:
+    """Milliseconds per `Call.say`, over `rounds` calls that say every line in turn."""
+    out: list[float] = []
+    for _ in range(rounds):
         call = Call(scenario, matcher)
         call.start(0.0)
         t = 5.0
@@ -34,8 +31,16 @@ def run() -> dict[str, Any]:
                 break
             t0 = time.perf_counter()
             call.say(text, t)
-            turn_ms.append((time.perf_counter() - t0) * 1000)
+            out.append((time.perf_counter() - t0) * 1000)
             t = call.st.busy_until + 2
+    return out
+
+
+def run() -> dict[str, Any]:
+    scenario = load_scenario(ROOT / "scenarios" / "misconduct-disclosure.yaml")
+    matcher = matcher_for(scenario)
+    lines = [st.text for pt in scenario.playtests for st in pt.steps if st.kind == "say"]
+    turn_ms = _time_turns(scenario, matcher, lines)
     # The engine alone: a matcher that has already answered (cached results).
     cache = {text: matcher.match(text) for text in lines}
 
@@ -43,17 +48,7 @@ def run() -> dict[str, Any]:
         def match(self, text: str) -> Any:
             return cache[text]
 
-    for _ in range(30):
-        call = Call(scenario, Cached())
-        call.start(0.0)
-        t = 5.0
-        for text in lines:
-            if call.ended:
-                break
-            t0 = time.perf_counter()
-            call.say(text, t)
-            engine_only_ms.append((time.perf_counter() - t0) * 1000)
-            t = call.st.busy_until + 2
+    engine_only_ms = _time_turns(scenario, Cached(), lines)
 
     files = sorted((ROOT / "scenarios").glob("*.yaml"))
     loaded = [load_scenario(f) for f in files]
