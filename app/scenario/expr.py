@@ -9,6 +9,7 @@ Grammar (a subset of Python's expression syntax): names, dotted names of one lev
 from __future__ import annotations
 
 import ast
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -97,10 +98,15 @@ def parse(source: str) -> Expr:
     if len(text) > 500:
         raise ExprError("condition is too long (over 500 characters)")
     try:
-        tree = ast.parse(text, mode="eval")
+        with warnings.catch_warnings():  # e.g. "invalid decimal literal": ours to report
+            warnings.simplefilter("ignore")
+            tree = ast.parse(text, mode="eval")
     except SyntaxError as exc:
         raise ExprError(f"invalid condition: {exc.msg}", max(0, (exc.offset or 1) - 1)) from None
-    return _convert(tree.body)
+    try:
+        return _convert(tree.body)
+    except RecursionError:  # e.g. hundreds of `~` or `-` in a row
+        raise ExprError("condition is nested too deeply") from None
 
 
 def _convert(node: ast.expr) -> Expr:

@@ -169,6 +169,17 @@ class _Builder:
             if (pt := read_playtest(r, node, f"playtest {i + 1}")) is not None
         )
         expected = r.number(top.get("expected_minutes"), "expected_minutes", minimum=0)
+        # checked here, not in references.py, because only here do we know where they are
+        states_node, emotions_node = top.get("states"), top.get("emotions")
+        if start is not None and states_node is not None and states_node.is_map:
+            self._known(top["start"], "start state", start, states_node.value)
+        caller_node = top.get("caller")
+        if caller is not None and caller.default_emotion and caller_node is not None:
+            known = (
+                emotions_node.value if emotions_node is not None and emotions_node.is_map else {}
+            )
+            node = caller_node.value["default_emotion"]
+            self._known(node, "default_emotion", caller.default_emotion, known)
         if None in (sid, title, start, caller, pass_mark) or r.has_errors:
             return None
         assert sid and title and start and caller and pass_mark is not None
@@ -195,6 +206,13 @@ class _Builder:
             playtests=playtests,
             lines=dict(self.lines),
         )
+
+    def _known(self, node: YNode, kind: str, ref: str, known: dict[str, YNode]) -> None:
+        if ref not in known:
+            from app.scenario.problems import did_you_mean
+
+            hint = did_you_mean(ref, known)
+            self.r.error(node.pos, "E020", f"unknown {kind} '{ref}'{hint}")
 
     # -- simple sections -------------------------------------------------------------------
     def caller(self, node: YNode | None) -> Caller | None:
@@ -356,16 +374,21 @@ class _Builder:
             placeholder = Line(id=ref, text="", pos=node.pos)
             self.refs[id(placeholder)] = (ref, node.value["ref"].pos)
             return placeholder
+        tag_hint = "run `callsim tag` on this file to give every line a stable id"
+        if isinstance(node.value, str):
+            msg = f"{what} must be {{id: ..., text: ...}}, not bare text ({tag_hint})"
+            r.error(node.pos, "E010", msg)
+            return None
         m = r.mapping(
             node,
             what,
-            required=("id", "text"),
-            optional=("emotion", "note", "pause_before"),
+            required=("text",),
+            optional=("id", "emotion", "note", "pause_before"),
         )
         if m is None:
-            if isinstance(node.value, str):
-                r.error(node.pos, "E010", f"{what} must be {{id: ..., text: ...}}, not bare text")
             return None
+        if "id" not in m:
+            r.error(node.pos, "E011", f"{what} is missing required key 'id' ({tag_hint})")
         lid = r.ident(m.get("id"), "line id", LINE_ID)
         text = r.text(m.get("text"), "line text")
         if lid is None or text is None:
@@ -474,6 +497,8 @@ class _Builder:
             trigger = "intent"
             ids = [r.ident(n, "intent") for n in r.seq(m["intent"], "intent", allow_single=True)]
             intents = tuple(i for i in ids if i)
+            if not ids:
+                r.error(m["intent"].pos, "E011", "'intent' needs at least one intent id")
             if not intents:
                 return None
         elif "fallback" in m:

@@ -18,7 +18,8 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}:{self.col}: {self.severity}[{self.code}] {self.message}"
+        msg = _one_line(self.message)
+        return f"{self.path}:{self.line}:{self.col}: {self.severity}[{self.code}] {msg}"
 
     @property
     def is_error(self) -> bool:
@@ -36,6 +37,13 @@ class ScenarioError(Exception):
     @property
     def errors(self) -> list[Problem]:
         return [p for p in self.problems if p.is_error]
+
+
+def _one_line(text: str) -> str:
+    """Control and format characters escaped: a problem is one line (messages quote the file)."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:

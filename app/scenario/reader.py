@@ -20,6 +20,7 @@ SNAKE_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 LINE_ID = re.compile(r"^[a-z0-9][a-z0-9_-]*(\.[a-z0-9_-]+)*$")
 SCENARIO_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|sec|secs|seconds?|m|min|mins|minutes?)?\s*$")
+MAX_NUMBER = 1e9  # no weight, count or duration in a call comes near; keeps float maths finite
 _TYPE_NAMES = {dict: "a mapping", list: "a list", str: "text", bool: "true or false"}
 
 
@@ -122,7 +123,11 @@ class Reader:
         ok_type = isinstance(v, int) if integer else isinstance(v, int | float)
         if isinstance(v, bool) or not ok_type or (isinstance(v, float) and not math.isfinite(v)):
             kind = "a whole number" if integer else "a number"
-            self.error(node.pos, "E010", f"{what} must be {kind}, not {type_name(v)}")
+            given = v if isinstance(v, float) and ok_type else type_name(v)  # inf, nan
+            self.error(node.pos, "E010", f"{what} must be {kind}, not {given}")
+            return None
+        if abs(v) > MAX_NUMBER:  # also keeps huge integers from overflowing float arithmetic
+            self.error(node.pos, "E013", f"{what} is too large (at most {MAX_NUMBER:.0f})")
             return None
         if (minimum is not None and v < minimum) or (maximum is not None and v > maximum):
             lo = "" if minimum is None else f" from {minimum:g}"
@@ -136,16 +141,21 @@ class Reader:
         if node is None:
             return None
         v = node.value
-        if isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) and v >= 0:
-            return float(v)
-        m = _DURATION.match(v) if isinstance(v, str) else None
-        if not m:
-            self.error(node.pos, "E014", f"{what} must be a duration like 20s or 1.5m, not {v!r}")
-            return None
-        amount, unit = float(m.group(1)), (m.group(2) or "s")
-        if unit == "ms":
-            return amount / 1000
-        return amount * 60 if unit.startswith("m") else amount
+        seconds: float | None = None
+        if isinstance(v, int | float) and not isinstance(v, bool):
+            if 0 <= v <= MAX_NUMBER:  # false for nan, inf and huge integers alike
+                seconds = float(v)
+        elif isinstance(v, str) and (m := _DURATION.match(v)):
+            amount, unit = float(m.group(1)), (m.group(2) or "s")
+            if unit == "ms":
+                amount /= 1000
+            elif unit.startswith("m"):
+                amount *= 60
+            seconds = amount if amount <= MAX_NUMBER else None
+        if seconds is None:
+            shown = repr(v) if len(repr(v)) <= 40 else repr(v)[:37] + "..."
+            self.error(node.pos, "E014", f"{what} must be a duration like 20s or 1.5m, not {shown}")
+        return seconds
 
     def ident(
         self, node: YNode | None, what: str, pattern: re.Pattern[str] = SNAKE_ID

@@ -151,6 +151,7 @@ def load_transcript(path: str | Path) -> tuple[Step, ...]:
         node = m.get("steps") if m else None
     elif not root.is_seq:
         r.error(root.pos, "E010", "a transcript is a list of steps (or a mapping with 'steps:')")
+        node = None
     steps = read_steps(r, node, "the transcript", assertions=True)
     if r.has_errors:
         raise ScenarioError(r.problems)

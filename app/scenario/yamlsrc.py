@@ -8,12 +8,14 @@ error, and so is a duplicate key. Every node keeps its 1-based line and column.
 from __future__ import annotations
 
 import io
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from ruamel.yaml.reader import ReaderError
 
 from app.scenario.model import Pos
 from app.scenario.problems import Problem, ScenarioError
@@ -82,11 +84,17 @@ class _Converter:
             key_pos: dict[str, Pos] = {}
             for knode, vnode in node.value:
                 kpos = _pos(knode)
-                if not isinstance(knode, ScalarNode) or _tag(knode) not in _ALLOWED_TAGS:
+                if isinstance(knode, ScalarNode) and (
+                    knode.value == "<<" or _tag(knode) == _STD + "merge"
+                ):
+                    raise self.fail(kpos, "E004", "YAML merge keys ('<<') are not supported")
+                if isinstance(knode, ScalarNode) and _tag(knode) not in _ALLOWED_TAGS:
+                    raise self.fail(
+                        kpos, "E004", f"YAML tag '{_tag(knode)}' is not allowed in scenario files"
+                    )
+                if not isinstance(knode, ScalarNode):
                     raise self.fail(kpos, "E010", "mapping keys must be plain words")
                 key = str(knode.value)
-                if key == "<<":
-                    raise self.fail(kpos, "E004", "YAML merge keys ('<<') are not supported")
                 if key in out:
                     first = key_pos[key]
                     raise self.fail(
@@ -98,7 +106,10 @@ class _Converter:
         if isinstance(node, SequenceNode):
             return YNode([self.convert(v, depth + 1) for v in node.value], pos)
         assert isinstance(node, ScalarNode)
-        return YNode(_scalar(tag, str(node.value), node.style), pos)
+        try:
+            return YNode(_scalar(tag, str(node.value), node.style), pos)
+        except ValueError:  # resolved as a number but not one (`-_`, `0x_`, `._`): YAML 1.2
+            return YNode(str(node.value), pos)  # core schema reads these as plain text
 
 
 def _scalar(tag: str, text: str, style: str | None) -> Any:
@@ -130,7 +141,9 @@ def load_yaml(text: str, path: str) -> YNode:
     yaml = YAML(typ="rt", pure=True)
     yaml.version = (1, 2)
     try:
-        nodes = list(yaml.compose_all(io.StringIO(text)))
+        with warnings.catch_warnings():  # e.g. a reused anchor: legal YAML, and not our output
+            warnings.simplefilter("ignore")
+            nodes = list(yaml.compose_all(io.StringIO(text)))
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -138,6 +151,13 @@ def load_yaml(text: str, path: str) -> YNode:
         raise ScenarioError(
             [Problem(path, line, col, "error", "E002", f"YAML syntax: {what}")]
         ) from None
+    except ReaderError as exc:  # a character YAML does not allow (NUL, other controls)
+        at = exc.position if isinstance(exc.position, int) else 0
+        line = text.count("\n", 0, at) + 1
+        col = at - (text.rfind("\n", 0, at) + 1) + 1
+        char = exc.character if isinstance(exc.character, int) else 0
+        msg = f"YAML: character U+{char:04X} is not allowed in a scenario file"
+        raise ScenarioError([Problem(path, line, col, "error", "E002", msg)]) from None
     except (YAMLError, ValueError, RecursionError) as exc:
         msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise ScenarioError([Problem(path, 1, 1, "error", "E002", f"YAML: {msg}")]) from None
