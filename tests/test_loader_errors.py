@@ -536,3 +536,11 @@ def test_conditions_never_run_python(tmp_path: Path) -> None:
     assert expr.evaluate(tree, lookup) is True
     assert asked == ["state", "told"]
     assert not target.exists()
+
+
+def test_folded_text_reads_as_plain_text() -> None:
+    """Round-trip YAML marks fold points with a BEL character; it must never reach the screen."""
+    from app.scenario.yamlsrc import load_yaml
+
+    node = load_yaml("summary: >-\n  As you try to end\n  the call\n", "f.yaml")
+    assert node.value["summary"].value == "As you try to end the call"

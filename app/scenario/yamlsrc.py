@@ -138,7 +138,7 @@ def _scalar(tag: str, text: str, style: str | None) -> Any:
 
 def load_yaml(text: str, path: str) -> YNode:
     """Parse `text` into a YNode tree, or raise ScenarioError with the located problem."""
-    yaml = YAML(typ="rt", pure=True)
+    yaml = YAML(typ="safe", pure=True)  # compose only; "rt" marks folds with BEL chars
     yaml.version = (1, 2)
     try:
         with warnings.catch_warnings():  # e.g. a reused anchor: legal YAML, and not our output
