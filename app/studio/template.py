@@ -1,0 +1,18 @@
+"""New scenarios start from resources/scenario-template.yaml (`callsim new ID`)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+TEMPLATE_ID = "new-scenario"  # the id the template is written with
+_ID_LINE = re.compile(rf"^id: {re.escape(TEMPLATE_ID)}[ \t]*$", re.MULTILINE)
+
+
+def new_scenario_text(template: Path, scenario_id: str) -> str:
+    """The template's text with its id replaced by `scenario_id` (everything else as is)."""
+    text = template.read_text(encoding="utf-8")
+    new, n = _ID_LINE.subn(f"id: {scenario_id}", text)
+    if n != 1:
+        raise ValueError(f"{template}: expected one line 'id: {TEMPLATE_ID}'")
+    return new
