@@ -24,14 +24,18 @@ run: setup
 	$(VENV)/bin/callsim
 
 test: setup
-	$(VENV)/bin/ruff check app tests benchmarks
-	$(VENV)/bin/ruff format --check app tests benchmarks
+	$(VENV)/bin/ruff check app tests benchmarks scripts
+	$(VENV)/bin/ruff format --check app tests benchmarks scripts
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
 	QT_QPA_PLATFORM=offscreen $(VENV)/bin/pytest
 
 bench: setup
 	$(PY) -m benchmarks.run
+
+# Screenshots of a scripted call for the README, in a real X server (Xvfb).
+screenshots: setup
+	xvfb-run -a -s "-screen 0 1366x800x24" $(PY) scripts/screenshots.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis

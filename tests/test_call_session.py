@@ -93,3 +93,37 @@ def test_typing_is_throttled_and_restarts_the_silence_clock() -> None:
     assert s.typing() == []  # within the throttle interval: nothing new
     clock.now = first + 0.5
     assert s.tick() == []  # no silence: the trainee was typing a moment ago
+
+
+def test_the_log_can_be_finished_after_the_caller_hangs_up_and_is_scored(tmp_path: Path) -> None:
+    store = SessionStore(tmp_path / "s.db")
+    clock = FakeClock()
+    s = CallSession(kit_scenario(), FakeMatcher(), clock=clock, store=store)
+    s.start()
+    clock.now = 2.0
+    s.end_call()
+    clock.now = 30.0
+    out = s.set_log("notes", "He hit her; caller at 12 Hollins Rd")
+    assert [e.kind for e in out] == [ev.LOG_CHANGED]
+    assert s.raise_flag("risk") == []  # flags are part of the call; it is over
+    result = s.finish()
+    assert result["log"] == {"notes": "He hit her; caller at 12 Hollins Rd"}
+    s.close()
+    assert s.session_id is not None
+    assert store.events(s.session_id)[-1].kind == ev.LOG_CHANGED
+    assert s.set_log("notes", "changed after scoring") == []  # the debrief is final
+
+
+def test_close_stops_the_recording_thread(tmp_path: Path) -> None:
+    import threading
+
+    def recorders() -> int:
+        return sum(t.name == "callsim-recorder" and t.is_alive() for t in threading.enumerate())
+
+    store = SessionStore(tmp_path / "s.db")
+    before = recorders()
+    s = CallSession(kit_scenario(), FakeMatcher(), clock=FakeClock(), store=store)
+    s.start()
+    assert recorders() == before + 1
+    s.close()
+    assert recorders() == before

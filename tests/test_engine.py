@@ -177,3 +177,13 @@ def test_goto_the_current_state_is_not_a_state_change() -> None:
     out = c.say("where are you", 5.0)
     assert lines(out) == ["one.where"]  # no re-entry: the opening line is not repeated
     assert not any(e.kind == ev.STATE_CHANGED for e in out)
+
+
+def test_log_written_after_the_end_is_kept_and_replays(call: Call) -> None:
+    call.end_call(5.0)
+    out = call.set_log("notes", "write-up", 40.0)
+    assert [e.kind for e in out] == [ev.LOG_CHANGED]
+    assert lines(out) == []  # no handler fires once the call is over
+    inputs = [e for e in call.events if e.kind in ev.INPUT_KINDS]
+    again = replay(call.scenario, FakeMatcher(), inputs)
+    assert [e.canonical() for e in again.events] == [e.canonical() for e in call.events]

@@ -130,8 +130,16 @@ class Call:
         return self._flag(flag, False, t)
 
     def set_log(self, field_id: str, value: str, t: float) -> list[Event]:
+        """A log field's new text. Allowed after the call has ended too (handlers write up
+        their log once the line is closed; nothing typed is lost), but then no handler fires."""
         if field_id not in self.scenario.log_fields:
             raise KeyError(f"unknown log field '{field_id}'")
+        if self.ended:
+            if self.st.log.get(field_id, "") == value:
+                return []
+            self.st.log[field_id] = value
+            self._emit(max(t, self.st.now), ev.LOG_CHANGED, {"field": field_id, "value": value})
+            return self.events[-1:]
         mark = self._begin(t)
         if self.st.log.get(field_id, "") == value:
             return []
@@ -351,8 +359,8 @@ def replay(scenario: Scenario, matcher: IntentMatcher, inputs: Iterable[Event]) 
     for e in inputs:
         if e.kind == ev.CALL_STARTED:
             call.start(e.t)
-        elif call.ended:
-            break
+        elif call.ended and e.kind != ev.LOG_CHANGED:
+            continue  # only log write-up can follow the end of a call
         else:
             try:
                 _apply(call, e)

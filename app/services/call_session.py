@@ -27,6 +27,7 @@ from app.scoring.score import score_call
 from app.storage import SessionStore
 
 Clock = Callable[[], float]
+_STOP = threading.Event()  # sentinel: the recorder thread ends when it reads this
 
 
 class MonotonicClock:
@@ -56,6 +57,10 @@ class Recorder:
     def put(self, event: Event) -> None:
         self._q.put(event)
 
+    def close(self, timeout: float = 10.0) -> None:
+        self._q.put(_STOP)
+        self._thread.join(timeout)
+
     def flush(self, timeout: float = 10.0) -> bool:
         """Wait until every event handed over so far is written (or failed)."""
         done = threading.Event()
@@ -65,6 +70,8 @@ class Recorder:
     def _run(self) -> None:
         while True:
             item = self._q.get()
+            if item is _STOP:
+                return
             if isinstance(item, threading.Event):
                 item.set()
                 continue
@@ -128,8 +135,9 @@ class CallSession:
         return self._act(lambda t: self.call.say(text, t))
 
     def typing(self) -> list[Event]:
-        """The trainee pressed a key in the text box. Throttled here, so the window may call it
-        on every keystroke: at most one event per TYPING_INTERVAL reaches the engine."""
+        """The trainee pressed a key (in the text box or the log): busy, not silent. Throttled
+        here, so the window may call it on every keystroke: at most one event per
+        TYPING_INTERVAL reaches the engine."""
         now = self.clock()
         if self._last_typing is not None and now - self._last_typing < TYPING_INTERVAL:
             return []
@@ -143,6 +151,11 @@ class CallSession:
         return self._act(lambda t: self.call.lower_flag(flag, t))
 
     def set_log(self, field: str, value: str) -> list[Event]:
+        """Also after the call has ended: the trainee may finish writing the log."""
+        if self.call.ended:
+            if self._result is not None:
+                return []  # already scored and stored: the debrief is showing
+            return self._record(self.call.set_log(field, value, self.clock()))
         return self._act(lambda t: self.call.set_log(field, value, t))
 
     def end_call(self) -> list[Event]:
@@ -182,6 +195,11 @@ class CallSession:
 
     def flush(self) -> bool:
         return self._recorder.flush() if self._recorder is not None else True
+
+    def close(self) -> None:
+        """Write what is pending and stop the recording thread (after `finish`)."""
+        if self._recorder is not None:
+            self._recorder.close()
 
     @property
     def recording_error(self) -> str | None:

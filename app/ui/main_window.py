@@ -1,0 +1,376 @@
+"""The window: start screen → (content note) → call → debrief, with a menu, a status bar for
+notices, and the font-size setting. It owns the thread pools and moves between screens;
+the screens themselves only show things and ask for things.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QByteArray, QThreadPool, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QStackedWidget,
+    QToolButton,
+    QWidget,
+)
+
+from app.engine.call import IntentMatcher
+from app.services.call_session import CallSession
+from app.storage import SessionInfo, SessionStore
+from app.ui.catalog import CatalogEntry, load_catalog
+from app.ui.services import AppServices
+from app.ui.settings import FONT_DEFAULT_PT, FONT_MAX_PT, FONT_MIN_PT
+from app.ui.style import STYLE, apply_font
+from app.ui.trainee.call_screen import CallScreen, CallSetup
+from app.ui.trainee.content_note import ContentNotePage
+from app.ui.trainee.debrief import DebriefScreen
+from app.ui.trainee.start_screen import StartScreen
+from app.ui.voice_controller import VoiceController
+from app.ui.workers import TaskState, run_task
+
+KEYS_HELP = """Start screen: Tab moves between name, scenarios, mode and Start call; Enter starts.
+Incoming call: Enter or Space answers.
+During the call:
+  Enter — send what you typed          Ctrl+T — back to the text box
+  Ctrl+1 … Ctrl+9 — raise or lower a flag
+  Ctrl+L — the incident log (Tab moves between fields; leaving a field saves it)
+  Ctrl+E or F12 — end the call at once
+Text size: Ctrl+= larger, Ctrl+- smaller, Ctrl+0 normal."""
+
+
+@dataclass
+class Startup:
+    """What the start-up worker found."""
+
+    catalog: list[CatalogEntry]
+    store: SessionStore | None
+    store_error: str | None
+    interrupted: list[SessionInfo]
+    problem: str | None = None  # start-up itself failed (the list stays empty)
+
+
+class MainWindow(QMainWindow):
+    sig_startup_finished = Signal()
+    """The scenario list is filled and the session store is open (or known to be unusable)."""
+
+    sig_screen_changed = Signal(str)
+    """Now showing: "start", "note", "call" or "debrief"."""
+
+    sig_debrief_shown = Signal(object)
+    """The debrief is on screen; the argument is the scored result."""
+
+    def __init__(self, services: AppServices, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.services = services
+        self.settings = services.settings
+        self.setWindowTitle(self.tr("callsim: 999 call practice"))
+        self.setStyleSheet(STYLE)
+        self.resize(1280, 760)
+        self.setMinimumSize(960, 600)
+        self.pool = QThreadPool(self)
+        self.voice_pool = QThreadPool(self)
+        self.voice_pool.setMaxThreadCount(1)  # one synthesis at a time
+        self.voice = VoiceController(services.voice, self.voice_pool, self)
+        self.store: SessionStore | None = None
+        self._matchers: dict[str, IntentMatcher] = {}
+        self._pending: tuple[CatalogEntry, str, str] | None = None
+        self.call_screen: CallScreen | None = None
+        self.result: dict[str, Any] | None = None
+
+        self.stack = QStackedWidget()
+        self.start = StartScreen(self.settings.trainee_name, self.settings.mode)
+        self.note = ContentNotePage()
+        self.debrief = DebriefScreen()
+        for page in (self.start, self.note, self.debrief):
+            page.setObjectName("page")
+            self.stack.addWidget(page)
+        self.setCentralWidget(self.stack)
+        self.start.sig_scenario_selected.connect(self._scenario_selected)
+        self.start.sig_call_requested.connect(self._call_requested)
+        self.note.sig_continue_chosen.connect(self._open_call)
+        self.note.sig_back_chosen.connect(self.show_start)
+        self.debrief.sig_try_again_chosen.connect(self._try_again)
+        self.debrief.sig_back_chosen.connect(self.show_start)
+
+        self._build_status_bar()
+        self._build_menus()
+        self.voice.sig_prepare_progressed.connect(self._voice_progress)
+        self.voice.sig_prepare_finished.connect(lambda _r: self._voice_progress(1, 1))
+        self.voice.sig_notice_posted.connect(self.post)
+        geometry = self.settings.geometry
+        if geometry:
+            self.restoreGeometry(QByteArray(geometry))
+        self.set_font_size(self.settings.font_pt)
+        self._startup()
+
+    # -- chrome -------------------------------------------------------------------------------
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        status = self.services.voice.status
+        text = " ".join(status.notices) if status.notices else status.summary()
+        self.voice_label = QLabel(text)
+        self.voice_label.setAccessibleName(self.tr("Voice status"))
+        self.voice_label.setToolTip(text)
+        self.progress = QProgressBar()
+        self.progress.setAccessibleName(self.tr("Preparing the caller's voice"))
+        self.progress.setMaximumWidth(220)
+        self.progress.setFormat(self.tr("Voice %v/%m"))
+        self.progress.hide()
+        bar.addPermanentWidget(self.progress)
+        bar.addWidget(self.voice_label, 1)
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu(self.tr("&File"))
+        quit_action = QAction(self.tr("&Quit"), self)
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
+        file_menu.addAction(quit_action)
+        view = self.menuBar().addMenu(self.tr("&View"))
+        for text, keys, step in (
+            (self.tr("&Larger text"), ["Ctrl+=", "Ctrl++"], 1),
+            (self.tr("&Smaller text"), ["Ctrl+-"], -1),
+            (self.tr("&Normal text size"), ["Ctrl+0"], 0),
+        ):
+            action = QAction(text, self)
+            action.setShortcuts([QKeySequence(k) for k in keys])
+            action.triggered.connect(lambda _=False, s=step: self.step_font(s))
+            view.addAction(action)
+        help_menu = self.menuBar().addMenu(self.tr("&Help"))
+        keys_action = QAction(self.tr("&Keyboard shortcuts"), self)
+        keys_action.setShortcut(QKeySequence("F1"))
+        keys_action.triggered.connect(self._show_keys)
+        help_menu.addAction(keys_action)
+        overflow = self.menuBar().findChild(QToolButton, "qt_menubar_ext_button")
+        if overflow is not None:  # Qt's "more menus" arrow, shown when the window is narrow
+            overflow.setAccessibleName(self.tr("More menus"))
+
+    def _show_keys(self) -> None:
+        box = QMessageBox(
+            QMessageBox.Icon.Information,
+            self.tr("Keyboard shortcuts"),
+            self.tr(KEYS_HELP),
+            QMessageBox.StandardButton.Close,
+            self,
+        )
+        box.setModal(False)
+        box.show()
+
+    def post(self, message: str) -> None:
+        """Show a notice in the status bar without interrupting (never a modal dialog)."""
+        self.statusBar().showMessage(message, 15000)
+
+    def set_font_size(self, point_size: int) -> None:
+        point_size = max(FONT_MIN_PT, min(FONT_MAX_PT, int(point_size)))
+        self.settings.font_pt = point_size
+        apply_font(self, point_size)
+
+    def step_font(self, step: int) -> None:
+        self.set_font_size(FONT_DEFAULT_PT if step == 0 else self.settings.font_pt + step)
+
+    # -- start-up -----------------------------------------------------------------------------
+    def _startup(self) -> None:
+        services = self.services
+
+        def work(_state: TaskState) -> Startup:
+            catalog = load_catalog(services.scenarios_dir)
+            store, error, interrupted = None, None, []
+            try:
+                store = services.open_store()
+                if store is not None:
+                    ids = store.mark_interrupted()
+                    interrupted = [i for i in (store.session(x) for x in ids) if i is not None]
+            except Exception as exc:  # no recording is bad, no app is worse
+                error = f"{type(exc).__name__}: {exc}"
+            return Startup(catalog, store, error, interrupted)
+
+        def failed(message: str) -> None:  # still show a (empty) list and say why
+            self._started(Startup([], None, None, [], problem=message))
+
+        run_task(self.pool, work, parent=self, on_done=self._started, on_failed=failed)
+
+    def _started(self, found: Startup) -> None:
+        self.store = found.store
+        notices = []
+        if found.interrupted:
+            calls = "; ".join(
+                f"{i.scenario_title} ({i.trainee or self.tr('no name')}, "
+                f"{i.started_at.astimezone().strftime('%d %b %H:%M')})"
+                for i in found.interrupted
+            )
+            notices.append(
+                self.tr("{n} earlier call(s) stopped before they ended: ").replace(
+                    "{n}", str(len(found.interrupted))
+                )
+                + calls
+                + self.tr(". Everything up to that moment was saved.")
+            )
+        if found.problem:
+            notices.append(self.tr("The scenarios could not be loaded: ") + found.problem)
+        if found.store_error:
+            notices.append(
+                self.tr("Calls cannot be saved on this computer (")
+                + found.store_error
+                + self.tr("). You can still practise; results are shown but not kept.")
+            )
+        self.start.show_notice("\n".join(notices))
+        select = self.settings.last_scenario or self.services.built_in
+        self.start.set_catalog(found.catalog, select)
+        self.apply_font_again()
+        self.start.setFocus()
+        self.sig_startup_finished.emit()
+
+    def apply_font_again(self) -> None:
+        apply_font(self, self.settings.font_pt)
+
+    # -- moving between screens ---------------------------------------------------------------
+    def show_start(self) -> None:
+        self._drop_call_screen()
+        self.stack.setCurrentWidget(self.start)
+        self.start.set_busy(False)
+        self.start.setFocus()
+        self.sig_screen_changed.emit("start")
+
+    def _scenario_selected(self, entry: CatalogEntry) -> None:
+        if entry.scenario is not None:
+            self.voice.prepare(entry.scenario)
+
+    def _call_requested(self, entry: CatalogEntry, name: str, mode: str) -> None:
+        self.settings.trainee_name = name
+        self.settings.mode = mode
+        self.settings.last_scenario = entry.key
+        self.settings.sync()
+        self._pending = (entry, name, mode)
+        scenario = entry.scenario
+        assert scenario is not None
+        if scenario.content_note:
+            self.note.show_note(scenario.title, scenario.content_note)
+            self.stack.setCurrentWidget(self.note)
+            self.note.setFocus()
+            self.sig_screen_changed.emit("note")
+        else:
+            self._open_call()
+
+    def _try_again(self) -> None:
+        if self._pending is not None:
+            self._open_call()
+
+    def _open_call(self) -> None:
+        """Build the call screen once the scenario's matcher is ready (built in a worker)."""
+        if self._pending is None:
+            return
+        entry, name, mode = self._pending
+        scenario = entry.scenario
+        assert scenario is not None
+        self.start.set_busy(True)
+        key = f"{scenario.id}:{scenario.sha256}"
+        if key in self._matchers:
+            self._show_call(self._matchers[key])
+            return
+        factory = self.services.matcher_factory
+
+        def built(matcher: IntentMatcher) -> None:
+            self._matchers[key] = matcher
+            self._show_call(matcher)
+
+        run_task(
+            self.pool, lambda _s: factory(scenario), parent=self, on_done=built,
+            on_failed=self.post,
+        )  # fmt: skip
+
+    def _show_call(self, matcher: IntentMatcher) -> None:
+        assert self._pending is not None
+        entry, name, mode = self._pending
+        assert entry.scenario is not None
+        self._drop_call_screen()
+        self.voice.prepare(entry.scenario)
+        setup = CallSetup(
+            scenario=entry.scenario,
+            matcher=matcher,
+            clock_factory=self.services.clock_factory,
+            trainee=name,
+            mode=mode,
+            store=self.store,
+            tick_ms=self.services.tick_ms,
+        )
+        screen = CallScreen(setup, self.voice)
+        screen.setObjectName("page")
+        screen.sig_call_finished.connect(self._call_finished)
+        screen.sig_status_posted.connect(self.post)
+        self.call_screen = screen
+        self.stack.addWidget(screen)
+        self.apply_font_again()
+        self.stack.setCurrentWidget(screen)
+        if not self.voice.preparing:
+            screen.incoming.show_progress(1, 1)
+        screen.setFocus()
+        self.sig_screen_changed.emit("call")
+
+    def _call_finished(self, session: CallSession) -> None:
+        """Score and store the call in a worker, then show the debrief."""
+        self.post(self.tr("Scoring your call…"))
+
+        def done(result: dict[str, Any]) -> None:
+            self.result = result
+            notice = None
+            if session.recording_error:
+                notice = self.tr("This call could not be saved: ") + session.recording_error
+            self.debrief.show_result(result, session.scenario, notice)
+            self._drop_call_screen()
+            self.stack.setCurrentWidget(self.debrief)
+            self.apply_font_again()
+            self.debrief.setFocus()
+            self.statusBar().clearMessage()
+            self.sig_screen_changed.emit("debrief")
+            self.sig_debrief_shown.emit(result)
+
+        def finish_and_close(_state: object) -> dict[str, Any]:
+            try:
+                return session.finish()
+            finally:
+                session.close()  # stop the recording thread: one per call otherwise
+
+        run_task(self.pool, finish_and_close, parent=self, on_done=done,
+                 on_failed=self.post)  # fmt: skip
+
+    def _drop_call_screen(self) -> None:
+        screen, self.call_screen = self.call_screen, None
+        if screen is not None:
+            screen.shutdown()
+            self.stack.removeWidget(screen)
+            screen.deleteLater()
+
+    def _voice_progress(self, done: int, total: int) -> None:
+        busy = 0 < total and done < total
+        self.progress.setVisible(busy)
+        if busy:
+            self.progress.setRange(0, total)
+            self.progress.setValue(done)
+        if self.call_screen is not None:
+            self.call_screen.incoming.show_progress(done, total)
+
+    # -- closing ------------------------------------------------------------------------------
+    def shutdown(self) -> None:
+        """Stop timers, sound and background work; wait for workers to finish."""
+        if self.call_screen is not None:
+            self.call_screen.shutdown()
+        self.voice.shutdown()
+        self.voice_pool.waitForDone(10000)
+        self.pool.waitForDone(10000)
+        if self.store is not None:
+            try:
+                self.store.close()
+            except Exception:  # closing must not fail the exit
+                pass
+            self.store = None
+        self.settings.geometry = bytes(self.saveGeometry().data())
+        self.settings.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.shutdown()
+        super().closeEvent(event)

@@ -1,0 +1,41 @@
+"""What the window is built from. `main.default_services()` wires the real things; tests and
+benchmarks build an `AppServices` of their own (fake clock, silent voice, a temp settings file)
+and pass it to `MainWindow`. Nothing here is a module-level singleton.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from app.engine.call import IntentMatcher
+from app.headless import matcher_for
+from app.scenario.model import Scenario
+from app.services.call_session import Clock, MonotonicClock
+from app.storage import SessionStore
+from app.ui.settings import UiSettings
+from app.voice import VoiceKit
+
+
+def _monotonic_clock() -> Clock:
+    return MonotonicClock()
+
+
+@dataclass
+class AppServices:
+    settings: UiSettings
+    voice: VoiceKit
+    scenarios_dir: Path
+    open_store: Callable[[], SessionStore | None]
+    """Opens the session store (called once, in a worker); None runs without recording."""
+    clock_factory: Callable[[], Clock] = field(default=_monotonic_clock)
+    """A fresh clock for each call, reading 0 when the call is answered."""
+    matcher_factory: Callable[[Scenario], IntentMatcher] = field(default=matcher_for)
+    tick_ms: int = 250
+    """How often real time is checked for silence and the call clock."""
+    built_in: str = ""
+    """The scenario selected when nothing has been chosen before."""
+
+    def close(self) -> None:
+        self.voice.close()

@@ -1,0 +1,244 @@
+"""The call screen: captions and voice, practice vs assessment, silence, flags, the log, ending
+the call, recording trouble and accessibility."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QAbstractButton, QWidget
+
+from app.engine.events import Event
+from app.scenario.model import Scenario
+from app.storage import SessionStore
+from app.ui.main_window import MainWindow
+from app.ui.services import AppServices
+from tests.ui.conftest import FakeClock, FakePlayer, answer_call, focused
+
+CTRL = Qt.KeyboardModifier.ControlModifier
+
+
+def say(qtbot: Any, window: MainWindow, text: str) -> None:
+    qtbot.keyClicks(focused(window), text)
+    qtbot.keyClick(focused(window), Qt.Key.Key_Return)
+
+
+def caption_shown(window: MainWindow, scenario: Scenario, line_id: str) -> bool:
+    screen = window.call_screen
+    return screen is not None and scenario.lines[line_id].text in screen.transcript.toPlainText()
+
+
+def test_practice_mode_shows_the_intents_heard(
+    qtbot: Any, window: MainWindow, scenario: Scenario
+) -> None:
+    window.start.practice.setChecked(True)
+    screen = answer_call(qtbot, window)
+    say(qtbot, window, "Is anybody hurt?")
+    text = screen.transcript.toPlainText()
+    assert "heard: " + scenario.intents["ask_injuries"].description.lower()[:20] in text.lower()
+
+
+def test_assessment_mode_shows_nothing_until_the_debrief(
+    qtbot: Any, window: MainWindow, scenario: Scenario
+) -> None:
+    window.start.assessment.setChecked(True)
+    screen = answer_call(qtbot, window)
+    assert screen.session is not None and screen.session.mode == "assessment"
+    say(qtbot, window, "Is anybody hurt?")
+    say(qtbot, window, "blah blah")
+    qtbot.waitUntil(lambda: caption_shown(window, scenario, "ans.injuries"))
+    assert "Is anybody hurt?" in screen.transcript.toPlainText()
+    assert "Heard" not in screen.transcript.toPlainText()
+
+
+def test_caller_lines_play_in_order_each_captioned_as_it_starts(
+    qtbot: Any, make_window: Callable[..., MainWindow], player: FakePlayer, scenario: Scenario
+) -> None:
+    player.auto_finish = False
+    window = make_window()
+    screen = answer_call(qtbot, window)
+    qtbot.waitUntil(lambda: caption_shown(window, scenario, "open.1"))
+    assert player.plays[0].startswith("open.1-")
+    assert screen.bar.speaking.text()  # the speaking indicator is on
+    say(qtbot, window, "Is anybody hurt?")
+    say(qtbot, window, "What's the address?")
+    # Her two answers are queued behind the opening line: not heard, not captioned yet.
+    assert not caption_shown(window, scenario, "ans.injuries")
+    player.finish()
+    qtbot.waitUntil(lambda: caption_shown(window, scenario, "ans.injuries"))
+    assert not caption_shown(window, scenario, "ans.location")
+    player.finish()
+    qtbot.waitUntil(lambda: caption_shown(window, scenario, "ans.location"))
+    assert [p.split("-")[0] for p in player.plays] == ["open.1", "ans.injuries", "ans.location"]
+    player.finish()
+    qtbot.waitUntil(lambda: screen.bar.speaking.text() == "")
+
+
+def test_end_call_hangs_up_at_once_and_stops_the_voice(
+    qtbot: Any, make_window: Callable[..., MainWindow], player: FakePlayer
+) -> None:
+    player.auto_finish = False
+    window = make_window()
+    screen = answer_call(qtbot, window)
+    qtbot.waitUntil(lambda: len(player.plays) == 1)  # she is still speaking her first line
+    say(qtbot, window, "What's happened?")  # her answer is queued behind it
+    with qtbot.waitSignal(window.sig_debrief_shown, timeout=10000) as shown:
+        qtbot.keyClick(focused(window), Qt.Key.Key_E, CTRL)
+    assert player.calls[-1] == ("stop", None)
+    assert len(player.plays) == 1  # the queued answer never played
+    assert shown.args[0]["ended_by"] == "trainee"
+    assert not screen.timer.isActive()
+
+
+def test_silence_fires_in_real_time_from_the_timer(
+    qtbot: Any, window: MainWindow, clock: FakeClock, scenario: Scenario
+) -> None:
+    screen = answer_call(qtbot, window)
+    qtbot.waitUntil(lambda: caption_shown(window, scenario, "open.1"))
+    assert screen.session is not None
+    wait = screen.session.seconds_to_next_silence()
+    assert wait is not None
+    clock.now = wait - 1.0
+    qtbot.waitUntil(lambda: screen.bar.clock.text() == "00:" + f"{int(wait - 1.0):02d}")
+    assert not caption_shown(window, scenario, "g.sil1")
+    clock.now = wait + 0.1
+    qtbot.waitUntil(lambda: caption_shown(window, scenario, "g.sil1"), timeout=3000)
+
+
+def test_flags_toggle_by_shortcut_and_click_and_show_when_raised(
+    qtbot: Any, window: MainWindow, clock: FakeClock, scenario: Scenario
+) -> None:
+    screen = answer_call(qtbot, window)
+    first, second = list(scenario.flags)[:2]
+    clock.now = 65.0
+    qtbot.keyClick(focused(window), Qt.Key.Key_1, CTRL)
+    assert screen.flags.buttons[first].isChecked()
+    assert screen.flags._times[first].text() == "⚑ 01:05"
+    assert "raised at 01:05" in screen.flags.buttons[first].accessibleDescription()
+    assert focused(window) is screen.input  # a flag never takes the focus from typing
+    qtbot.mouseClick(screen.flags.buttons[second], Qt.MouseButton.LeftButton)
+    assert screen.flags.buttons[second].isChecked()
+    qtbot.keyClick(focused(window), Qt.Key.Key_1, CTRL)
+    assert not screen.flags.buttons[first].isChecked()
+    assert screen.flags._times[first].text() == ""
+    assert screen.session is not None
+    kinds = [(e.kind, e.data.get("flag")) for e in screen.session.events if "flag" in e.data]
+    assert kinds == [("flag_raised", first), ("flag_raised", second), ("flag_lowered", first)]
+
+
+def test_log_text_is_committed_on_leaving_a_field_and_on_end_call(
+    qtbot: Any, window: MainWindow, scenario: Scenario
+) -> None:
+    screen = answer_call(qtbot, window)
+    fields = list(scenario.log_fields)
+    qtbot.keyClick(focused(window), Qt.Key.Key_L, CTRL)
+    qtbot.keyClicks(focused(window), "14 Mill Lane")
+    qtbot.keyClick(focused(window), Qt.Key.Key_Tab)  # leaving the field commits it
+    assert screen.session is not None
+    logged = [e.data for e in screen.session.events if e.kind == "log_changed"]
+    assert logged == [{"field": fields[0], "value": "14 Mill Lane"}]
+    multiline = next(f for f, spec in scenario.log_fields.items() if spec.multiline)
+    screen.log.editors[multiline].setFocus()
+    qtbot.keyClicks(focused(window), "typed but never left")
+    with qtbot.waitSignal(window.sig_debrief_shown, timeout=10000) as shown:
+        qtbot.keyClick(focused(window), Qt.Key.Key_F12)
+    assert shown.args[0]["log"][multiline] == "typed but never left"
+
+
+def test_when_the_caller_hangs_up_the_trainee_moves_on_by_keyboard(
+    qtbot: Any, window: MainWindow, clock: FakeClock, scenario: Scenario
+) -> None:
+    screen = answer_call(qtbot, window)
+    say(qtbot, window, "Bye then.")
+    say(qtbot, window, "Goodbye.")  # the second closing attempt: she discloses
+    qtbot.waitUntil(lambda: caption_shown(window, scenario, "g.disclose"))
+    clock.now = 200.0  # nobody says anything: she gives up and hangs up
+    qtbot.waitUntil(lambda: caption_shown(window, scenario, "disc.sil_hangup"), timeout=3000)
+    assert screen.ended_banner.isVisible()
+    assert "ended the call" in screen.ended_banner.text()
+    assert focused(window) is screen.debrief_button
+    with qtbot.waitSignal(window.sig_debrief_shown, timeout=10000) as shown:
+        qtbot.keyClick(focused(window), Qt.Key.Key_Space)
+    assert shown.args[0]["ended_by"] == "caller"
+
+
+def test_recording_trouble_is_shown_and_the_call_goes_on(
+    qtbot: Any, make_window: Callable[..., MainWindow], services: AppServices, tmp_path: Path
+) -> None:
+    class FailingStore(SessionStore):
+        def append_event(self, session_id: str, event: Event) -> None:
+            raise OSError("disk full")
+
+    failing = dataclasses.replace(services, open_store=lambda: FailingStore(tmp_path / "f.db"))
+    window = make_window(failing)
+    screen = answer_call(qtbot, window)
+    qtbot.waitUntil(lambda: "Recording problem" in window.statusBar().currentMessage())
+    assert "disk full" in window.statusBar().currentMessage()
+    say(qtbot, window, "What's happened?")
+    assert "What's happened?" in screen.transcript.toPlainText()
+
+
+def _buttons_without_names(root: QWidget) -> list[str]:
+    return [
+        f"{type(b).__name__} {b.text()!r}"
+        for b in root.findChildren(QAbstractButton)
+        if not b.accessibleName().strip()
+    ]
+
+
+def test_every_button_has_an_accessible_name(
+    qtbot: Any, window: MainWindow, clock: FakeClock
+) -> None:
+    assert _buttons_without_names(window) == []
+    screen = answer_call(qtbot, window)
+    assert _buttons_without_names(screen) == []
+    say(qtbot, window, "What's happened?")
+    with qtbot.waitSignal(window.sig_debrief_shown, timeout=10000):
+        qtbot.keyClick(focused(window), Qt.Key.Key_E, CTRL)
+    assert window.debrief.cards and _buttons_without_names(window.debrief) == []
+    # Labels name their fields (buddies), so screen readers and Alt+letter reach them.
+    assert window.start.name.accessibleName() and screen.input.accessibleName()
+
+
+def test_try_again_starts_a_fresh_call_of_the_same_scenario(
+    qtbot: Any, window: MainWindow, clock: FakeClock, scenario: Scenario
+) -> None:
+    answer_call(qtbot, window)
+    with qtbot.waitSignal(window.sig_debrief_shown, timeout=10000):
+        qtbot.keyClick(focused(window), Qt.Key.Key_E, CTRL)
+    assert focused(window) is window.debrief.again
+    qtbot.keyClick(focused(window), Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.call_screen is not None)
+    screen = window.call_screen
+    assert screen is not None and screen.session is None  # ringing again, no content note
+    assert screen.setup.scenario.id == scenario.id
+    qtbot.keyClick(focused(window), Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: screen.session is not None)
+    window.debrief.back.click()
+    assert window.stack.currentWidget() is window.start
+
+
+def test_typing_in_the_text_box_or_log_holds_off_silence(
+    qtbot: Any, window: MainWindow, clock: FakeClock, scenario: Scenario
+) -> None:
+    screen = answer_call(qtbot, window)
+    qtbot.waitUntil(lambda: caption_shown(window, scenario, "open.1"))
+    assert screen.session is not None
+    wait = screen.session.seconds_to_next_silence()
+    assert wait is not None
+    clock.now = wait - 1.0
+    qtbot.keyClicks(screen.input, "is anyone")  # composing a line, not silent
+    clock.now = wait + 5.0  # past the silence that would have fallen due
+    qtbot.waitUntil(lambda: screen.bar.clock.text() == "00:" + f"{int(wait + 5.0):02d}")
+    assert not caption_shown(window, scenario, "g.sil1")
+    log_editor = next(iter(screen.log.editors.values()))
+    clock.now = wait + 15.0
+    qtbot.keyClicks(log_editor, "14 Mill")  # writing the log is busy too
+    clock.now = wait + 30.0
+    qtbot.waitUntil(lambda: screen.bar.clock.text() == "00:" + f"{int(wait + 30.0):02d}")
+    assert not caption_shown(window, scenario, "g.sil1")
+    clock.now = wait + 15.0 + 20.5  # 20 s after the last key: now it is silence
+    qtbot.waitUntil(lambda: caption_shown(window, scenario, "g.sil1"), timeout=3000)

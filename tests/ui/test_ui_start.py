@@ -1,0 +1,163 @@
+"""The start screen, the content note, settings and start-up notices."""
+
+from __future__ import annotations
+
+import dataclasses
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+
+from app.storage import SessionStore
+from app.ui import main as ui_main
+from app.ui.main_window import MainWindow
+from app.ui.services import AppServices
+from tests.ui.conftest import BUILT_IN, focused
+
+CTRL = Qt.KeyboardModifier.ControlModifier
+
+
+def request_call(qtbot: Any, window: MainWindow, name: str = "Ana Khan") -> None:
+    window.start.name.setFocus()
+    window.start.name.clear()
+    qtbot.keyClicks(focused(window), name)
+    qtbot.keyClick(focused(window), Qt.Key.Key_Return)
+
+
+def test_the_trainee_name_is_remembered_between_runs(
+    qtbot: Any, make_window: Callable[..., MainWindow]
+) -> None:
+    first = make_window()
+    assert first.start.name.text() == ""
+    request_call(qtbot, first, "Ana Khan")
+    qtbot.waitUntil(lambda: first.stack.currentWidget() is first.note)
+    first.close()
+    second = make_window()
+    assert second.start.name.text() == "Ana Khan"
+
+
+def test_starting_needs_a_name(qtbot: Any, window: MainWindow) -> None:
+    request_call(qtbot, window, "")
+    assert window.stack.currentWidget() is window.start
+    assert window.start.name_error.text()
+    assert focused(window) is window.start.name
+
+
+def test_voice_notices_are_shown_in_the_status_bar(window: MainWindow) -> None:
+    assert "Speech is switched off" in window.voice_label.text()
+    assert window.voice_label.isVisible()
+
+
+def test_the_list_shows_title_length_and_summary(window: MainWindow) -> None:
+    entry = window.start.current_entry()
+    assert entry is not None and entry.scenario is not None and entry.key == BUILT_IN
+    item = window.start.list.currentItem()
+    assert entry.scenario.title in item.text() and "6 min" in item.text()
+    assert window.start.detail_body.text() == entry.scenario.summary
+    assert window.start.start.isEnabled()
+
+
+def test_the_content_note_comes_first_with_continue_and_back(
+    qtbot: Any, window: MainWindow
+) -> None:
+    entry = window.start.current_entry()
+    assert entry is not None and entry.scenario is not None and entry.scenario.content_note
+    request_call(qtbot, window)
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.note)
+    assert window.note.text.text() == entry.scenario.content_note
+    assert focused(window) is window.note.proceed
+    qtbot.keyClick(focused(window), Qt.Key.Key_Escape)  # Back
+    assert window.stack.currentWidget() is window.start
+    assert window.call_screen is None
+    request_call(qtbot, window)
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.note)
+    qtbot.keyClick(focused(window), Qt.Key.Key_Return)  # Continue
+    qtbot.waitUntil(lambda: window.call_screen is not None)
+    assert window.stack.currentWidget() is window.call_screen
+
+
+def test_an_invalid_scenario_is_listed_as_unavailable_and_never_crashes(
+    qtbot: Any, make_window: Callable[..., MainWindow], scenarios_dir: Path
+) -> None:
+    (scenarios_dir / "broken.yaml").write_text("format: callsim/scenario@1\nid: [oops\n")
+    (scenarios_dir / "binary.yaml").write_bytes(b"\xff\xfe\x00garbage")
+    window = make_window()
+    texts = [window.start.list.item(i).text() for i in range(window.start.list.count())]
+    assert len(texts) == 3
+    assert texts[0].startswith("Domestic fight")  # usable scenarios first
+    assert sum("(unavailable)" in t for t in texts) == 2
+    broken = next(i for i in range(window.start.list.count()) if "broken.yaml" in texts[i])
+    window.start.list.setCurrentRow(broken)
+    assert not window.start.start.isEnabled()
+    assert "broken.yaml:" in window.start.detail_body.text()  # its first error, located
+    request_call(qtbot, window)
+    assert window.stack.currentWidget() is window.start
+
+
+def test_font_size_follows_the_setting_and_is_remembered(
+    qtbot: Any, make_window: Callable[..., MainWindow], services: AppServices
+) -> None:
+    services.settings.font_pt = 12
+    window = make_window()
+    assert window.font().pointSize() == 12
+    assert window.start.name.font().pointSize() == 12
+    title = window.start.findChild(type(window.start.notice), "screenTitle")
+    assert title is not None and title.font().pointSizeF() > 12 * 1.5
+    for _ in range(3):
+        qtbot.keyClick(focused(window), Qt.Key.Key_Equal, CTRL)
+    assert window.start.name.font().pointSize() == 15
+    qtbot.keyClick(focused(window), Qt.Key.Key_Minus, CTRL)
+    assert services.settings.font_pt == 14
+    window.close()
+    again = make_window()
+    assert again.start.name.font().pointSize() == 14
+
+
+def test_interrupted_sessions_are_shown_as_a_notice(
+    tmp_path: Path, make_window: Callable[..., MainWindow]
+) -> None:
+    store = SessionStore(tmp_path / "sessions.db")
+    sid = store.start_session(
+        trainee="Jo Bloggs",
+        scenario_id=BUILT_IN,
+        scenario_sha256="x",
+        scenario_title="Domestic fight",
+        mode="practice",
+    )
+    store.close()
+    with sqlite3.connect(tmp_path / "sessions.db") as db:  # its writer "died"
+        db.execute("UPDATE sessions SET owner_token = 'gone' WHERE id = ?", [sid])
+    window = make_window()
+    assert window.start.notice.isVisible()
+    assert "Jo Bloggs" in window.start.notice.text()
+    assert "stopped before" in window.start.notice.text()
+
+
+def test_an_unusable_store_is_a_notice_and_calls_still_work(
+    qtbot: Any, make_window: Callable[..., MainWindow], services: AppServices
+) -> None:
+    def broken() -> SessionStore:
+        raise OSError("disk full")
+
+    window = make_window(dataclasses.replace(services, open_store=broken))
+    assert "cannot be saved" in window.start.notice.text()
+    request_call(qtbot, window)
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.note)
+    qtbot.keyClick(focused(window), Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.call_screen is not None)
+
+
+def test_no_display_gives_one_line_and_exit_2(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for var in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setattr(ui_main.sys, "platform", "linux")
+    assert ui_main.run_app([]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no display found" in err and "callsim demo" in err
+    assert not ui_main.display_missing({"DISPLAY": ":0"}, "linux")
+    assert not ui_main.display_missing({}, "win32")
