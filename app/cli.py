@@ -165,7 +165,7 @@ def cmd_play(args: argparse.Namespace) -> int:
         store.append_events(sid, run.call.events)
         store.finish_session(sid, run.result)
         store.close()
-        print(f"recorded session {sid}", file=sys.stderr)
+        print(f"recorded session {sid}", file=sys.stderr)  # stderr: --json stdout stays pure
     if args.json:
         print(json.dumps(run.result, indent=2, ensure_ascii=False))
     else:
