@@ -255,7 +255,10 @@ def choose_player(
     state = player.probe()
     if state.ok:
         return PlayerChoice(player, None)
-    notice = f"No sound output found ({state.reason}): captions only."
+    # Plain words first (a trainee reads this); the technical reason last, for whoever helps.
+    notice = "No sound output found: the caller is shown as captions only."
     if state.hint:
         notice += f" {state.hint}"
+    if state.reason:
+        notice += f" Details: {state.reason.rstrip('.')}."
     return PlayerChoice(SilentPlayer(scheduler), notice)
