@@ -242,3 +242,12 @@ def test_typing_in_the_text_box_or_log_holds_off_silence(
     assert not caption_shown(window, scenario, "g.sil1")
     clock.now = wait + 15.0 + 20.5  # 20 s after the last key: now it is silence
     qtbot.waitUntil(lambda: caption_shown(window, scenario, "g.sil1"), timeout=3000)
+
+
+def test_caller_lines_are_announced_to_screen_readers(
+    qtbot: Any, window: MainWindow, scenario: Scenario
+) -> None:
+    screen = answer_call(qtbot, window)
+    qtbot.waitUntil(lambda: caption_shown(window, scenario, "open.1"))
+    first_line = scenario.lines["open.1"].text
+    assert screen.transcript.last_announcement == f"{scenario.caller.name}: {first_line}"

@@ -283,7 +283,7 @@ class CallScreen(QWidget):
         self._check_recording()
 
     def _caption(self, e: Event) -> None:
-        self.transcript.add_turn(self.caller_name, "caller", e.t, e.data["text"])
+        self.transcript.add_turn(self.caller_name, "caller", e.t, e.data["text"], announce=True)
 
     def _tick(self) -> None:
         if self.session is None:

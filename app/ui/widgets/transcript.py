@@ -7,7 +7,15 @@ turn (the debrief's evidence links) and scrolls it into view.
 
 from __future__ import annotations
 
-from PySide6.QtGui import QColor, QFont, QTextBlockFormat, QTextCharFormat, QTextCursor
+from PySide6.QtGui import (
+    QAccessible,
+    QAccessibleAnnouncementEvent,
+    QColor,
+    QFont,
+    QTextBlockFormat,
+    QTextCharFormat,
+    QTextCursor,
+)
 from PySide6.QtWidgets import QTextBrowser, QWidget
 
 CALLER_COLOUR = QColor("#0b4f8a")
@@ -35,12 +43,21 @@ class TranscriptView(QTextBrowser):
         self.document().setDocumentMargin(12)
         self._blocks: list[int] = []  # first block number of each turn
         self._highlighted: int | None = None
+        self.last_announcement: str | None = None
 
     # -- content ----------------------------------------------------------------------------
     def add_turn(
-        self, speaker: str, role: str, t: float, text: str, note: str | None = None
+        self,
+        speaker: str,
+        role: str,
+        t: float,
+        text: str,
+        note: str | None = None,
+        *,
+        announce: bool = False,
     ) -> int:
-        """Append a turn; `role` is "caller" or "trainee". Returns the turn's index."""
+        """Append a turn; `role` is "caller" or "trainee". Returns the turn's index.
+        `announce` also hands the words to screen readers (live captions)."""
         bar = self.verticalScrollBar()
         at_bottom = bar.value() >= bar.maximum() - 4
         cursor = QTextCursor(self.document())
@@ -71,7 +88,15 @@ class TranscriptView(QTextBrowser):
             cursor.insertText("\u2028" + note, small)
         if at_bottom:
             bar.setValue(bar.maximum())
+        if announce:
+            self.announce(f"{speaker}: {text}")
         return len(self._blocks) - 1
+
+    def announce(self, message: str) -> None:
+        """Ask screen readers to speak `message` now (a caller line arriving), politely:
+        after what they are reading. Kept in `last_announcement` for tests."""
+        self.last_announcement = message
+        QAccessible.updateAccessibility(QAccessibleAnnouncementEvent(self, message))
 
     def turn_count(self) -> int:
         return len(self._blocks)
