@@ -1,4 +1,4 @@
-"""Instructor commands: `callsim graph`, `lines`, `tag`, `nlu`, `schema` and `new`.
+"""Instructor commands: `callsim graph`, `lines`, `tag`, `nlu`, `schema`, `new` and `studio`.
 
 Registered by `app.cli` through its `EXTENSIONS` hook; the work is done in `app.studio`.
 Exit statuses follow app/cli.py: 0 fine, 1 problems found (`tag --check`, `nlu --strict`),
@@ -8,6 +8,7 @@ Exit statuses follow app/cli.py: 0 fine, 1 problems found (`tag --check`, `nlu -
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from pathlib import Path
 from typing import Any
@@ -146,6 +147,17 @@ def cmd_new(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_studio(args: argparse.Namespace) -> int:
+    """The studio window. Qt is imported only here, by name, so `callsim` stays Qt-free."""
+    path = None
+    if args.scenario is not None:
+        path = resolve_scenario(args.scenario)
+        if not path.is_file():
+            raise Unusable(f"{path}: no such file (start one with `callsim new ID`)")
+    studio = importlib.import_module("app.ui.studio.main")
+    return int(studio.run_studio(str(path) if path is not None else None))
+
+
 # -- wiring ---------------------------------------------------------------------------------
 def register(sub: Any) -> None:
     """Add the instructor commands to `callsim`'s subparsers."""
@@ -183,3 +195,7 @@ def register(sub: Any) -> None:
     s.add_argument("id", metavar="ID")
     s.add_argument("--out", default=".", metavar="DIR", help="folder to write ID.yaml in")
     s.set_defaults(fn=cmd_new)
+
+    s = sub.add_parser("studio", help="open the instructor studio (write, check, hear, test)")
+    s.add_argument("scenario", metavar="FILE", nargs="?", help="a scenario file or shipped id")
+    s.set_defaults(fn=cmd_studio)

@@ -86,7 +86,7 @@ def run_steps(
                 run.failures.append(f"{where}: the call had already ended")
             continue
         try:
-            clock = _do(call, step, clock, run, where)
+            clock = play_step(call, step, clock, run, where)
         except CallEnded:
             run.ignored_steps += 1
             if step.expect_intent:
@@ -103,7 +103,9 @@ def _find_line(call: Call, line_id: str, start: int) -> int | None:
     return None
 
 
-def _do(call: Call, step: Step, clock: float, run: Run, where: str) -> float:
+def play_step(call: Call, step: Step, clock: float, run: Run, where: str) -> float:
+    """Do one action step at virtual time `clock`; returns the clock after it. Shared with the
+    studio's play pane so a run there replays exactly as a playtest."""
     if step.kind == "say":
         t = round(clock + speech_seconds(step.text), 3)
         # Speaking is activity: as the window does while keys are pressed, tell the engine

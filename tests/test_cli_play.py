@@ -160,3 +160,10 @@ def test_test_command_reports_counts_and_status(tmp_path: Path) -> None:
     assert r.returncode == 1
     assert r.stdout.splitlines()[-1].endswith("passed, 1 failed")
     assert "FAIL" in r.stdout and "expected critical failures []" in r.stdout
+
+
+@pytest.mark.parametrize("greeting", ["Police, what's your emergency?", "Police, how can I help?"])
+def test_the_operators_greeting_is_asking_what_happened_and_nothing_else(greeting: str) -> None:
+    """'Police,' alone once resembled 'are you sure it was a police officer'."""
+    r = callsim("match", "misconduct-disclosure", greeting)
+    assert [ln.split("\t")[0] for ln in r.stdout.splitlines()] == ["ask_what_happened"]

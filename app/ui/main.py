@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import os
-import signal
 import sys
 from collections.abc import Sequence
 
 from app.storage import SessionStore
 from app.ui.services import AppServices
-from app.ui.settings import APPLICATION, ORGANISATION, UiSettings
+from app.ui.settings import UiSettings
 
 NO_DISPLAY = (
     "callsim: no display found; the desktop app needs a graphical session (DISPLAY or "
@@ -50,31 +49,9 @@ def run_app(argv: Sequence[str] | None = None) -> int:
     if display_missing():
         print(NO_DISPLAY, file=sys.stderr)
         return 2
-    from PySide6.QtCore import QTimer
-    from PySide6.QtWidgets import QApplication
-
+    from app.ui.launch import application, exec_window
     from app.ui.main_window import MainWindow
 
-    existing = QApplication.instance()
-    app = (
-        existing
-        if isinstance(existing, QApplication)
-        else QApplication(list(argv) if argv is not None else sys.argv[:1])
-    )
-    app.setOrganizationName(ORGANISATION)
-    app.setApplicationName(APPLICATION)
-    app.setApplicationDisplayName("callsim")
+    app = application("callsim", list(argv) if argv is not None else None)
     services = default_services()
-    window = MainWindow(services)
-    window.show()
-    # Ctrl+C in the terminal closes the window properly. Qt's loop never hands control back to
-    # Python on its own, so a timer wakes the interpreter now and then to notice the signal.
-    signal.signal(signal.SIGINT, lambda *_: window.close())
-    wake = QTimer(window)
-    wake.timeout.connect(lambda: None)
-    wake.start(300)
-    try:
-        return int(app.exec())
-    finally:
-        wake.stop()
-        services.close()
+    return exec_window(app, MainWindow(services), services.close)

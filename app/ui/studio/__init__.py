@@ -1,0 +1,1 @@
+"""The instructor studio window (`callsim studio`): Qt views over `app.studio`."""
