@@ -22,7 +22,7 @@ EXIT_OK, EXIT_FAIL, EXIT_UNUSABLE, EXIT_INTERNAL = 0, 1, 2, 3
 
 # Modules with `register(subparsers)` adding their own commands (kept out of this file so
 # each tool's code lives with its feature).
-EXTENSIONS: tuple[str, ...] = ("app.cli_studio",)
+EXTENSIONS: tuple[str, ...] = ("app.cli_studio", "app.cli_assessor")
 
 
 class Unusable(Exception):

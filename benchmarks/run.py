@@ -15,7 +15,10 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-MODULES = ["bench_matcher", "bench_engine", "bench_storage", "bench_voice", "bench_ui"]
+MODULES = [
+    "bench_matcher", "bench_engine", "bench_storage", "bench_voice", "bench_ui", "bench_assessor",
+    "bench_assessor_ui",
+]  # fmt: skip
 
 # figure -> (comparison, target) from the issues' "Done when" lines
 TARGETS: dict[str, tuple[str, float]] = {

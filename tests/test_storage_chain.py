@@ -37,6 +37,7 @@ def tamper(store: SessionStore, *statements: tuple[str, list[object]]) -> None:
     """Edit the file behind the store's back, as someone with a DB browser could."""
     with sqlite3.connect(store.path) as conn:
         conn.execute("DROP TRIGGER events_append_only")
+        conn.execute("DROP TRIGGER IF EXISTS events_no_delete")
         for sql, params in statements:
             conn.execute(sql, params)
     conn.close()

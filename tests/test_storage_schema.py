@@ -117,3 +117,19 @@ def test_a_file_that_is_not_a_database_gives_a_clear_error(tmp_path: Path) -> No
     with pytest.raises(StorageError, match="cannot open the callsim database"):
         SessionStore(path)
     assert path.read_bytes() == before
+
+
+def test_stored_events_cannot_be_deleted(tmp_path: Path) -> None:
+    import sqlite3
+
+    from app.engine.events import Event
+    from app.storage import SessionStore
+
+    store = SessionStore(tmp_path / "s.db")
+    sid = store.start_session(
+        trainee="a", scenario_id="s", scenario_sha256="0" * 64, scenario_title="S", mode="practice"
+    )
+    store.append_event(sid, Event(0, 0.0, "call_started", {}))
+    store.close()
+    with sqlite3.connect(tmp_path / "s.db") as db, pytest.raises(sqlite3.DatabaseError):
+        db.execute("DELETE FROM events")

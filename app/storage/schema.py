@@ -81,7 +81,88 @@ def _m1_initial(db: Database) -> None:
         db.execute(statement)
 
 
-MIGRATIONS: tuple[Migration, ...] = (_m1_initial,)
+_APPEND_ONLY = ("marks", "comments", "verdicts", "audit")
+
+_M2_STATEMENTS = (
+    # Assessor settings (the passphrase's scrypt hash; never the passphrase itself).
+    "CREATE TABLE assessor_meta (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL)",
+    # Marks sit beside the automatic result, never over it: history is kept, the latest per
+    # criterion is the current one.
+    """
+    CREATE TABLE marks (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        session_id TEXT NOT NULL REFERENCES sessions (id),
+        criterion_id TEXT NOT NULL,
+        decision TEXT NOT NULL CHECK (decision IN ('agree', 'overrule', 'score')),
+        status TEXT CHECK (status IN ('met', 'missed', 'violated', 'not_violated')),
+        reason TEXT NOT NULL,
+        assessor TEXT NOT NULL,
+        at TEXT NOT NULL,
+        CHECK (decision <> 'overrule' OR length(trim(reason)) > 0)
+    )
+    """,
+    "CREATE INDEX marks_session ON marks (session_id, criterion_id, id)",
+    """
+    CREATE TABLE comments (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        session_id TEXT NOT NULL REFERENCES sessions (id),
+        t REAL NOT NULL,
+        seq INTEGER,
+        text TEXT NOT NULL,
+        assessor TEXT NOT NULL,
+        at TEXT NOT NULL
+    )
+    """,
+    "CREATE INDEX comments_session ON comments (session_id, t, id)",
+    """
+    CREATE TABLE verdicts (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        session_id TEXT NOT NULL REFERENCES sessions (id),
+        verdict TEXT NOT NULL CHECK (verdict IN ('pass', 'fail', 'refer')),
+        reason TEXT NOT NULL,
+        assessor TEXT NOT NULL,
+        at TEXT NOT NULL
+    )
+    """,
+    # Also the review-state index: a session with a verdict is reviewed.
+    "CREATE INDEX verdicts_session ON verdicts (session_id, id)",
+    # Every assessor action, hash-chained per session like the events (see app/assessor).
+    """
+    CREATE TABLE audit (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        session_id TEXT NOT NULL REFERENCES sessions (id),
+        seq INTEGER NOT NULL CHECK (seq >= 0),
+        action TEXT NOT NULL,
+        detail_json TEXT NOT NULL,
+        assessor TEXT NOT NULL,
+        at TEXT NOT NULL,
+        prev_hash TEXT NOT NULL,
+        hash TEXT NOT NULL,
+        UNIQUE (session_id, seq)
+    )
+    """,
+)
+
+
+def _m2_assessor(db: Database) -> None:
+    """The assessor's passphrase hash, marks, comments, verdicts and their audit trail."""
+    for statement in _M2_STATEMENTS:
+        db.execute(statement)
+    # Migration 1 refused UPDATE on events; refuse DELETE too (the count and last hash on the
+    # session would catch it, but the database should not allow it in the first place).
+    db.execute(
+        "CREATE TRIGGER events_no_delete BEFORE DELETE ON events "
+        "BEGIN SELECT RAISE(ABORT, 'events: rows are append-only'); END"
+    )
+    for table in _APPEND_ONLY:  # fixed names above, never outside text
+        for op in ("UPDATE", "DELETE"):
+            db.execute(
+                f"CREATE TRIGGER {table}_no_{op.lower()} BEFORE {op} ON {table} "
+                f"BEGIN SELECT RAISE(ABORT, '{table}: rows are append-only'); END"
+            )
+
+
+MIGRATIONS: tuple[Migration, ...] = (_m1_initial, _m2_assessor)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -164,11 +164,10 @@ class SessionStore:
             )
 
     def finish_session(self, session_id: str, result: dict[str, Any] | None) -> None:
-        """Close an active session with its scored result (stored as JSON with sorted keys)."""
+        """Close an active session with its scored result (stored as JSON in its own key order:
+        the result is built deterministically, and its criteria stay in rubric order)."""
         try:
-            result_json = (
-                None if result is None else json.dumps(result, sort_keys=True, allow_nan=False)
-            )
+            result_json = None if result is None else json.dumps(result, allow_nan=False)
         except (TypeError, ValueError) as exc:
             raise EventDataError(f"result is not plain JSON: {exc}") from exc
         score, passed = result_fields(result)
@@ -296,6 +295,19 @@ class SessionStore:
             [" ".join(words)],
         )
         return [(str(sid), int(seq)) for sid, seq in rows]
+
+    # -- for features that keep their own tables (e.g. app.assessor) ----------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[Database]:
+        """A write transaction under this store's lock, holding SQLite's write lock from the
+        start; commits on exit, rolls back on an exception. Parameterise all SQL."""
+        with self._transaction() as db:
+            yield db
+
+    def fetch(self, sql: str, params: Iterable[Any] = ()) -> list[tuple[Any, ...]]:
+        """The rows of one parameterised read query, under this store's lock."""
+        return self._fetch(sql, params)
 
     # -- lifetime ------------------------------------------------------------------------
 

@@ -1,0 +1,345 @@
+"""Assessor marks, comments pinned to moments, and verdicts: stored beside the automatic result.
+
+Nothing here changes a session's events or its stored result. Every action is one row in an
+append-only table (triggers refuse UPDATE and DELETE) plus one entry in the session's
+hash-chained audit trail, written in the same transaction. History is kept: the latest mark
+per criterion is the current one, the latest verdict is the verdict.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal, cast
+
+from app.assessor.audit import AUDIT_COLUMNS, AuditEntry, append_entry, verify_entries
+from app.assessor.reviewed import allowed_statuses, criterion_kind, reviewed_result
+from app.storage import SessionStore, UnknownSessionError, VerifyResult
+from app.storage.records import iso_utc, utc_now
+
+__all__ = [
+    "AuditEntry",
+    "Comment",
+    "Mark",
+    "MarkError",
+    "Marking",
+    "Verdict",
+    "reviewed_result",
+]
+
+Decision = Literal["agree", "overrule", "score"]
+VerdictValue = Literal["pass", "fail", "refer"]
+ReviewState = Literal["unreviewed", "in_review", "reviewed"]
+DECISIONS: tuple[str, ...] = ("agree", "overrule", "score")
+VERDICTS: tuple[str, ...] = ("pass", "fail", "refer")
+MAX_TEXT = 10_000  # a reason or comment longer than this is a paste accident
+
+
+class MarkError(ValueError):
+    """A mark, comment or verdict the rules do not allow; the message says why."""
+
+
+@dataclass(frozen=True)
+class Mark:
+    id: int
+    session_id: str
+    criterion_id: str
+    decision: Decision
+    status: str | None  # the assessor's status for overrule/score; None for agree
+    reason: str
+    assessor: str
+    at: str  # ISO 8601 UTC
+
+
+@dataclass(frozen=True)
+class Comment:
+    id: int
+    session_id: str
+    t: float  # seconds since the call connected
+    seq: int | None  # the event it is pinned to, if any
+    text: str
+    assessor: str
+    at: str
+
+
+@dataclass(frozen=True)
+class Verdict:
+    session_id: str
+    verdict: VerdictValue
+    reason: str
+    assessor: str
+    at: str
+
+
+_MARK_COLS = "id, session_id, criterion_id, decision, status, reason, assessor, at"
+_COMMENT_COLS = "id, session_id, t, seq, text, assessor, at"
+_VERDICT_COLS = "session_id, verdict, reason, assessor, at"
+
+
+def _mark(row: tuple[Any, ...]) -> Mark:
+    return Mark(int(row[0]), row[1], row[2], cast(Decision, row[3]), *row[4:])
+
+
+def _comment(row: tuple[Any, ...]) -> Comment:
+    return Comment(int(row[0]), row[1], float(row[2]), row[3], *row[4:])
+
+
+def _verdict(row: tuple[Any, ...]) -> Verdict:
+    return Verdict(row[0], cast(VerdictValue, row[1]), row[2], row[3], row[4])
+
+
+def _text(value: str, what: str, *, required: bool) -> str:
+    if not isinstance(value, str):
+        raise MarkError(f"{what} must be text")
+    if required and not value.strip():
+        raise MarkError(f"{what} is required")
+    if len(value) > MAX_TEXT:
+        raise MarkError(f"{what} is longer than {MAX_TEXT} characters")
+    return value
+
+
+class Marking:
+    """Marks, comments and verdicts on the sessions of one store."""
+
+    def __init__(self, store: SessionStore, *, clock: Callable[[], datetime] | None = None) -> None:
+        self._store = store
+        self._clock = clock or utc_now
+
+    # -- writing -------------------------------------------------------------------------
+
+    def mark(
+        self,
+        session_id: str,
+        criterion_id: str,
+        decision: str,
+        *,
+        status: str | None = None,
+        reason: str = "",
+        assessor: str,
+    ) -> Mark:
+        """Agree with the automatic status, overrule it (a reason is required), or score a
+        `manual` criterion. The criterion must be in the session's stored result."""
+        assessor = _text(assessor, "the assessor's name", required=True)
+        reason = _text(reason, "the reason", required=decision == "overrule")
+        auto = self._store.result(session_id)
+        if auto is None:
+            raise MarkError("this session has no automatic result to mark (was it interrupted?)")
+        entry = auto.get("criteria", {}).get(criterion_id)
+        if not isinstance(entry, dict):
+            raise MarkError(f"no criterion {criterion_id!r} in this session's result")
+        kind, auto_status = criterion_kind(entry), entry.get("status")
+        if decision == "agree":
+            if kind == "manual":
+                raise MarkError(f"{criterion_id} is left to the assessor: score it")
+            if status not in (None, auto_status):
+                raise MarkError("agreeing keeps the automatic status; to change it, overrule")
+            status = None
+        elif decision == "overrule":
+            if kind == "manual":
+                raise MarkError(f"{criterion_id} has no automatic status to overrule: score it")
+            if status not in allowed_statuses(kind):
+                raise MarkError(f"overrule {criterion_id} to one of {allowed_statuses(kind)}")
+            if status == auto_status:
+                raise MarkError(f"{criterion_id} is already {status}: agree instead")
+        elif decision == "score":
+            if kind != "manual":
+                raise MarkError(
+                    f"only manual criteria are scored; agree or overrule {criterion_id}"
+                )
+            if status not in allowed_statuses(kind):
+                raise MarkError(f"score {criterion_id} as one of {allowed_statuses(kind)}")
+        else:
+            raise MarkError(f"decision must be one of {', '.join(DECISIONS)}, got {decision!r}")
+        at = iso_utc(self._clock())
+        with self._store.transaction() as db:
+            cursor = db.execute(
+                "INSERT INTO marks (session_id, criterion_id, decision, status, reason, "
+                "assessor, at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [session_id, criterion_id, decision, status, reason, assessor, at],
+            )
+            mark = Mark(
+                int(cursor.lastrowid or 0),
+                session_id,
+                criterion_id,
+                cast(Decision, decision),
+                status,
+                reason,
+                assessor,
+                at,
+            )
+            detail = {
+                "mark_id": mark.id,
+                "criterion_id": criterion_id,
+                "decision": decision,
+                "status": status,
+                "reason": reason,
+                "automatic_status": auto_status,
+            }
+            append_entry(db, session_id, "mark", detail, assessor, at)
+        return mark
+
+    def comment(
+        self, session_id: str, t: float, text: str, *, assessor: str, seq: int | None = None
+    ) -> Comment:
+        """A comment pinned to time `t` of the call (and to event `seq`, if given)."""
+        assessor = _text(assessor, "the assessor's name", required=True)
+        text = _text(text, "the comment", required=True)
+        if isinstance(t, bool) or not isinstance(t, int | float) or not math.isfinite(t) or t < 0:
+            raise MarkError(f"a comment's time must be a number of seconds >= 0, got {t!r}")
+        info = self._store.session(session_id)
+        if info is None:
+            raise UnknownSessionError(session_id)
+        if seq is not None and (
+            isinstance(seq, bool) or not isinstance(seq, int) or not 0 <= seq < info.event_count
+        ):
+            raise MarkError(f"no event {seq!r} in this session")
+        at = iso_utc(self._clock())
+        with self._store.transaction() as db:
+            cursor = db.execute(
+                "INSERT INTO comments (session_id, t, seq, text, assessor, at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                [session_id, float(t), seq, text, assessor, at],
+            )
+            comment = Comment(
+                int(cursor.lastrowid or 0), session_id, float(t), seq, text, assessor, at
+            )
+            detail = {"comment_id": comment.id, "t": comment.t, "seq": seq, "text": text}
+            append_entry(db, session_id, "comment", detail, assessor, at)
+        return comment
+
+    def set_verdict(self, session_id: str, verdict: str, *, reason: str, assessor: str) -> Verdict:
+        """The final verdict. A reason is required for `refer`, and for a verdict that goes
+        against the reviewed result (pass when it did not pass, fail when it did)."""
+        assessor = _text(assessor, "the assessor's name", required=True)
+        if verdict not in VERDICTS:
+            raise MarkError(f"verdict must be one of {', '.join(VERDICTS)}, got {verdict!r}")
+        if self._store.session(session_id) is None:
+            raise UnknownSessionError(session_id)
+        auto = self._store.result(session_id)
+        passed = (
+            None
+            if auto is None
+            else bool(reviewed_result(auto, self.current_marks(session_id))["reviewed_passed"])
+        )
+        agrees = (verdict == "pass" and passed is True) or (verdict == "fail" and passed is False)
+        reason = _text(reason, "the reason for this verdict", required=not agrees)
+        at = iso_utc(self._clock())
+        with self._store.transaction() as db:
+            cursor = db.execute(
+                "INSERT INTO verdicts (session_id, verdict, reason, assessor, at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                [session_id, verdict, reason, assessor, at],
+            )
+            detail = {
+                "verdict_id": int(cursor.lastrowid or 0),
+                "verdict": verdict,
+                "reason": reason,
+                "reviewed_passed": passed,
+            }
+            append_entry(db, session_id, "verdict", detail, assessor, at)
+        return Verdict(session_id, cast(VerdictValue, verdict), reason, assessor, at)
+
+    # -- reading -------------------------------------------------------------------------
+
+    def marks(self, session_id: str) -> list[Mark]:
+        """Every mark on the session, oldest first (the latest per criterion is current)."""
+        rows = self._store.fetch(
+            f"SELECT {_MARK_COLS} FROM marks WHERE session_id = ? ORDER BY id", [session_id]
+        )
+        return [_mark(row) for row in rows]
+
+    def current_marks(self, session_id: str) -> dict[str, Mark]:
+        """The latest mark per criterion."""
+        return {m.criterion_id: m for m in self.marks(session_id)}
+
+    def comments(self, session_id: str) -> list[Comment]:
+        """The session's comments in call-time order (then in the order written)."""
+        rows = self._store.fetch(
+            f"SELECT {_COMMENT_COLS} FROM comments WHERE session_id = ? ORDER BY t, id",
+            [session_id],
+        )
+        return [_comment(row) for row in rows]
+
+    def verdicts(self, session_id: str) -> list[Verdict]:
+        """Every verdict given, oldest first."""
+        rows = self._store.fetch(
+            f"SELECT {_VERDICT_COLS} FROM verdicts WHERE session_id = ? ORDER BY id",
+            [session_id],
+        )
+        return [_verdict(row) for row in rows]
+
+    def verdict(self, session_id: str) -> Verdict | None:
+        """The latest verdict, or None."""
+        rows = self._store.fetch(
+            f"SELECT {_VERDICT_COLS} FROM verdicts WHERE session_id = ? ORDER BY id DESC LIMIT 1",
+            [session_id],
+        )
+        return _verdict(rows[0]) if rows else None
+
+    def audit(self, session_id: str) -> list[AuditEntry]:
+        """Every action on the session, in the order taken."""
+        return self._audit_rows(session_id)[1]
+
+    def verify_audit(self, session_id: str) -> VerifyResult:
+        """Check the audit chain, and that every mark, comment and verdict row still says
+        what its audit entry recorded. `reason` may also be "mismatch" (a row differs from
+        its entry) or "unaudited" (a row with no entry); `seq` is then the entry's seq, or
+        None."""
+        check, entries = self._audit_rows(session_id)
+        if not check.ok:
+            return check
+        by_key = {
+            (e.action, e.detail.get(f"{e.action}_id")): e
+            for e in entries
+            if e.action in ("mark", "comment", "verdict")
+        }
+
+        def compare(action: str, row_id: int, fields: dict[str, Any]) -> VerifyResult | None:
+            entry = by_key.get((action, row_id))
+            if entry is None:
+                return VerifyResult(False, check.checked, None, "unaudited")
+            if any(entry.detail.get(k) != v for k, v in fields.items()):
+                return VerifyResult(False, check.checked, entry.seq, "mismatch")
+            return None
+
+        problems: list[VerifyResult | None] = []
+        for m in self.marks(session_id):
+            fields: dict[str, Any] = {"criterion_id": m.criterion_id, "decision": m.decision}
+            fields |= {"status": m.status, "reason": m.reason}
+            problems.append(compare("mark", m.id, fields))
+        for c in self.comments(session_id):
+            problems.append(compare("comment", c.id, {"t": c.t, "seq": c.seq, "text": c.text}))
+        rows = self._store.fetch(
+            "SELECT id, verdict, reason FROM verdicts WHERE session_id = ?", [session_id]
+        )
+        for vid, value, why in rows:
+            problems.append(compare("verdict", int(vid), {"verdict": value, "reason": why}))
+        found = [p for p in problems if p is not None]
+        return min(found, key=lambda p: -1 if p.seq is None else p.seq) if found else check
+
+    def review_state(self, session_id: str) -> ReviewState:
+        """`reviewed` once a verdict is given, `in_review` after any other action."""
+        rows = self._store.fetch(
+            "SELECT EXISTS (SELECT 1 FROM verdicts WHERE session_id = ?), "
+            "EXISTS (SELECT 1 FROM audit WHERE session_id = ?)",
+            [session_id, session_id],
+        )
+        has_verdict, has_action = rows[0]
+        if has_verdict:
+            return "reviewed"
+        return "in_review" if has_action else "unreviewed"
+
+    def reviewed(self, session_id: str) -> dict[str, Any] | None:
+        """`reviewed_result` of the session's stored result and current marks (None if the
+        session has no result)."""
+        auto = self._store.result(session_id)
+        return None if auto is None else reviewed_result(auto, self.current_marks(session_id))
+
+    def _audit_rows(self, session_id: str) -> tuple[VerifyResult, list[AuditEntry]]:
+        rows = self._store.fetch(
+            f"SELECT {AUDIT_COLUMNS} FROM audit WHERE session_id = ? ORDER BY seq",
+            [session_id],
+        )
+        return verify_entries(session_id, rows)

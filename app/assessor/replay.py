@@ -1,0 +1,238 @@
+"""A recorded session, ready to replay: its events, a timeline for the screen, and the checks
+an assessor needs before trusting it.
+
+- `verified`: the stored hash chain (app/storage/chain.py).
+- `scenario_matches`: whether the scenario file found today is byte for byte the one played
+  (sha256); None when no file with that scenario id is found.
+- `rebuilt_equal`: the input events replayed through the same engine, with the scenario's
+  matcher, give exactly the stored events (for a session that did not finish, the stored
+  events must be the start of the rebuilt ones). None when there is no scenario to replay.
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from app.engine import events as ev
+from app.engine.call import IntentMatcher, replay
+from app.engine.events import Event
+from app.scenario.model import Scenario
+from app.storage import SessionInfo, SessionStore, UnknownSessionError, VerifyResult
+
+TIMELINE_KINDS = {
+    ev.CALLER_SAID: "caller",
+    ev.TRAINEE_SAID: "trainee",
+    ev.FLAG_RAISED: "flag_raised",
+    ev.FLAG_LOWERED: "flag_lowered",
+    ev.LOG_CHANGED: "log",
+    ev.CLOSING_ATTEMPT: "closing_attempt",
+    ev.MARK: "mark",
+    ev.SILENCE: "silence",
+    ev.CALL_ENDED: "ended",
+}
+
+
+@dataclass(frozen=True)
+class TimelineItem:
+    t: float  # seconds since the call connected
+    seq: int  # the event it shows
+    kind: str  # a value of TIMELINE_KINDS
+    text: str  # what was said, the flag, "field: value", the mark's name, ...
+    detail: dict[str, Any]  # the event's data
+    turn: int | None  # index into the result's `turns` (caller and trainee lines)
+
+
+@dataclass(frozen=True)
+class Replay:
+    session: SessionInfo
+    events: list[Event]
+    items: list[TimelineItem]
+    duration: float
+    scenario: Scenario | None
+    scenario_matches: bool | None
+    verified: VerifyResult
+    rebuilt_equal: bool | None
+    scenario_path: Path | None = None
+    rebuild_error: str | None = None  # why the rebuild could not run, when it could not
+
+    def index_at(self, t: float) -> int:
+        """The index of the last item at or before `t` (-1 before the first)."""
+        return bisect.bisect_right([i.t for i in self.items], t + 1e-9) - 1
+
+    def index_of_seq(self, seq: int) -> int | None:
+        """The index of the item showing event `seq` (or the first one after it)."""
+        pos = bisect.bisect_left([i.seq for i in self.items], seq)
+        return pos if pos < len(self.items) else None
+
+    def index_of_turn(self, turn: int) -> int | None:
+        return next((n for n, i in enumerate(self.items) if i.turn == turn), None)
+
+    def first_mark(self, name: str) -> TimelineItem | None:
+        """The moment the scenario marked `name` (e.g. a disclosure), if it did."""
+        return next((i for i in self.items if i.kind == "mark" and i.text == name), None)
+
+
+def _str(value: Any) -> str:
+    return value if isinstance(value, str) else ("" if value is None else str(value))
+
+
+def timeline(events: Iterable[Event]) -> tuple[list[TimelineItem], float]:
+    """The items to show for `events`, and the call's duration (when the last thing ended,
+    a caller line's speaking time included). Tolerates malformed data."""
+    items: list[TimelineItem] = []
+    turn = 0
+    duration = 0.0
+    for e in events:
+        d = e.data
+        duration = max(duration, e.t)
+        kind = TIMELINE_KINDS.get(e.kind)
+        if kind is None:
+            continue
+        this_turn: int | None = None
+        if kind in ("caller", "trainee"):
+            text = _str(d.get("text"))
+            this_turn, turn = turn, turn + 1
+            if kind == "caller":
+                spoken = d.get("duration")
+                if isinstance(spoken, int | float) and not isinstance(spoken, bool):
+                    duration = max(duration, e.t + float(spoken))
+        elif kind in ("flag_raised", "flag_lowered"):
+            text = _str(d.get("flag"))
+        elif kind == "log":
+            text = f"{_str(d.get('field'))}: {_str(d.get('value'))}"
+        elif kind == "closing_attempt":
+            text = f"closing attempt {_str(d.get('n'))}"
+        elif kind == "mark":
+            text = _str(d.get("name"))
+        elif kind == "silence":
+            text = f"silence ({_str(d.get('silent_for'))} s)"
+        else:
+            text = f"call ended by {_str(d.get('by'))}"
+        items.append(TimelineItem(e.t, e.seq, kind, text, dict(d), this_turn))
+    return items, round(duration, 3)
+
+
+# -- finding and loading the scenario --------------------------------------------------------
+_cache: dict[tuple[str, str], tuple[Scenario, IntentMatcher]] = {}
+_cache_lock = threading.Lock()
+_CACHE_SIZE = 16
+
+
+def _sha256(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def _load(path: Path, sha: str) -> tuple[Scenario, IntentMatcher] | None:
+    """The scenario and its matcher, loaded once per file content (the loader and the
+    matcher take most of the time of opening a replay)."""
+    key = (str(path.resolve()), sha)
+    with _cache_lock:
+        hit = _cache.get(key)
+    if hit is not None:
+        return hit
+    from app.headless import matcher_for
+    from app.scenario.loader import load_scenario
+    from app.scenario.problems import ScenarioError
+
+    try:
+        scenario = load_scenario(path, check=False)
+    except ScenarioError:
+        return None
+    loaded = (scenario, matcher_for(scenario))
+    with _cache_lock:
+        if len(_cache) >= _CACHE_SIZE:
+            _cache.pop(next(iter(_cache)))
+        _cache[key] = loaded
+    return loaded
+
+
+def warm_scenarios(paths: Iterable[Path]) -> int:
+    """Load these scenario files (and build their matchers) ahead of the first replay, e.g.
+    in a worker when the assessor area opens; returns how many loaded. Opening a replay
+    then costs only the replay itself."""
+    loaded = 0
+    for p in paths:
+        sha = _sha256(Path(p))
+        if sha is not None and _load(Path(p), sha) is not None:
+            loaded += 1
+    return loaded
+
+
+def clear_scenario_cache() -> None:
+    with _cache_lock:
+        _cache.clear()
+
+
+def find_scenario(
+    scenario_id: str, sha256: str, candidates: Iterable[Path]
+) -> tuple[Path | None, Scenario | None, IntentMatcher | None, bool | None]:
+    """(path, scenario, matcher, matches) for the scenario `scenario_id`: the file with the
+    played content if there is one, else the one with that id (matches False), else
+    (None, None, None, None). A file with that id that no longer loads gives
+    (path, None, None, False)."""
+    paths = [Path(p) for p in candidates]
+    hashes = {p: _sha256(p) for p in paths}
+    for p in paths:
+        if hashes[p] == sha256:
+            loaded = _load(p, sha256)
+            if loaded is not None and loaded[0].id == scenario_id:
+                return p, loaded[0], loaded[1], True
+    # The played content is gone: the file that now has this id. Try the likely name first.
+    paths.sort(key=lambda p: p.stem != scenario_id)
+    broken: Path | None = None
+    for p in paths:
+        sha = hashes[p]
+        if sha is None or sha == sha256:
+            continue
+        loaded = _load(p, sha)
+        if loaded is not None and loaded[0].id == scenario_id:
+            return p, loaded[0], loaded[1], False
+        if loaded is None and p.stem == scenario_id:
+            broken = p
+    if broken is not None:
+        return broken, None, None, False
+    return None, None, None, None
+
+
+def _rebuild(
+    scenario: Scenario, matcher: IntentMatcher, events: list[Event], finished: bool
+) -> tuple[bool, str | None]:
+    inputs = [e for e in events if e.kind in ev.INPUT_KINDS]
+    try:
+        again = replay(scenario, matcher, inputs).events
+    except Exception as exc:  # malformed stored data must not take the replay screen down
+        return False, f"{type(exc).__name__}: {exc}"
+    stored = [e.canonical() for e in events]
+    rebuilt = [e.canonical() for e in again]
+    if not finished:
+        rebuilt = rebuilt[: len(stored)]
+    return stored == rebuilt, None
+
+
+def open_replay(store: SessionStore, session_id: str, *, scenarios: Iterable[Path]) -> Replay:
+    """Everything the replay screen shows for one session (raises `UnknownSessionError`).
+
+    `scenarios`: the scenario files to look in (e.g. `app.cli.shipped_scenarios()`)."""
+    info = store.session(session_id)
+    if info is None:
+        raise UnknownSessionError(session_id)
+    events = store.events(session_id)
+    verified = store.verify(session_id)
+    items, duration = timeline(events)
+    path, scenario, matcher, matches = find_scenario(
+        info.scenario_id, info.scenario_sha256, scenarios
+    )
+    rebuilt: bool | None = None
+    error: str | None = None
+    if scenario is not None and matcher is not None:
+        rebuilt, error = _rebuild(scenario, matcher, events, info.status == "finished")
+    return Replay(info, events, items, duration, scenario, matches, verified, rebuilt, path, error)

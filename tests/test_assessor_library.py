@@ -1,0 +1,107 @@
+"""The session library query: filters, sorts, review state and full-text search."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from app.assessor.library import query_sessions, resolve_session
+from app.assessor.marks import Marking
+from app.storage import SessionStore
+from tests.assessor_kit import SHORT, record, ticking_clock
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> SessionStore:
+    return SessionStore(tmp_path / "callsim.db", clock=ticking_clock())
+
+
+@pytest.fixture
+def three(store: SessionStore, tmp_path: Path) -> list[str]:
+    a = record(store, tmp_path, trainee="Ana")
+    b = record(store, tmp_path, SHORT, trainee="bo")
+    c = record(store, tmp_path, trainee="Cy", finish=False)
+    with sqlite3.connect(tmp_path / "callsim.db") as conn:
+        conn.execute("UPDATE sessions SET status = 'interrupted' WHERE id = ?", [c])
+    conn.close()
+    return [a, b, c]
+
+
+def ids(rows: list) -> list[str]:  # type: ignore[type-arg]
+    return [r.id for r in rows]
+
+
+def test_filters(store: SessionStore, three: list[str]) -> None:
+    a, b, c = three
+    assert ids(query_sessions(store)) == [c, b, a]  # newest first
+    assert ids(query_sessions(store, trainee="bo")) == [b]
+    assert ids(query_sessions(store, status="interrupted")) == [c]
+    assert ids(query_sessions(store, scenario_id="misconduct-disclosure", status="finished")) == [
+        b,
+        a,
+    ]
+    assert ids(query_sessions(store, scenario_id="other")) == []
+    assert ids(query_sessions(store, limit=1)) == [c]
+    with pytest.raises(ValueError):
+        query_sessions(store, status="paused")
+    with pytest.raises(ValueError):
+        query_sessions(store, review="done")
+    with pytest.raises(ValueError):
+        query_sessions(store, sort="colour")
+
+
+def test_rows_carry_what_the_library_shows(store: SessionStore, three: list[str]) -> None:
+    a, b, c = three
+    rows = {r.id: r for r in query_sessions(store)}
+    assert rows[a].passed is True and rows[b].passed is False and rows[c].passed is None
+    assert rows[c].status == "interrupted" and rows[c].score is None
+    duration = rows[c].duration
+    assert duration is not None and duration > 0  # from its last event
+    result = store.result(a)
+    assert result is not None
+    assert rows[a].duration == pytest.approx(result["metrics"]["duration_s"], abs=1.0)
+    assert rows[a].scenario_title.startswith("Domestic")
+    assert rows[a].to_json()["review"] == "unreviewed"
+
+
+def test_sorts(store: SessionStore, three: list[str]) -> None:
+    a, b, c = three
+    assert ids(query_sessions(store, sort="date", descending=False)) == [a, b, c]
+    assert ids(query_sessions(store, sort="score")) == [a, b, c]  # no score last
+    assert ids(query_sessions(store, sort="score", descending=False)) == [b, a, c]
+    assert ids(query_sessions(store, sort="trainee", descending=False)) == [a, b, c]
+    assert query_sessions(store, sort="duration")[-1].duration is not None
+
+
+def test_review_state_filter_and_sort(store: SessionStore, three: list[str]) -> None:
+    a, b, c = three
+    marking = Marking(store)
+    marking.comment(b, 1.0, "look", assessor="x")
+    marking.set_verdict(a, "pass", reason="", assessor="x")
+    rows = {r.id: r for r in query_sessions(store)}
+    assert [rows[i].review for i in (a, b, c)] == ["reviewed", "in_review", "unreviewed"]
+    assert rows[a].verdict == "pass" and rows[b].verdict is None
+    assert ids(query_sessions(store, review="in_review")) == [b]
+    assert ids(query_sessions(store, review="unreviewed", status="interrupted")) == [c]
+    assert ids(query_sessions(store, sort="review", descending=False)) == [b, a, c]
+
+
+def test_full_text_search_of_what_was_said(store: SessionStore, three: list[str]) -> None:
+    a, b, c = three
+    assert set(ids(query_sessions(store, text="definitely officer"))) == {a}
+    assert set(ids(query_sessions(store, text="ADDRESS"))) == {a, b, c}
+    assert ids(query_sessions(store, text="address", trainee="bo")) == [b]
+    assert ids(query_sessions(store, text="zebra")) == []
+    assert ids(query_sessions(store, text='" OR * NEAR(')) == []  # words, never syntax
+    assert ids(query_sessions(store, text="  ")) == []
+
+
+def test_resolve_session(store: SessionStore, three: list[str]) -> None:
+    a = three[0]
+    assert resolve_session(store, a) == a
+    assert resolve_session(store, a[:6].upper()) == a
+    for bad in ("", a[:5], "xyzxyzxyz", "f" * 32):
+        with pytest.raises(LookupError):
+            resolve_session(store, bad)

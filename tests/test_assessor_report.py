@@ -1,0 +1,166 @@
+"""Reports, CSV export and progress: stored text shown literally, never run; formulas
+neutralised; the database intact."""
+
+from __future__ import annotations
+
+import csv
+import re
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from app.assessor.export import export_csv, progress, safe_cell
+from app.assessor.marks import Marking
+from app.assessor.report import report_html
+from app.storage import SessionStore
+from tests.assessor_kit import DROP, SCRIPT, SHORT, record, ticking_clock
+
+A = "Sgt <b>Jones</b>"
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> SessionStore:
+    return SessionStore(tmp_path / "callsim.db", clock=ticking_clock())
+
+
+@pytest.fixture
+def marking(store: SessionStore) -> Marking:
+    return Marking(store, clock=ticking_clock())
+
+
+def test_markup_and_sql_typed_by_the_trainee_are_shown_literally(
+    store: SessionStore, marking: Marking, tmp_path: Path
+) -> None:
+    sid = record(store, tmp_path, trainee=f"{SCRIPT} {DROP}")
+    marking.comment(sid, 2.0, f"she typed {SCRIPT}", assessor=A)
+    marking.mark(sid, "location", "overrule", status="missed", reason=DROP, assessor=A)
+    page = report_html(store, sid, marking=marking)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<script" not in page.lower()
+    assert "&#x27;; DROP TABLE sessions;--" in page
+    assert "<b>Jones</b>" not in page and "Sgt &lt;b&gt;Jones&lt;/b&gt;" in page
+    assert not re.search(r"""(src|href)\s*=|url\(|@import|https?://""", page, re.I)
+    out = tmp_path / "results.csv"
+    assert export_csv(store, out, marking=marking) == 1
+    text = out.read_text(encoding="utf-8")
+    assert SCRIPT in text and DROP in text
+    with sqlite3.connect(tmp_path / "callsim.db") as conn:
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+        assert conn.execute("SELECT count(*) FROM sessions").fetchone() == (1,)
+    conn.close()
+    assert {"sessions", "events", "marks", "audit"} <= tables
+    assert store.verify(sid).ok
+
+
+def test_the_report_shows_automatic_and_assessor_side_by_side(
+    store: SessionStore, marking: Marking, tmp_path: Path
+) -> None:
+    sid = record(store, tmp_path)
+    marking.mark(sid, "injuries", "overrule", status="missed", reason="asked too late", assessor=A)
+    marking.mark(sid, "professional_tone", "score", status="met", assessor=A)
+    marking.comment(sid, 30.0, "good follow-up here", assessor=A)
+    marking.set_verdict(sid, "refer", reason="check the log", assessor=A)
+    page = report_html(store, sid, marking=marking)
+    row = next(r for r in page.split("<tr>") if "injuries</span>" in r)
+    assert "met</span>" in row and "overrule: " in row and "asked too late" in row
+    for expected in (
+        "good follow-up here",
+        "REFER",
+        "check the log",
+        "Audit trail verified (4 entries)",
+        "verified (",
+        "ask_location",  # intents heard, in the transcript
+        "misconduct_allegation",
+        "14 Mill Lane",
+        "0:30.0",
+    ):
+        assert expected in page, expected
+    assert report_html(store, sid, marking=marking) == page  # deterministic
+    assert "&amp;" not in page  # nothing escaped twice
+
+
+def test_an_interrupted_session_still_reports(
+    store: SessionStore, marking: Marking, tmp_path: Path
+) -> None:
+    sid = record(store, tmp_path, finish=False)
+    page = report_html(store, sid, marking=marking)
+    assert "No automatic result" in page and "no result" in page
+    assert "&amp;" not in page  # nothing escaped twice
+
+
+@pytest.mark.parametrize(
+    ("value", "cell"),
+    [
+        ("=1+1", "'=1+1"),
+        ("+44 7700", "'+44 7700"),
+        ("-2", "'-2"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tx", "'\tx"),
+        ("\rx", "'\rx"),
+        ("Ana", "Ana"),
+        (" =x", " =x"),
+        (71.5, "71.5"),
+        (True, "yes"),
+        (None, ""),
+    ],
+)
+def test_formula_cells_are_neutralised(value: object, cell: str) -> None:
+    assert safe_cell(value) == cell
+
+
+def test_csv_has_no_live_formula(store: SessionStore, marking: Marking, tmp_path: Path) -> None:
+    transcript = '- log: {location: \'=HYPERLINK("http://x","y")\'}\n- end_call: true\n'
+    record(store, tmp_path, transcript, trainee="=cmd|' /C calc'!A0")
+    out = tmp_path / "r.csv"
+    export_csv(store, out, marking=marking)
+    with open(out, encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert rows[0]["trainee"] == "'=cmd|' /C calc'!A0"
+    assert rows[0]["log"] == 'location: =HYPERLINK("http://x","y")'  # not at a cell's start
+    for row in rows:
+        assert not any(v.startswith(("=", "+", "-", "@", "\t", "\r")) for v in row.values())
+
+
+def test_export_filters_and_order(store: SessionStore, marking: Marking, tmp_path: Path) -> None:
+    # the store's clock moves 10 minutes per reading: start and finish take one each
+    a = record(store, tmp_path, trainee="Ana")  # 09:00
+    b = record(store, tmp_path, SHORT, trainee="Bo")  # 09:20
+    c = record(store, tmp_path, trainee="Ana")  # 09:40
+    out = tmp_path / "r.csv"
+
+    def ids(**kw: object) -> list[str]:
+        export_csv(store, out, marking=marking, **kw)  # type: ignore[arg-type]
+        with open(out, encoding="utf-8", newline="") as f:
+            return [r["session_id"] for r in csv.DictReader(f)]
+
+    assert ids() == [a, b, c]
+    assert ids(trainee="Ana") == [a, c]
+    assert ids(scenario_id="nope") == []
+    assert ids(since=datetime(2025, 3, 1, 9, 20, tzinfo=UTC)) == [b, c]
+    assert ids(until=datetime(2025, 3, 1, 9, 20)) == [a]  # naive = UTC, exclusive
+    marking.mark(b, "location", "agree", assessor="x")
+    export_csv(store, out, marking=marking, trainee="Bo")
+    with open(out, encoding="utf-8", newline="") as f:
+        (row,) = list(csv.DictReader(f))
+    assert row["passed"] == "no" and row["review_state"] == "in_review"
+    assert row["verified"] == "yes"
+    assert row["critical_failures"] == "allegation_flagged;closed_correctly"
+
+
+def test_progress_is_oldest_first_with_reviewed_scores(
+    store: SessionStore, marking: Marking, tmp_path: Path
+) -> None:
+    first = record(store, tmp_path, SHORT)
+    second = record(store, tmp_path)
+    record(store, tmp_path, trainee="Someone else")
+    record(store, tmp_path, finish=False)  # no score: not a point
+    marking.mark(second, "closed_correctly", "overrule", status="missed", reason="x", assessor="y")
+    points = progress(store, "Ana")
+    assert [p.session_id for p in points] == [first, second]
+    assert points[0].started_at < points[1].started_at
+    assert points[0].reviewed_score is None  # not marked
+    assert points[1].passed is True and points[1].reviewed_passed is False
+    assert points[1].reviewed_score is not None and points[1].score is not None
+    assert points[0].passed is False
