@@ -36,6 +36,8 @@ bench: setup
 # Screenshots of a scripted call for the README, in a real X server (Xvfb).
 screenshots: setup
 	xvfb-run -a -s "-screen 0 1366x800x24" $(PY) scripts/screenshots.py
+	xvfb-run -a -s "-screen 0 1366x800x24" $(PY) scripts/screenshot_studio.py
+	xvfb-run -a -s "-screen 0 1366x800x24" $(PY) scripts/screenshot_assessor.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from app.engine.call import IntentMatcher
 from app.services.call_session import CallSession
 from app.storage import SessionInfo, SessionStore
+from app.ui.assessor.entry import AssessorEntry
 from app.ui.catalog import CatalogEntry, load_catalog
 from app.ui.services import AppServices
 from app.ui.settings import FONT_DEFAULT_PT, FONT_MAX_PT, FONT_MIN_PT
@@ -41,7 +42,8 @@ During the call:
   Ctrl+1 … Ctrl+9 — raise or lower a flag
   Ctrl+L — the incident log (Tab moves between fields; leaving a field saves it)
   Ctrl+E or F12 — end the call at once
-Text size: Ctrl+= larger, Ctrl+- smaller, Ctrl+0 normal."""
+Text size: Ctrl+= larger, Ctrl+- smaller, Ctrl+0 normal.
+Assessor area: Ctrl+Shift+A (passphrase); in a replay Ctrl+Space plays or pauses."""
 
 
 @dataclass
@@ -60,7 +62,7 @@ class MainWindow(QMainWindow):
     """The scenario list is filled and the session store is open (or known to be unusable)."""
 
     sig_screen_changed = Signal(str)
-    """Now showing: "start", "note", "call" or "debrief"."""
+    """Now showing: "start", "note", "call", "debrief" or "assessor"."""
 
     sig_debrief_shown = Signal(object)
     """The debrief is on screen; the argument is the scored result."""
@@ -98,6 +100,8 @@ class MainWindow(QMainWindow):
         self.debrief.sig_try_again_chosen.connect(self._try_again)
         self.debrief.sig_back_chosen.connect(self.show_start)
 
+        self.assessor = AssessorEntry(self)  # the passphrase-guarded assessor area
+        self.start.sig_assessor_requested.connect(self.assessor.request)
         self._build_status_bar()
         self._build_menus()
         self.voice.sig_prepare_progressed.connect(self._voice_progress)
@@ -127,6 +131,7 @@ class MainWindow(QMainWindow):
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu(self.tr("&File"))
+        file_menu.addAction(self.assessor.action)
         quit_action = QAction(self.tr("&Quit"), self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
@@ -359,6 +364,7 @@ class MainWindow(QMainWindow):
         """Stop timers, sound and background work; wait for workers to finish."""
         if self.call_screen is not None:
             self.call_screen.shutdown()
+        self.assessor.shutdown()
         self.voice.shutdown()
         self.voice_pool.waitForDone(10000)
         self.pool.waitForDone(10000)

@@ -14,6 +14,7 @@ from app.headless import matcher_for
 from app.scenario.model import Scenario
 from app.services.call_session import Clock, MonotonicClock
 from app.storage import SessionStore
+from app.ui.assessor.exports import SaveAsker
 from app.ui.settings import UiSettings
 from app.voice import VoiceKit
 
@@ -36,6 +37,8 @@ class AppServices:
     """How often real time is checked for silence and the call clock."""
     built_in: str = ""
     """The scenario selected when nothing has been chosen before."""
+    ask_save_path: SaveAsker | None = None
+    """Where to save a report or export (None: the platform's Save dialog)."""
 
     def close(self) -> None:
         self.voice.close()

@@ -35,6 +35,9 @@ class StartScreen(QWidget):
     sig_call_requested = Signal(object, str, str)
     """Start a call: the CatalogEntry, the trainee's name, and the mode."""
 
+    sig_assessor_requested = Signal()
+    """Someone asked for the assessor area (it asks for the passphrase)."""
+
     def __init__(self, name: str = "", mode: str = "practice", parent: QWidget | None = None):
         super().__init__(parent)
         outer = QVBoxLayout(self)
@@ -140,6 +143,11 @@ class StartScreen(QWidget):
         outer.addWidget(modes)
 
         buttons = QHBoxLayout()
+        self.assessor = QPushButton(self.tr("Assessor area…"))
+        self.assessor.setAccessibleName(self.tr("Assessor area (passphrase needed)"))
+        self.assessor.setToolTip(self.tr("For assessors: replay and mark calls (Ctrl+Shift+A)"))
+        self.assessor.clicked.connect(self.sig_assessor_requested.emit)
+        buttons.addWidget(self.assessor)
         buttons.addStretch(1)
         self.start = QPushButton(self.tr("&Start call"))
         self.start.setObjectName("primary")
@@ -154,6 +162,7 @@ class StartScreen(QWidget):
         self.setTabOrder(self.list, self.practice)
         self.setTabOrder(self.practice, self.assessment)
         self.setTabOrder(self.assessment, self.start)
+        self.setTabOrder(self.start, self.assessor)
         self.setFocusProxy(self.name if not name else self.list)
 
     # -- filling ------------------------------------------------------------------------------

@@ -1,0 +1,2 @@
+"""The assessor workspace: passphrase, session library, replay, marking, reports (Qt views over
+app.assessor)."""

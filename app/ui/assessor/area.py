@@ -1,0 +1,161 @@
+"""The assessor area, once unlocked: the session library and the replay of one session, with
+a bar saying who is signed in and a button that locks the area and leaves it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QThreadPool, Signal
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.assessor.marks import Marking
+from app.storage import SessionStore
+from app.ui.assessor.exports import Exporter, SaveAsker
+from app.ui.assessor.library_page import LibraryFilter, LibraryPage
+from app.ui.assessor.replay_screen import ReplayScreen
+from app.ui.assessor.words import tr
+from app.ui.voice_controller import VoiceController
+from app.voice import VoiceKit
+
+ASSESSOR_STYLE = """
+QFrame#assessorBar { background: #2b2140; }
+QFrame#assessorBar QLabel { color: #f1eef7; }
+QLabel#banner { border-radius: 4px; padding: 6px 10px; font-weight: 600; }
+QLabel#banner[state="good"] { background: #e3f4e6; border: 1px solid #7cbf8a; color: #14501f; }
+QLabel#banner[state="bad"] { background: #fdecea; border: 2px solid #c62828; color: #7a1010; }
+QLabel#banner[state="warn"] { background: #fff6d6; border: 2px solid #c79a00; color: #5c4400; }
+QLabel#banner[state="wait"] { background: #eef1f4; border: 1px solid #c4ccd4; color: #4f565e; }
+QFrame#transport { background: white; border: 1px solid #d5d9de; border-radius: 6px; }
+QLabel#caption { color: #0b3559; }
+QLabel#assessorMark { color: #4a1570; }
+QTableView { background: white; alternate-background-color: #f3f5f8; }
+QListView { background: white; border: 1px solid #d5d9de; border-radius: 4px; }
+"""
+
+
+def scenario_files(folder: Path) -> list[Path]:
+    return sorted(folder.glob("*.yaml")) if folder.is_dir() else []
+
+
+class AssessorArea(QWidget):
+    sig_area_left = Signal()
+    """The assessor locked the area (it must be unlocked again to come back)."""
+
+    sig_status_posted = Signal(str)
+    """A notice for the status bar."""
+
+    def __init__(
+        self,
+        store: SessionStore,
+        pool: QThreadPool,
+        *,
+        assessor: str,
+        scenarios_dir: Path,
+        clock: Callable[[], float],
+        tick_ms: int = 40,
+        ask_save_path: SaveAsker | None = None,
+        voice: VoiceKit | None = None,
+        voice_controller: VoiceController | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("page")
+        self.setStyleSheet(ASSESSOR_STYLE)
+        self.store = store
+        self.assessor = assessor
+        self.scenarios_dir = scenarios_dir
+        self.marking = Marking(store)
+        self.exporter = Exporter(store, self.marking, pool, ask_save_path, self)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.setSpacing(0)
+
+        bar = QFrame()
+        bar.setObjectName("assessorBar")
+        row = QHBoxLayout(bar)
+        row.setContentsMargins(16, 8, 16, 8)
+        self.who = QLabel(tr("Assessor area · signed in as ") + assessor)
+        self.who.setProperty("fontScale", 1.2)
+        self.who.setAccessibleName(tr("Signed in assessor"))
+        self.lock = QPushButton(tr("Lock and l&eave"))
+        self.lock.setAccessibleName(tr("Lock the assessor area and leave"))
+        self.lock.setToolTip(tr("Lock the assessor area (Ctrl+Shift+L)"))
+        self.lock.clicked.connect(self.leave)
+        self.lock.setAutoDefault(True)
+        row.addWidget(self.who, 1)
+        row.addWidget(self.lock)
+        outer.addWidget(bar)
+        lock_key = QShortcut(QKeySequence("Ctrl+Shift+L"), self)
+        lock_key.activated.connect(self.leave)
+
+        self.stack = QStackedWidget()
+        self.library = LibraryPage(store, pool)
+        self.replay = ReplayScreen(
+            store,
+            self.marking,
+            pool,
+            self.exporter,
+            assessor=assessor,
+            clock=clock,
+            tick_ms=tick_ms,
+            voice=voice,
+            voice_controller=voice_controller,
+        )
+        for page in (self.library, self.replay):
+            page.setObjectName("page")
+            self.stack.addWidget(page)
+        outer.addWidget(self.stack, 1)
+
+        self.library.sig_session_opened.connect(self.open_session)
+        self.library.sig_csv_requested.connect(self._export_csv)
+        self.replay.sig_back_chosen.connect(self.show_library)
+        self.replay.sig_status_posted.connect(self.sig_status_posted.emit)
+        self.exporter.sig_export_finished.connect(
+            lambda kind, path: self.sig_status_posted.emit(
+                tr("Saved the {kind} file: ").replace("{kind}", kind.upper()) + str(path)
+            )
+        )
+        self.exporter.sig_export_failed.connect(self.sig_status_posted.emit)
+        self.setFocusProxy(self.library)
+        self.library.refresh()
+
+    def open_session(self, session_id: str) -> None:
+        self.replay.load(session_id, scenario_files(self.scenarios_dir))
+        self.stack.setCurrentWidget(self.replay)
+        self.setFocusProxy(self.replay)
+        self.replay.setFocus()
+
+    def show_library(self) -> None:
+        self.replay.player.pause()
+        self.stack.setCurrentWidget(self.library)
+        self.setFocusProxy(self.library)
+        self.library.reload()  # review states may have changed
+        self.library.setFocus()
+
+    def _export_csv(self, wanted: LibraryFilter) -> None:
+        self.exporter.export_results(
+            self, trainee=wanted.trainee, scenario_id=wanted.scenario_id, since=wanted.since
+        )
+
+    def leave(self) -> None:
+        self.shutdown()
+        self.sig_area_left.emit()
+
+    def shutdown(self) -> None:
+        self.replay.shutdown()
+        self.library.shutdown()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.shutdown()
+        super().closeEvent(event)

@@ -1,0 +1,49 @@
+"""Reading a session for the replay screen (plain Python, run in workers).
+
+`glance` reads what can be shown at once (the stored call, its hash check, the assessor's
+marks, comments and verdict); `open_replay` then finds the scenario file and rebuilds the
+call through the engine, which takes longer for a long call.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from app.assessor.marks import Comment, Marking, Verdict
+from app.assessor.replay import Replay, TimelineItem
+from app.assessor.replay import timeline as build_timeline
+from app.storage import SessionStore, UnknownSessionError
+
+
+@dataclass
+class Opened:
+    """What the replay screen shows, read in one worker."""
+
+    replay: Replay
+    reviewed: dict[str, Any] | None
+    comments: list[Comment]
+    verdict: Verdict | None
+
+
+def glance(store: SessionStore, marking: Marking, session_id: str) -> Opened:
+    """The stored call, its hash check and the assessor's work on it: what can be shown
+    before the scenario is found and the call rebuilt (the slow part of `open_replay`)."""
+    info = store.session(session_id)
+    if info is None:
+        raise UnknownSessionError(session_id)
+    events = store.events(session_id)
+    items, duration = build_timeline(events)
+    replay = Replay(info, events, items, duration, None, None, store.verify(session_id), None)
+    return Opened(
+        replay,
+        marking.reviewed(session_id),
+        marking.comments(session_id),
+        marking.verdict(session_id),
+    )
+
+
+def comment_item(comment: Comment) -> TimelineItem:
+    detail = {"assessor": comment.assessor, "comment_id": comment.id, "at": comment.at}
+    seq = comment.seq if comment.seq is not None else -1
+    return TimelineItem(comment.t, seq, "comment", comment.text, detail, None)

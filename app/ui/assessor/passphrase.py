@@ -1,0 +1,165 @@
+"""The door to the assessor area: the assessor's name and the passphrase.
+
+On first use (no passphrase on this database yet) it asks for a new one twice; afterwards it
+checks the one typed. Hashing (scrypt) takes tens of milliseconds, so set and verify run in a
+worker; the dialog only opens the area (`sig_unlocked`) when the passphrase verified. A wrong
+passphrase clears the field and says so; nothing else happens.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QThreadPool, Signal
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.assessor.auth import AssessorAuth, WeakPassphrase
+from app.ui.assessor.words import tr
+from app.ui.workers import TaskState, run_task
+
+MIN_LENGTH = 8
+
+
+class PassphraseDialog(QDialog):
+    sig_unlocked = Signal(str)
+    """The passphrase verified (or was set): the assessor's name."""
+
+    sig_refused = Signal()
+    """The passphrase typed was wrong (the dialog stays open for another try)."""
+
+    def __init__(
+        self,
+        auth: AssessorAuth,
+        pool: QThreadPool,
+        *,
+        first_use: bool,
+        name: str = "",
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.auth = auth
+        self.pool = pool
+        self.first_use = first_use
+        self.busy = False
+        self.setWindowTitle(tr("Assessor area"))
+        self.setModal(True)
+        col = QVBoxLayout(self)
+        intro = QLabel(
+            tr(
+                "Set the assessor passphrase for this computer's callsim sessions. Trainees "
+                "must not know it. At least 8 characters; it is stored only as a salted hash."
+            )
+            if first_use
+            else tr("The assessor area is locked. Type the assessor passphrase.")
+        )
+        intro.setWordWrap(True)
+        col.addWidget(intro)
+        form = QFormLayout()
+        self.name = QLineEdit(name)
+        self.name.setAccessibleName(tr("Assessor name"))
+        self.name.setPlaceholderText(tr("shown beside every mark you make"))
+        form.addRow(tr("Your &name"), self.name)
+        self.passphrase = QLineEdit()
+        self.passphrase.setEchoMode(QLineEdit.EchoMode.Password)
+        self.passphrase.setAccessibleName(
+            tr("New passphrase") if first_use else tr("Assessor passphrase")
+        )
+        form.addRow(tr("New &passphrase") if first_use else tr("&Passphrase"), self.passphrase)
+        self.confirm = QLineEdit()
+        self.confirm.setEchoMode(QLineEdit.EchoMode.Password)
+        self.confirm.setAccessibleName(tr("Confirm the new passphrase"))
+        if first_use:
+            form.addRow(tr("&Confirm passphrase"), self.confirm)
+        else:
+            self.confirm.hide()
+        col.addLayout(form)
+        self.error = QLabel("")
+        self.error.setObjectName("error")
+        self.error.setWordWrap(True)
+        self.error.setAccessibleName(tr("Problem"))
+        col.addWidget(self.error)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        ok.setText(tr("Set passphrase and open") if first_use else tr("&Open"))
+        ok.setAccessibleName(ok.text().replace("&", ""))
+        self.buttons.accepted.connect(self.submit)
+        self.buttons.rejected.connect(self.reject)
+        col.addWidget(self.buttons)
+        self.resize(460, self.sizeHint().height())
+        (self.passphrase if name else self.name).setFocus()
+
+    def _say(self, problem: str) -> None:
+        self.error.setText(problem)
+
+    def submit(self) -> None:
+        """Check what was typed; set or verify the passphrase in a worker."""
+        if self.busy:
+            return
+        name = self.name.text().strip()
+        secret = self.passphrase.text()
+        if not name:
+            self._say(tr("Please type your name: marks are signed with it."))
+            self.name.setFocus()
+            return
+        if self.first_use:
+            if len(secret) < MIN_LENGTH:
+                self._say(tr("The passphrase needs at least 8 characters."))
+                self.passphrase.setFocus()
+                return
+            if secret != self.confirm.text():
+                self._say(tr("The two passphrases differ. Type them again."))
+                self.confirm.clear()
+                self.confirm.setFocus()
+                return
+        self._set_busy(True)
+        auth, first_use = self.auth, self.first_use
+
+        def work(_state: TaskState) -> bool:
+            if first_use:
+                auth.set_passphrase(secret)
+                return True
+            return auth.verify(secret)
+
+        run_task(
+            self.pool,
+            work,
+            parent=self,
+            on_done=lambda ok: self._checked(bool(ok), name),
+            on_failed=self._failed,
+        )
+
+    def _set_busy(self, busy: bool) -> None:
+        self.busy = busy
+        self.buttons.setEnabled(not busy)
+        if busy:
+            self._say(tr("Checking…"))
+
+    def _checked(self, ok: bool, name: str) -> None:
+        self._set_busy(False)
+        if not ok:
+            self._say(tr("That passphrase is not right. The assessor area stays locked."))
+            self.passphrase.clear()
+            self.passphrase.setFocus()
+            self.sig_refused.emit()
+            return
+        self._say("")
+        self.passphrase.clear()
+        self.confirm.clear()
+        self.accept()
+        self.sig_unlocked.emit(name)
+
+    def _failed(self, message: str) -> None:
+        self._set_busy(False)
+        if WeakPassphrase.__name__ in message:
+            self._say(message.split(":", 1)[-1].strip())
+        else:
+            self._say(tr("The passphrase could not be checked: ") + message)
+        self.passphrase.setFocus()

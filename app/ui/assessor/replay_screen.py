@@ -1,0 +1,383 @@
+"""The replay of one recorded call, with the assessor's marking beside it.
+
+Left: whether the event log verified and whether the scenario file is still the one played
+(both in banners across the top), the timeline, the caption of the line at the play head and
+the transport (play/pause, 1x/2x, a scrubber in milliseconds). Right: the automatic result
+and the assessor's side by side, then tabs for the criteria, comments and the verdict.
+
+Everything that reads or writes the database runs in a worker (`run_task`); marks, comments
+and verdicts go through `Marking` only, so the automatic result is never touched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QEvent, QObject, Qt, QThreadPool, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QLabel, QSplitter, QTabWidget, QVBoxLayout, QWidget
+
+from app.assessor.marks import Comment, Marking, Verdict
+from app.assessor.replay import Replay, TimelineItem, open_replay
+from app.storage import SessionStore
+from app.ui.assessor.exports import Exporter
+from app.ui.assessor.marking_panel import MarkingPanel, ResultComparison
+from app.ui.assessor.opening import Opened, comment_item, glance
+from app.ui.assessor.playback import ReplayPlayer
+from app.ui.assessor.review_panels import CommentsPanel, VerdictPanel
+from app.ui.assessor.timeline import TimelineView
+from app.ui.assessor.transport import ReplayHeader, Transport, caption_for
+from app.ui.assessor.words import tr
+from app.ui.voice_controller import VoiceController
+from app.ui.workers import TaskState, run_task
+from app.voice import VoiceKit
+
+
+class ReplayScreen(QWidget):
+    sig_replay_previewed = Signal(str)
+    """The session with this id is on screen; its scenario checks are still running."""
+
+    sig_replay_shown = Signal(str)
+    """The session with this id is on screen, checked against its scenario and rebuilt."""
+
+    sig_replay_failed = Signal(str)
+    """The session could not be opened; the text says why."""
+
+    sig_back_chosen = Signal()
+    """The assessor wants the library again."""
+
+    sig_moment_shown = Signal(float)
+    """The replay moved to a moment the assessor chose (evidence, a row, a comment)."""
+
+    sig_mark_saved = Signal(str)
+    """A mark on this criterion id was stored (and is now shown)."""
+
+    sig_comment_saved = Signal(float)
+    """A comment pinned at this many seconds was stored (and is on the timeline)."""
+
+    sig_verdict_saved = Signal(str)
+    """The verdict was stored: "pass", "fail" or "refer"."""
+
+    sig_status_posted = Signal(str)
+    """A notice for the status bar."""
+
+    def __init__(
+        self,
+        store: SessionStore,
+        marking: Marking,
+        pool: QThreadPool,
+        exporter: Exporter,
+        *,
+        assessor: str,
+        clock: Callable[[], float],
+        tick_ms: int = 40,
+        voice: VoiceKit | None = None,
+        voice_controller: VoiceController | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.store, self.marking, self.pool, self.exporter = store, marking, pool, exporter
+        self.assessor = assessor
+        self.voice, self.voice_controller = voice, voice_controller
+        self._clock, self._tick_ms = clock, tick_ms
+        self.replay: Replay | None = None
+        self.session_id = ""
+        self._comment_list: list[Comment] = []
+        self._loading = 0  # which load() the workers' answers belong to
+        self._after_paint: Callable[[], None] | None = None  # runs once the timeline painted
+        self._paint_wait = QTimer(self)  # ... or after this, if it is not painted (hidden)
+        self._paint_wait.setSingleShot(True)
+        self._paint_wait.setInterval(250)
+        self._paint_wait.timeout.connect(self._painted)
+        self.player = ReplayPlayer(0.0, clock, tick_ms=tick_ms, parent=self)
+
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(14, 8, 14, 10)
+        outer.setSpacing(6)
+        self.header = ReplayHeader()
+        self.header.back.clicked.connect(self.sig_back_chosen.emit)
+        outer.addWidget(self.header)
+        split = QSplitter(Qt.Orientation.Horizontal)
+        left = QWidget()
+        left_col = QVBoxLayout(left)
+        left_col.setContentsMargins(0, 0, 8, 0)
+        label = QLabel(tr("&Timeline (Enter on a row moves the replay there)"))
+        label.setObjectName("sectionTitle")
+        self.timeline = TimelineView()
+        label.setBuddy(self.timeline)
+        self.timeline.sig_item_chosen.connect(self._item_chosen)
+        left_col.addWidget(label)
+        left_col.addWidget(self.timeline, 1)
+        self.transport = Transport()
+        left_col.addWidget(self.transport)
+        split.addWidget(left)
+
+        right = QWidget()
+        right_col = QVBoxLayout(right)
+        right_col.setContentsMargins(8, 0, 0, 0)
+        self.comparison = ResultComparison()
+        right_col.addWidget(self.comparison)
+        self.tabs = QTabWidget()
+        self.tabs.setAccessibleName(tr("Marking"))
+        self.marking_panel = MarkingPanel()
+        self.comments = CommentsPanel()
+        self.verdict = VerdictPanel()
+        self.tabs.addTab(self.marking_panel, tr("&Criteria"))
+        self.tabs.addTab(self.comments, tr("Co&mments"))
+        self.tabs.addTab(self.verdict, tr("&Verdict and report"))
+        right_col.addWidget(self.tabs, 1)
+        split.addWidget(right)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        split.setChildrenCollapsible(False)
+        left.setMinimumWidth(420)
+        right.setMinimumWidth(380)
+        outer.addWidget(split, 1)
+
+        t = self.transport
+        t.play.clicked.connect(self.player.toggle)
+        t.speed.currentIndexChanged.connect(
+            lambda _i: self.player.set_speed(float(t.speed.currentData()))
+        )
+        t.slider.valueChanged.connect(self._scrubbed)
+        self.player.sig_position_changed.connect(self._moved)
+        self.player.sig_playing_changed.connect(t.show_playing)
+        self.player.sig_notice_posted.connect(self.sig_status_posted.emit)
+        toggle = QShortcut(QKeySequence("Ctrl+Space"), self)
+        toggle.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        toggle.activated.connect(self.player.toggle)
+        self.marking_panel.sig_evidence_chosen.connect(self.show_evidence)
+        self.marking_panel.sig_mark_requested.connect(self._mark_requested)
+        self.comments.sig_comment_requested.connect(self._comment_requested)
+        self.comments.sig_moment_chosen.connect(self.go_to)
+        self.verdict.sig_verdict_requested.connect(self._verdict_requested)
+        self.verdict.sig_report_requested.connect(self._report_requested)
+        self.setFocusProxy(self.timeline)
+        self.timeline.viewport().installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if self._after_paint is not None and event.type() == QEvent.Type.Paint:
+            QTimer.singleShot(0, self, self._painted)  # after this paint, not during it
+        return False
+
+    def _painted(self) -> None:
+        then, self._after_paint = self._after_paint, None
+        self._paint_wait.stop()
+        if then is not None:
+            then()
+
+    # -- opening ------------------------------------------------------------------------------
+    def load(self, session_id: str, scenarios: Sequence[Path]) -> None:
+        """Open the session in two steps, both in workers: the stored call and its hash check
+        first (`sig_replay_previewed`), then the scenario file found and the call rebuilt
+        through the engine (`sig_replay_shown`)."""
+        self.player.pause()
+        self._loading += 1
+        token = self._loading
+        self.session_id = session_id
+        self.header.show_loading()
+        store, marking, paths = self.store, self.marking, list(scenarios)
+
+        def failed(message: str) -> None:
+            if token == self._loading:
+                self.header.show_problem(tr("This session could not be opened: ") + message)
+                self.sig_replay_failed.emit(message)
+
+        def previewed(opened: Opened) -> None:
+            if token != self._loading:
+                return  # another session was asked for meanwhile
+            self.show_opened(opened, complete=False)
+            # The rebuild is CPU-bound Python: start it once this view is painted, so the
+            # two do not take turns at the interpreter lock while the assessor waits.
+            self._after_paint = rebuild
+            self._paint_wait.start()
+
+        def rebuild() -> None:
+            if token != self._loading:
+                return
+            run_task(
+                self.pool,
+                lambda _s: open_replay(store, session_id, scenarios=paths),
+                parent=self,
+                on_done=lambda replay: self._completed(token, replay),
+                on_failed=failed,
+            )
+
+        run_task(
+            self.pool, lambda _s: glance(store, marking, session_id), parent=self,
+            on_done=previewed, on_failed=failed,
+        )  # fmt: skip
+
+    def show_opened(self, opened: Opened, *, complete: bool = True) -> None:
+        """Show a session: its timeline, marks, comments and verdict (`complete`: with the
+        scenario found and the rebuild done, else those checks are still running)."""
+        replay = opened.replay
+        self.replay = replay
+        self.session_id = replay.session.id
+        self.header.show_replay(replay, checking=not complete)
+        items = list(replay.items) + [comment_item(c) for c in opened.comments]
+        self.timeline.timeline.set_items(items, replay.scenario)
+        self.timeline.doItemsLayout()  # now, not on a later pass of the event loop
+        self.player.duration = replay.duration
+        self.player.set_voice(None, None, items)  # silent until the scenario is checked
+        self.transport.set_duration(replay.duration)
+        self.marking_panel.load(opened.reviewed)
+        self.comparison.show_result(opened.reviewed)
+        self._comment_list = list(opened.comments)
+        self.comments.show_comments(self._comment_list)
+        self.verdict.show_verdict(opened.verdict)
+        self.player.seek(0.0)
+        self._moved(0.0)
+        if complete:
+            self._completed(self._loading, replay)
+        else:
+            self.sig_replay_previewed.emit(self.session_id)
+
+    def _completed(self, token: int, replay: Replay) -> None:
+        """The scenario is found (or not) and the rebuild done: say so, and use the scenario
+        for the intents' words and the caller's voice."""
+        if token != self._loading or replay.session.id != self.session_id:
+            return
+        self.replay = replay
+        self.header.show_replay(replay)
+        scenario = replay.scenario
+        self.timeline.timeline.set_scenario(scenario)
+        self._moved(self.player.position)
+        matching = scenario if replay.scenario_matches else None
+        self.player.set_voice(self.voice, matching, self.timeline.timeline.items)
+        if matching is not None and self.voice_controller is not None:
+            self.voice_controller.prepare(matching)  # renders missing lines in the background
+        self.sig_replay_shown.emit(self.session_id)
+
+    # -- moving -------------------------------------------------------------------------------
+    def _scrubbed(self, value: int) -> None:
+        if not self.transport.updating:
+            self.player.seek(value / 1000.0)
+
+    def _moved(self, seconds: float) -> None:
+        # Called on every tick while playing: each part updates only what changed.
+        self.transport.show_position(seconds)
+        self.timeline.follow_head(seconds)
+        self.comments.set_moment(seconds)
+        model = self.timeline.timeline
+        caption = caption_for(model.items, model.row_at(seconds), seconds, self._caller_name())
+        self.transport.show_caption(caption)
+
+    def _caller_name(self) -> str:
+        scenario = self.replay.scenario if self.replay is not None else None
+        return scenario.caller.name if scenario is not None else tr("Caller")
+
+    def go_to(self, seconds: float, row: int | None = None) -> None:
+        """Move the replay to `seconds` and highlight `row` (default: the row there)."""
+        self.player.seek(seconds)
+        self._moved(self.player.position)
+        model = self.timeline.timeline
+        self.timeline.choose_row(model.row_at(seconds) if row is None else row)
+        self.sig_moment_shown.emit(seconds)
+
+    def show_evidence(self, evidence: dict[str, Any]) -> None:
+        """Jump to a criterion's piece of evidence: the scrubber and the highlighted row."""
+        row = self.timeline.timeline.find_evidence(evidence)
+        if row < 0:
+            return
+        self.go_to(self.timeline.timeline.items[row].t, row)
+
+    def _item_chosen(self, item: TimelineItem) -> None:
+        self.player.seek(item.t)
+        self._moved(self.player.position)
+        self.sig_moment_shown.emit(item.t)
+
+    def seek_to_mark(self, name: str) -> bool:
+        """Move to the moment the scenario marked `name` (e.g. "disclosure")."""
+        model = self.timeline.timeline
+        for row, item in enumerate(model.items):
+            if item.kind == "mark" and item.text == name:
+                self.go_to(item.t, row)
+                return True
+        return False
+
+    # -- marking ------------------------------------------------------------------------------
+    def _mark_requested(self, cid: str, decision: str, status: object, reason: str) -> None:
+        sid, marking, who = self.session_id, self.marking, self.assessor
+
+        def work(_state: TaskState) -> dict[str, Any] | None:
+            marking.mark(
+                sid,
+                cid,
+                decision,
+                status=status if isinstance(status, str) else None,
+                reason=reason,
+                assessor=who,
+            )
+            return marking.reviewed(sid)
+
+        def done(reviewed: dict[str, Any] | None) -> None:
+            self.marking_panel.show_review(reviewed)
+            self.comparison.show_result(reviewed)
+            card = self.marking_panel.cards.get(cid)
+            self.sig_status_posted.emit(tr("Mark saved: ") + (card.title if card else cid))
+            self.sig_mark_saved.emit(cid)
+
+        def failed(message: str) -> None:
+            card = self.marking_panel.cards.get(cid)
+            text = message.split(": ", 1)[-1]
+            if card is not None:
+                card.show_error(text)
+            self.sig_status_posted.emit(tr("The mark was not saved: ") + text)
+
+        run_task(self.pool, work, parent=self, on_done=done, on_failed=failed)
+
+    def _comment_requested(self, text: str) -> None:
+        t = self.player.position
+        model = self.timeline.timeline
+        row = model.row_at(t)
+        at_row = model.items[row] if row >= 0 else None
+        seq = at_row.seq if at_row is not None and at_row.kind != "comment" else None
+        sid, marking, who = self.session_id, self.marking, self.assessor
+
+        def work(_state: TaskState) -> Comment:
+            return marking.comment(sid, t, text, assessor=who, seq=seq)
+
+        def done(comment: Comment) -> None:
+            self.comments.comment_saved()
+            row = self.timeline.timeline.insert_item(comment_item(comment))
+            self.timeline.choose_row(row)
+            self._comment_list = sorted([*self._comment_list, comment], key=lambda c: (c.t, c.id))
+            self.comments.show_comments(self._comment_list)
+            self.sig_comment_saved.emit(comment.t)
+
+        def failed(message: str) -> None:
+            self.comments.show_error(message.split(": ", 1)[-1])
+
+        run_task(self.pool, work, parent=self, on_done=done, on_failed=failed)
+
+    def _verdict_requested(self, verdict: str, reason: str) -> None:
+        sid, marking, who = self.session_id, self.marking, self.assessor
+
+        def work(_state: TaskState) -> Verdict:
+            return marking.set_verdict(sid, verdict, reason=reason, assessor=who)
+
+        def done(saved: Verdict) -> None:
+            self.verdict.show_verdict(saved)
+            self.sig_status_posted.emit(tr("Verdict saved"))
+            self.sig_verdict_saved.emit(saved.verdict)
+
+        def failed(message: str) -> None:
+            self.verdict.show_error(message.split(": ", 1)[-1])
+
+        run_task(self.pool, work, parent=self, on_done=done, on_failed=failed)
+
+    def _report_requested(self, kind: str) -> None:
+        if self.replay is None:
+            return
+        info = self.replay.session
+        who = "".join(c if c.isalnum() else "-" for c in info.trainee).strip("-") or "trainee"
+        name = f"callsim-{who}-{info.started_at.strftime('%Y%m%d-%H%M')}"
+        self.exporter.export_report(self, self.session_id, kind, name)
+
+    def shutdown(self) -> None:
+        self._after_paint = None
+        self._paint_wait.stop()
+        self.player.shutdown()

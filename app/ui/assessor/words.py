@@ -1,0 +1,133 @@
+"""The assessor screens' words for ids the core hands out (statuses, kinds, chain results).
+
+Every state says itself in words, never by colour alone.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QCoreApplication
+
+from app.storage import VerifyResult
+from app.ui.widgets.criterion_card import status_words as trainee_status_words
+from app.ui.widgets.transcript import clock_text
+
+
+def tr(text: str) -> str:
+    return QCoreApplication.translate("assessor", text)
+
+
+def status_words(status: str | None) -> str:
+    """A criterion status in words ("manual" means nobody has scored it yet)."""
+    if status is None:
+        return tr("—")
+    if status == "manual":
+        return tr("? Not scored")
+    return trainee_status_words(status)
+
+
+def good(status: str | None) -> bool:
+    return status in ("met", "not_violated")
+
+
+def statuses_for(kind: str) -> tuple[str, ...]:
+    """The statuses an assessor may give a criterion of this kind."""
+    return ("violated", "not_violated") if kind == "prohibited" else ("met", "missed")
+
+
+def review_words(state: str) -> str:
+    return {
+        "unreviewed": tr("Not reviewed"),
+        "in_review": tr("In review"),
+        "reviewed": tr("Reviewed"),
+    }.get(state, state)
+
+
+def session_status_words(status: str) -> str:
+    return {
+        "finished": tr("Finished"),
+        "interrupted": tr("⚠ Interrupted"),
+        "active": tr("In progress"),
+    }.get(status, status)
+
+
+def verdict_words(verdict: str | None) -> str:
+    return {
+        "pass": tr("Pass"),
+        "fail": tr("Fail"),
+        "refer": tr("Refer for review"),
+        None: tr("No verdict yet"),
+    }.get(verdict, str(verdict))
+
+
+def result_words(score: float | None, passed: bool | None) -> str:
+    if score is None:
+        return tr("no result")
+    verdict = tr("passed") if passed else tr("not passed")
+    return f"{score:g} · {verdict}"
+
+
+KIND_WORDS = {
+    "caller": "Caller",
+    "trainee": "Trainee",
+    "flag_raised": "⚑ Flag raised",
+    "flag_lowered": "⚐ Flag lowered",
+    "log": "✎ Log",
+    "closing_attempt": "↘ Closing",
+    "mark": "◆ Moment",
+    "silence": "… Silence",
+    "ended": "■ Call ended",
+    "comment": "✍ Comment",
+}
+
+
+def kind_words(kind: str) -> str:
+    return tr(KIND_WORDS.get(kind, kind))
+
+
+REASONS = {
+    "missing": "it is missing",
+    "link": "it is not linked to the event before it",
+    "hash": "its content does not match its hash",
+    "unreadable": "its data cannot be read",
+    "truncated": "the events after it are missing",
+    "extra": "it was added after the call was recorded",
+    "head": "the last event is not the one recorded",
+}
+
+
+def verify_words(result: VerifyResult, events: list[Any] | None = None) -> str:
+    """ "Verified" or the first altered event, named (its kind and time when it reads back)."""
+    if result.ok:
+        return tr("✓ Verified: all {n} events match the recorded hash chain").replace(
+            "{n}", str(result.checked)
+        )
+    if result.seq is None:
+        return tr("✗ Altered: the event log does not match its hash chain")
+    where = ""
+    for event in events or []:
+        if getattr(event, "seq", None) == result.seq:
+            where = f" ({event.kind}, {clock_text(float(event.t))})"
+            break
+    why = tr(REASONS.get(result.reason or "", result.reason or "it does not match"))
+    return (
+        tr("✗ Altered: event #{seq}{where} is the first that fails: ")
+        .replace("{seq}", str(result.seq))
+        .replace("{where}", where)
+        + why
+    )
+
+
+def scenario_words(matches: bool | None, played_sha: str, found: bool) -> str:
+    short = played_sha[:12]
+    if matches:
+        return tr("✓ Scenario file is the one played (sha256 {h}…)").replace("{h}", short)
+    if not found or matches is None:
+        return tr(
+            "⚠ Scenario file not found (played sha256 {h}…): the stored events are shown"
+        ).replace("{h}", short)
+    return tr(
+        "⚠ Scenario file has changed since this call (played sha256 {h}…): "
+        "the replay may differ from what the trainee heard"
+    ).replace("{h}", short)
