@@ -187,3 +187,20 @@ def test_log_written_after_the_end_is_kept_and_replays(call: Call) -> None:
     inputs = [e for e in call.events if e.kind in ev.INPUT_KINDS]
     again = replay(call.scenario, FakeMatcher(), inputs)
     assert [e.canonical() for e in again.events] == [e.canonical() for e in call.events]
+
+
+def test_recorded_matcher_rebuilds_with_the_intents_heard_at_the_time(call: Call) -> None:
+    from app.engine.call import RecordedMatcher
+
+    call.say("where are you", 5.0)
+    call.say("bye", 20.0)
+    call.end_call(30.0)
+    inputs = [e for e in call.events if e.kind in ev.INPUT_KINDS]
+    again = replay(call.scenario, RecordedMatcher(inputs), inputs)
+    assert [e.canonical() for e in again.events] == [e.canonical() for e in call.events]
+    recorded = RecordedMatcher(inputs)
+    assert recorded.match("where are you").intents == ("where",)
+    with pytest.raises(ValueError, match="not the one recorded"):
+        recorded.match("something else")  # the record says "bye" came next
+    with pytest.raises(ValueError, match="more trainee lines"):
+        RecordedMatcher([]).match("hello")

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from app.engine import events as ev
-from app.engine.call import IntentMatcher, replay
+from app.engine.call import IntentMatcher, RecordedMatcher, replay
 from app.engine.events import Event
 from app.scenario.model import Scenario
 from app.storage import SessionInfo, SessionStore, UnknownSessionError, VerifyResult
@@ -203,12 +203,13 @@ def find_scenario(
     return None, None, None, None
 
 
-def _rebuild(
-    scenario: Scenario, matcher: IntentMatcher, events: list[Event], finished: bool
-) -> tuple[bool, str | None]:
+def _rebuild(scenario: Scenario, events: list[Event], finished: bool) -> tuple[bool, str | None]:
+    """Do the stored reactions follow, through the engine, from the stored actions? The lines
+    are answered with the intents heard at the time (RecordedMatcher): this checks the engine
+    and the log, and costs engine time only (no re-matching of every line)."""
     inputs = [e for e in events if e.kind in ev.INPUT_KINDS]
     try:
-        again = replay(scenario, matcher, inputs).events
+        again = replay(scenario, RecordedMatcher(inputs), inputs).events
     except Exception as exc:  # malformed stored data must not take the replay screen down
         return False, f"{type(exc).__name__}: {exc}"
     stored = [e.canonical() for e in events]
@@ -234,5 +235,5 @@ def open_replay(store: SessionStore, session_id: str, *, scenarios: Iterable[Pat
     rebuilt: bool | None = None
     error: str | None = None
     if scenario is not None and matcher is not None:
-        rebuilt, error = _rebuild(scenario, matcher, events, info.status == "finished")
+        rebuilt, error = _rebuild(scenario, events, info.status == "finished")
     return Replay(info, events, items, duration, scenario, matches, verified, rebuilt, path, error)

@@ -353,6 +353,35 @@ class Call:
         self.events.append(Event(len(self.events), round(t, 3), kind, data))
 
 
+@dataclass(frozen=True)
+class Heard:
+    intents: tuple[str, ...]
+    scores: dict[str, float]
+
+
+class RecordedMatcher:
+    """Answers each trainee line, in order, with the intents recorded when it was said. A
+    replay built with it checks the engine and the event log (every reaction follows from the
+    actions), at engine speed, whatever today's matcher would make of the words."""
+
+    def __init__(self, events: Iterable[Event]) -> None:
+        self._answers = [
+            (str(e.data["text"]), tuple(e.data.get("intents", [])), dict(e.data.get("scores", {})))
+            for e in events
+            if e.kind == ev.TRAINEE_SAID
+        ]
+        self._next = 0
+
+    def match(self, text: str) -> Heard:
+        if self._next >= len(self._answers):
+            raise ValueError("more trainee lines than the record holds")
+        said, intents, scores = self._answers[self._next]
+        self._next += 1
+        if said != text:
+            raise ValueError(f"trainee line {self._next} is not the one recorded")
+        return Heard(intents, scores)
+
+
 def replay(scenario: Scenario, matcher: IntentMatcher, inputs: Iterable[Event]) -> Call:
     """Rebuild a call from its input events (as stored): the same engine, the same result."""
     call = Call(scenario, matcher)
