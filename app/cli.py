@@ -235,11 +235,23 @@ def format_result(result: dict[str, Any]) -> str:
 
 
 def cmd_app(args: argparse.Namespace) -> int:
+    """Open the desktop app. Where it cannot open (no display, e.g. over SSH; Qt missing),
+    say why in one line and play the built-in scenario's model answer as text instead, so
+    `make run` always shows the simulator working."""
     try:
-        from app.ui.main import run_app  # type: ignore[import-not-found, unused-ignore]
-    except ImportError:
-        # The desktop app arrives with the trainee-screen issue; until then show the engine.
-        return cmd_demo(argparse.Namespace(scenario=built_in_scenario()))
+        from app.ui.main import display_missing, run_app
+    except ImportError as exc:
+        print(
+            f"callsim: the desktop app cannot start ({exc}); a text run follows.", file=sys.stderr
+        )
+        return cmd_demo(argparse.Namespace(scenario=None))
+    if display_missing():
+        print(
+            "callsim: no display found (DISPLAY/WAYLAND_DISPLAY), so the desktop app cannot "
+            "open here; a text run of the built-in scenario's model answer follows.",
+            file=sys.stderr,
+        )
+        return cmd_demo(argparse.Namespace(scenario=None))
     return int(run_app())
 
 

@@ -167,3 +167,17 @@ def test_the_operators_greeting_is_asking_what_happened_and_nothing_else(greetin
     """'Police,' alone once resembled 'are you sure it was a police officer'."""
     r = callsim("match", "misconduct-disclosure", greeting)
     assert [ln.split("\t")[0] for ln in r.stdout.splitlines()] == ["ask_what_happened"]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="X11/Wayland check is Linux's")
+def test_callsim_without_a_display_says_so_and_shows_a_text_run() -> None:
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY",
+                                                            "QT_QPA_PLATFORM")}  # fmt: skip
+    r = subprocess.run(
+        [sys.executable, "-m", "app"], capture_output=True, text=True, env=env, check=False
+    )
+    assert r.returncode == 0, r.stderr
+    assert "no display found" in r.stderr
+    assert "PASSED" in r.stdout  # the built-in model answer, as text
