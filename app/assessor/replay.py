@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from app.engine import events as ev
-from app.engine.call import IntentMatcher, RecordedMatcher, replay
+from app.engine.call import RecordedMatcher, replay
 from app.engine.events import Event
 from app.scenario.model import Scenario
 from app.storage import SessionInfo, SessionStore, UnknownSessionError, VerifyResult
@@ -119,7 +119,7 @@ def timeline(events: Iterable[Event]) -> tuple[list[TimelineItem], float]:
 
 
 # -- finding and loading the scenario --------------------------------------------------------
-_cache: dict[tuple[str, str], tuple[Scenario, IntentMatcher]] = {}
+_cache: dict[tuple[str, str], Scenario] = {}
 _cache_lock = threading.Lock()
 _CACHE_SIZE = 16
 
@@ -131,15 +131,14 @@ def _sha256(path: Path) -> str | None:
         return None
 
 
-def _load(path: Path, sha: str) -> tuple[Scenario, IntentMatcher] | None:
-    """The scenario and its matcher, loaded once per file content (the loader and the
-    matcher take most of the time of opening a replay)."""
+def _load(path: Path, sha: str) -> Scenario | None:
+    """The scenario, loaded once per file content (loading takes most of the time of opening
+    a replay). No matcher: the rebuild answers lines with the intents recorded."""
     key = (str(path.resolve()), sha)
     with _cache_lock:
         hit = _cache.get(key)
     if hit is not None:
         return hit
-    from app.headless import matcher_for
     from app.scenario.loader import load_scenario
     from app.scenario.problems import ScenarioError
 
@@ -147,18 +146,17 @@ def _load(path: Path, sha: str) -> tuple[Scenario, IntentMatcher] | None:
         scenario = load_scenario(path, check=False)
     except ScenarioError:
         return None
-    loaded = (scenario, matcher_for(scenario))
     with _cache_lock:
         if len(_cache) >= _CACHE_SIZE:
             _cache.pop(next(iter(_cache)))
-        _cache[key] = loaded
-    return loaded
+        _cache[key] = scenario
+    return scenario
 
 
 def warm_scenarios(paths: Iterable[Path]) -> int:
-    """Load these scenario files (and build their matchers) ahead of the first replay, e.g.
-    in a worker when the assessor area opens; returns how many loaded. Opening a replay
-    then costs only the replay itself."""
+    """Load these scenario files ahead of the first replay, e.g. in a worker when the
+    assessor area opens; returns how many loaded. Opening a replay then costs only the
+    replay itself."""
     loaded = 0
     for p in paths:
         sha = _sha256(Path(p))
@@ -174,18 +172,17 @@ def clear_scenario_cache() -> None:
 
 def find_scenario(
     scenario_id: str, sha256: str, candidates: Iterable[Path]
-) -> tuple[Path | None, Scenario | None, IntentMatcher | None, bool | None]:
-    """(path, scenario, matcher, matches) for the scenario `scenario_id`: the file with the
-    played content if there is one, else the one with that id (matches False), else
-    (None, None, None, None). A file with that id that no longer loads gives
-    (path, None, None, False)."""
+) -> tuple[Path | None, Scenario | None, bool | None]:
+    """(path, scenario, matches) for the scenario `scenario_id`: the file with the played
+    content if there is one, else the one with that id (matches False), else
+    (None, None, None). A file with that id that no longer loads gives (path, None, False)."""
     paths = [Path(p) for p in candidates]
     hashes = {p: _sha256(p) for p in paths}
     for p in paths:
         if hashes[p] == sha256:
             loaded = _load(p, sha256)
-            if loaded is not None and loaded[0].id == scenario_id:
-                return p, loaded[0], loaded[1], True
+            if loaded is not None and loaded.id == scenario_id:
+                return p, loaded, True
     # The played content is gone: the file that now has this id. Try the likely name first.
     paths.sort(key=lambda p: p.stem != scenario_id)
     broken: Path | None = None
@@ -194,13 +191,13 @@ def find_scenario(
         if sha is None or sha == sha256:
             continue
         loaded = _load(p, sha)
-        if loaded is not None and loaded[0].id == scenario_id:
-            return p, loaded[0], loaded[1], False
+        if loaded is not None and loaded.id == scenario_id:
+            return p, loaded, False
         if loaded is None and p.stem == scenario_id:
             broken = p
     if broken is not None:
-        return broken, None, None, False
-    return None, None, None, None
+        return broken, None, False
+    return None, None, None
 
 
 def _rebuild(scenario: Scenario, events: list[Event], finished: bool) -> tuple[bool, str | None]:
@@ -229,11 +226,9 @@ def open_replay(store: SessionStore, session_id: str, *, scenarios: Iterable[Pat
     events = store.events(session_id)
     verified = store.verify(session_id)
     items, duration = timeline(events)
-    path, scenario, matcher, matches = find_scenario(
-        info.scenario_id, info.scenario_sha256, scenarios
-    )
+    path, scenario, matches = find_scenario(info.scenario_id, info.scenario_sha256, scenarios)
     rebuilt: bool | None = None
     error: str | None = None
-    if scenario is not None and matcher is not None:
+    if scenario is not None:
         rebuilt, error = _rebuild(scenario, events, info.status == "finished")
     return Replay(info, events, items, duration, scenario, matches, verified, rebuilt, path, error)

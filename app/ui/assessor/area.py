@@ -20,12 +20,14 @@ from PySide6.QtWidgets import (
 )
 
 from app.assessor.marks import Marking
+from app.assessor.replay import warm_scenarios
 from app.storage import SessionStore
 from app.ui.assessor.exports import Exporter, SaveAsker
 from app.ui.assessor.library_page import LibraryFilter, LibraryPage
 from app.ui.assessor.replay_screen import ReplayScreen
 from app.ui.assessor.words import tr
 from app.ui.voice_controller import VoiceController
+from app.ui.workers import run_task
 from app.voice import VoiceKit
 
 ASSESSOR_STYLE = """
@@ -77,6 +79,10 @@ class AssessorArea(QWidget):
         self.scenarios_dir = scenarios_dir
         self.marking = Marking(store)
         self.exporter = Exporter(store, self.marking, pool, ask_save_path, self)
+        # Load the scenarios now, in a worker, so the first replay the assessor opens does not
+        # wait for the scenario file to be read and parsed.
+        scenario_files = sorted(scenarios_dir.glob("*.yaml"))
+        run_task(pool, lambda _s: warm_scenarios(scenario_files), parent=self)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.setSpacing(0)
