@@ -209,3 +209,20 @@ def test_warming_loads_the_scenarios_once(
 
     monkeypatch.setattr("app.scenario.loader.load_scenario", no_loading)
     assert open_replay(store, sid, scenarios=SHIPPED).rebuilt_equal is True
+
+
+def test_completing_a_glanced_replay_equals_opening_it_whole(
+    store: SessionStore, tmp_path: Path
+) -> None:
+    from dataclasses import replace
+
+    from app.assessor.replay import complete_replay
+
+    sid = record(store, tmp_path)
+    whole = open_replay(store, sid, scenarios=SHIPPED)
+    partial = replace(
+        whole, scenario=None, scenario_matches=None, rebuilt_equal=None, scenario_path=None
+    )
+    done = complete_replay(partial, scenarios=SHIPPED)
+    assert done == whole
+    assert done.events is partial.events  # nothing read again

@@ -15,7 +15,7 @@ import bisect
 import hashlib
 import threading
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -214,6 +214,25 @@ def _rebuild(scenario: Scenario, events: list[Event], finished: bool) -> tuple[b
     if not finished:
         rebuilt = rebuilt[: len(stored)]
     return stored == rebuilt, None
+
+
+def complete_replay(partial: Replay, *, scenarios: Iterable[Path]) -> Replay:
+    """`partial` (the stored call, already read and verified) with its scenario found and the
+    call rebuilt: the second step of opening a replay, without reading anything again."""
+    info, events = partial.session, partial.events
+    path, scenario, matches = find_scenario(info.scenario_id, info.scenario_sha256, scenarios)
+    rebuilt: bool | None = None
+    error: str | None = None
+    if scenario is not None:
+        rebuilt, error = _rebuild(scenario, events, info.status == "finished")
+    return replace(
+        partial,
+        scenario=scenario,
+        scenario_matches=matches,
+        rebuilt_equal=rebuilt,
+        scenario_path=path,
+        rebuild_error=error,
+    )
 
 
 def open_replay(store: SessionStore, session_id: str, *, scenarios: Iterable[Path]) -> Replay:

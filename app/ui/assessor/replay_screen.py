@@ -20,7 +20,7 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QLabel, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from app.assessor.marks import Comment, Marking, Verdict
-from app.assessor.replay import Replay, TimelineItem, open_replay
+from app.assessor.replay import Replay, TimelineItem, complete_replay
 from app.storage import SessionStore
 from app.ui.assessor.exports import Exporter
 from app.ui.assessor.marking_panel import MarkingPanel, ResultComparison
@@ -191,15 +191,15 @@ class ReplayScreen(QWidget):
             self.show_opened(opened, complete=False)
             # The rebuild is CPU-bound Python: start it once this view is painted, so the
             # two do not take turns at the interpreter lock while the assessor waits.
-            self._after_paint = rebuild
+            self._after_paint = lambda: rebuild(opened.replay)
             self._paint_wait.start()
 
-        def rebuild() -> None:
+        def rebuild(partial: Replay) -> None:
             if token != self._loading:
                 return
             run_task(
                 self.pool,
-                lambda _s: open_replay(store, session_id, scenarios=paths),
+                lambda _s: complete_replay(partial, scenarios=paths),
                 parent=self,
                 on_done=lambda replay: self._completed(token, replay),
                 on_failed=failed,
