@@ -17,8 +17,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -99,8 +97,7 @@ def _record(db: Path) -> str:
 
 
 def _shoot(tmp: Path, opts: argparse.Namespace) -> int:
-    from PySide6.QtCore import QCoreApplication
-    from PySide6.QtTest import QTest
+    import shotkit  # beside this script; imported after Qt is set up
     from PySide6.QtWidgets import QApplication
 
     from app.assessor.auth import AssessorAuth
@@ -132,18 +129,8 @@ def _shoot(tmp: Path, opts: argparse.Namespace) -> int:
     window.resize(*SIZE)
     window.show()
 
-    def wait(cond: Callable[[], bool], what: str, timeout: float = 30.0) -> None:
-        end = time.monotonic() + timeout
-        while not cond():
-            if time.monotonic() > end:
-                raise SystemExit(f"screenshot: timed out waiting for {what}")
-            QCoreApplication.processEvents()
-            QTest.qWait(10)
-
     def settle() -> None:
-        for _ in range(8):
-            QCoreApplication.processEvents()
-            QTest.qWait(25)
+        shotkit.settle(8, 25)
 
     out: Path = opts.out
     out.mkdir(parents=True, exist_ok=True)
@@ -153,42 +140,46 @@ def _shoot(tmp: Path, opts: argparse.Namespace) -> int:
         window.grab().save(str(out / name))
         print(f"wrote {out / name}")
 
-    wait(lambda: window.store is not None, "the session store")
+    shotkit.wait(lambda: window.store is not None, "the session store")
     window.assessor.action.trigger()
-    wait(lambda: window.assessor.dialog is not None, "the passphrase dialog")
+    shotkit.wait(lambda: window.assessor.dialog is not None, "the passphrase dialog")
     dialog = window.assessor.dialog
     assert dialog is not None
     dialog.name.setText("Jo Patel")
     dialog.passphrase.setText(PASSPHRASE)
     dialog.submit()
-    wait(lambda: window.assessor.area is not None, "the assessor area")
+    shotkit.wait(lambda: window.assessor.area is not None, "the assessor area")
     area = window.assessor.area
     assert area is not None
-    wait(lambda: area.library.model.rowCount() == 5, "the library")
+    shotkit.wait(lambda: area.library.model.rowCount() == 5, "the library")
     area.library.select_session(session_id)
-    wait(lambda: bool(area.library.chart.points), "the progress chart")
+    shotkit.wait(lambda: bool(area.library.chart.points), "the progress chart")
     if opts.library:
         save("screenshot-library.png")
     replay = area.replay
     area.library.open_selected()
-    wait(lambda: replay.replay is not None and replay.session_id == session_id, "the replay")
+    shotkit.wait(
+        lambda: replay.replay is not None and replay.session_id == session_id, "the replay"
+    )
     window.post("")
     replay.seek_to_mark("disclosure")
     # Pin a comment and overrule one criterion, as an assessor would, through the screen.
     replay.comments.text.setText("Good: kept listening when the caller started a new topic")
     replay.comments.submit()
-    wait(lambda: any(i.kind == "comment" for i in replay.timeline.timeline.items), "a comment")
+    shotkit.wait(
+        lambda: any(i.kind == "comment" for i in replay.timeline.timeline.items), "a comment"
+    )
     card = replay.marking_panel.cards.get("acknowledged") or next(
         iter(replay.marking_panel.cards.values())
     )
     card.open_form()
     card.reason.setText("Said the words, but moved straight on to the name: not acknowledged")
     card.submit()
-    wait(lambda: "overruled" in card.assessor.text(), "the overrule")
+    shotkit.wait(lambda: "overruled" in card.assessor.text(), "the overrule")
     agree = [c for c in replay.marking_panel.cards.values() if c is not card][:2]
     for other in agree:
         other.agree.click()
-    wait(lambda: all("agrees" in c.assessor.text() for c in agree), "the agreements")
+    shotkit.wait(lambda: all("agrees" in c.assessor.text() for c in agree), "the agreements")
     # Show where a piece of evidence is: the flag raised after the disclosure.
     flagged = [c for c in replay.marking_panel.cards.values() if c.evidence_buttons]
     target = next((c for c in flagged if "flag" in c.evidence_buttons[0].text()), None)

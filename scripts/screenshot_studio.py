@@ -17,8 +17,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -66,6 +64,7 @@ def main() -> int:
 
 
 def _shoot(tmp: Path, tab: str, out: Path) -> int:
+    import shotkit  # beside this script; imported after Qt is set up
     from PySide6.QtCore import QCoreApplication, Qt
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication
@@ -90,16 +89,8 @@ def _shoot(tmp: Path, tab: str, out: Path) -> int:
     window.resize(*SIZE)
     window.show()
 
-    def wait(cond: Callable[[], bool], what: str, timeout: float = 30.0) -> None:
-        end = time.monotonic() + timeout
-        while not cond():
-            if time.monotonic() > end:
-                raise SystemExit(f"screenshot: timed out waiting for {what}")
-            QCoreApplication.processEvents()
-            QTest.qWait(10)
-
     def linted() -> None:
-        wait(lambda: not window.lint.pending, "the linter")
+        shotkit.wait(lambda: not window.lint.pending, "the linter")
 
     assert window.open_file(work / src.name)
     linted()
@@ -117,10 +108,10 @@ def _shoot(tmp: Path, tab: str, out: Path) -> int:
     window.show_tab(tab)
     if tab == "tests":
         window.run_playtests()
-        wait(lambda: not window.tests.running and not window.lint.pending, "the playtests")
+        shotkit.wait(lambda: not window.tests.running and not window.lint.pending, "the playtests")
     if tab == "voice":
         window.voice.render_all()
-        wait(lambda: not window.voice.busy, "rendering", 120)
+        shotkit.wait(lambda: not window.voice.busy, "rendering", 120)
     window.problems.setCurrentItem(window.problems.topLevelItem(0))
     window.editor.go_to(line + 2, 5)
     window.play.input.setFocus() if tab == "play" else None

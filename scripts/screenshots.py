@@ -20,8 +20,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -72,7 +70,8 @@ def _options() -> argparse.Namespace:
 
 
 def _shoot(tmp: Path) -> int:
-    from PySide6.QtCore import QCoreApplication, Qt
+    import shotkit  # beside this script; imported after Qt is set up
+    from PySide6.QtCore import Qt
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication
 
@@ -106,18 +105,7 @@ def _shoot(tmp: Path) -> int:
     window.resize(*SIZE)
     window.show()
 
-    def wait(cond: Callable[[], bool], what: str, timeout: float = 30.0) -> None:
-        end = time.monotonic() + timeout
-        while not cond():
-            if time.monotonic() > end:
-                raise SystemExit(f"screenshots: timed out waiting for {what}")
-            QCoreApplication.processEvents()
-            QTest.qWait(10)
-
-    def settle() -> None:
-        for _ in range(5):
-            QCoreApplication.processEvents()
-            QTest.qWait(20)
+    settle = shotkit.settle
 
     def drain_voice(keep_last: bool = False) -> None:
         """Let queued lines play to their end (all but the last one, if asked)."""
@@ -133,9 +121,9 @@ def _shoot(tmp: Path) -> int:
         window.grab().save(str(path))
         print(f"wrote {path}")
 
-    wait(lambda: window.start.list.count() > 0 and window.start.current_entry() is not None,
+    shotkit.wait(lambda: window.start.list.count() > 0 and window.start.current_entry() is not None,
          "the scenario list")  # fmt: skip
-    wait(lambda: not window.voice.preparing, "the voice to be prepared", 120)
+    shotkit.wait(lambda: not window.voice.preparing, "the voice to be prepared", 120)
     out.mkdir(parents=True, exist_ok=True)
     save("screenshot-start.png")
 
@@ -143,14 +131,16 @@ def _shoot(tmp: Path) -> int:
     assert entry is not None and entry.scenario is not None
     scenario = entry.scenario
     window.start.start.click()
-    wait(lambda: window.stack.currentWidget() in (window.note, window.call_screen), "the note")
+    shotkit.wait(
+        lambda: window.stack.currentWidget() in (window.note, window.call_screen), "the note"
+    )
     if window.stack.currentWidget() is window.note:
         window.note.proceed.click()
-    wait(lambda: window.call_screen is not None, "the call screen")
+    shotkit.wait(lambda: window.call_screen is not None, "the call screen")
     screen = window.call_screen
     assert screen is not None
     screen.incoming.answer.click()
-    wait(lambda: screen.session is not None, "the call to connect")
+    shotkit.wait(lambda: screen.session is not None, "the call to connect")
     session = screen.session
     assert session is not None
     drain_voice()
@@ -185,7 +175,7 @@ def _shoot(tmp: Path) -> int:
         drain_voice()
     clock.now = max(clock.now, session.call.st.busy_until) + 1.0
     screen.bar.end_button.click()
-    wait(lambda: window.stack.currentWidget() is window.debrief, "the debrief")
+    shotkit.wait(lambda: window.stack.currentWidget() is window.debrief, "the debrief")
     debrief = window.debrief
     # Show a piece of evidence in the transcript, as a trainee clicking it would.
     with_text = [c for c in debrief.cards if c.status == "met" and c.evidence_buttons]
