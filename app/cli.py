@@ -80,9 +80,12 @@ def _load(ref: str) -> Any:
         raise Unusable(_first_error(exc)) from None
 
 
-def _first_error(exc: ScenarioError) -> str:
+def _first_error(exc: ScenarioError, *, lintable: bool = True) -> str:
+    """The first error, and how many more. `lintable`: the file is a scenario, so `callsim
+    lint` lists the rest (it does not read transcripts)."""
     errors = exc.errors or exc.problems
-    more = f" (and {len(errors) - 1} more; run `callsim lint`)" if len(errors) > 1 else ""
+    hint = "; run `callsim lint`" if lintable else ""
+    more = f" (and {len(errors) - 1} more{hint})" if len(errors) > 1 else ""
     return f"{errors[0]}{more}" if errors else str(exc)
 
 
@@ -146,10 +149,10 @@ def cmd_play(args: argparse.Namespace) -> int:
     try:
         steps = load_transcript(args.transcript)
     except ScenarioError as exc:
-        raise Unusable(_first_error(exc)) from None
+        raise Unusable(_first_error(exc, lintable=False)) from None
     problems = check_steps(scenario, steps, args.transcript)
     if problems:
-        raise Unusable(_first_error(ScenarioError(problems)))
+        raise Unusable(_first_error(ScenarioError(problems), lintable=False))
     run = run_steps(scenario, steps)
     if args.record:
         from app.storage import SessionStore

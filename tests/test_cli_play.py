@@ -181,3 +181,11 @@ def test_callsim_without_a_display_says_so_and_shows_a_text_run() -> None:
     assert r.returncode == 0, r.stderr
     assert "no display found" in r.stderr
     assert "PASSED" in r.stdout  # the built-in model answer, as text
+
+
+def test_a_transcript_with_several_errors_does_not_send_you_to_lint(tmp_path: Path) -> None:
+    p = tmp_path / "t.yaml"
+    p.write_text("- flag: nope\n- flag: nada\n")
+    r = callsim("play", "misconduct-disclosure", str(p))
+    assert r.returncode == 2
+    assert "(and 1 more)" in r.stderr and "callsim lint" not in r.stderr
