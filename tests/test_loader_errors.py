@@ -270,7 +270,7 @@ CASES = [
          "dotted names must start with one of: count, asked, flags, log, marked"),
     Case("deep attribute", "when: not told", "when: flags.risk.real", "E030", "flags.risk.real",
          "dotted names must start with one of"),
-    Case("lambda", "when: not told", 'when: "lambda: 1"', "E030", '"lambda', "'lambda: 1' is not"),
+    Case("lambda", "when: not told", 'when: "lambda: 1"', "E030", "lambda", "'lambda: 1' is not"),
     Case("arithmetic", "when: not told", "when: 1 + 1 == 2", "E030", "1 + 1",
          "'1 + 1' is not allowed"),
     Case("syntax", "when: not told", "when: not told and", "E030", "not told and",

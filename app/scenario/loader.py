@@ -483,7 +483,7 @@ class _Builder:
         m = r.mapping(node, "a handler", optional=HANDLER_KEYS)
         if m is None:
             return None
-        key_pos = {k: (v.pos if k in ("when",) else node.key_pos[k]) for k, v in m.items()}
+        key_pos = {k: (v.text_pos if k in ("when",) else node.key_pos[k]) for k, v in m.items()}
         triggers = [t for t in ("intent", "event", "fallback") if t in m]
         if len(triggers) != 1:
             msg = "a handler needs exactly one of 'intent', 'event' or 'fallback'"
@@ -536,7 +536,7 @@ class _Builder:
                 try:
                     when = expr.parse(src)
                 except expr.ExprError as exc:
-                    p = m["when"].pos
+                    p = m["when"].text_pos
                     r.error(Pos(p.line, p.col + exc.offset), "E030", exc.message)
         sets: list[tuple[str, bool | int | str]] = []
         for vname, vnode in (

@@ -33,6 +33,12 @@ class YNode:
     value: Any
     pos: Pos
     key_pos: dict[str, Pos] = field(default_factory=dict)
+    quoted: bool = False  # a '...' or "..." scalar: its text starts one column after `pos`
+
+    @property
+    def text_pos(self) -> Pos:
+        """Where the scalar's own text starts (after an opening quote)."""
+        return Pos(self.pos.line, self.pos.col + 1) if self.quoted else self.pos
 
     @property
     def is_map(self) -> bool:
@@ -107,7 +113,8 @@ class _Converter:
             return YNode([self.convert(v, depth + 1) for v in node.value], pos)
         assert isinstance(node, ScalarNode)
         try:
-            return YNode(_scalar(tag, str(node.value), node.style), pos)
+            quoted = node.style in ("'", '"')
+            return YNode(_scalar(tag, str(node.value), node.style), pos, quoted=quoted)
         except ValueError:  # resolved as a number but not one (`-_`, `0x_`, `._`): YAML 1.2
             return YNode(str(node.value), pos)  # core schema reads these as plain text
 
