@@ -142,7 +142,7 @@ def cmd_test(args: argparse.Namespace) -> int:
 
 
 def cmd_play(args: argparse.Namespace) -> int:
-    from app.headless import check_steps, run_steps
+    from app.headless import check_steps, record_run, run_steps
     from app.scenario.steps import load_transcript
 
     scenario = _load(args.scenario)
@@ -158,15 +158,7 @@ def cmd_play(args: argparse.Namespace) -> int:
         from app.storage import SessionStore
 
         store = SessionStore()
-        sid = store.start_session(
-            trainee=args.trainee,
-            scenario_id=scenario.id,
-            scenario_sha256=scenario.sha256,
-            scenario_title=scenario.title,
-            mode="headless",
-        )
-        store.append_events(sid, run.call.events)
-        store.finish_session(sid, run.result)
+        sid = record_run(store, run, trainee=args.trainee)
         store.close()
         print(f"recorded session {sid}", file=sys.stderr)  # stderr: --json stdout stays pure
     if args.json:

@@ -20,6 +20,7 @@ from app.matching import Matcher
 from app.scenario.model import Expect, Playtest, Scenario, Step
 from app.scenario.problems import Problem, did_you_mean
 from app.scoring.score import score_call
+from app.storage import SessionStore
 
 
 @dataclass
@@ -28,6 +29,22 @@ class Run:
     result: dict[str, Any]
     failures: list[str] = field(default_factory=list)  # assertion failures, in step order
     ignored_steps: int = 0  # steps after the call had ended
+
+
+def record_run(store: SessionStore, run: Run, *, trainee: str, mode: str = "headless") -> str:
+    """Store a finished headless run as a session, as the app would (`callsim play --record`,
+    tools that seed the library); returns the session id."""
+    scenario = run.call.scenario
+    sid = store.start_session(
+        trainee=trainee,
+        scenario_id=scenario.id,
+        scenario_sha256=scenario.sha256,
+        scenario_title=scenario.title,
+        mode=mode,
+    )
+    store.append_events(sid, run.call.events)
+    store.finish_session(sid, run.result)
+    return sid
 
 
 def matcher_for(scenario: Scenario) -> Matcher:

@@ -66,21 +66,12 @@ def _long_call(store: Any) -> str:
 
 
 def _model_call(store: Any) -> str:
-    from app.headless import run_steps
+    from app.headless import record_run, run_steps
     from app.scenario.loader import load_scenario
 
     scenario = load_scenario(CASE)
     run = run_steps(scenario, scenario.playtests[0].steps)
-    sid: str = store.start_session(
-        trainee="bench",
-        scenario_id=scenario.id,
-        scenario_sha256=scenario.sha256,
-        scenario_title=scenario.title,
-        mode="headless",
-    )
-    store.append_events(sid, run.call.events)
-    store.finish_session(sid, run.result)
-    return sid
+    return record_run(store, run, trainee="bench")
 
 
 def _open_ms(app: Any, screen: Any, session_id: str) -> tuple[float, float]:

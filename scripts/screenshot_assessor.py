@@ -65,7 +65,7 @@ def main() -> int:
 def _record(db: Path) -> str:
     """Record a few calls; returns the id of the model answer's session."""
     from app.cli import built_in_scenario, scenarios_dir
-    from app.headless import run_steps
+    from app.headless import record_run, run_steps
     from app.scenario.loader import load_scenario
     from app.scenario.model import Step
     from app.storage import SessionStore
@@ -82,15 +82,7 @@ def _record(db: Path) -> str:
         run = run_steps(scenario, steps)
         moment = start + timedelta(days=2 * n, hours=n)
         with SessionStore(db, clock=lambda m=moment: m) as store:  # type: ignore[misc]
-            sid = store.start_session(
-                trainee=trainee,
-                scenario_id=scenario.id,
-                scenario_sha256=scenario.sha256,
-                scenario_title=scenario.title,
-                mode="assessment",
-            )
-            store.append_events(sid, run.call.events)
-            store.finish_session(sid, run.result)
+            sid = record_run(store, run, trainee=trainee, mode="assessment")
         if trainee == "Sam Taylor" and steps is model:
             chosen = sid
     return chosen
