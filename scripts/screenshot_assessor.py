@@ -14,29 +14,17 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import shotkit  # beside this script (scripts/ is on sys.path when run)
+
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 SIZE = (1366, 800)
 PASSPHRASE = "screenshot passphrase"
-
-
-def _reexec_under_xvfb() -> int | None:
-    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
-        return None
-    if os.environ.get("QT_QPA_PLATFORM"):  # e.g. offscreen: fine for grab()
-        return None
-    xvfb = shutil.which("xvfb-run")
-    if xvfb is None:
-        print("screenshot: no display and no xvfb-run (apt-get install xvfb)", file=sys.stderr)
-        return 2
-    cmd = [xvfb, "-a", "-s", "-screen 0 1366x800x24", sys.executable, *sys.argv]
-    return subprocess.call(cmd)
 
 
 def _options() -> argparse.Namespace:
@@ -48,7 +36,7 @@ def _options() -> argparse.Namespace:
 
 
 def main() -> int:
-    rc = _reexec_under_xvfb()
+    rc = shotkit.reexec_under_xvfb()
     if rc is not None:
         return rc
     sys.path.insert(0, str(ROOT))
@@ -89,7 +77,6 @@ def _record(db: Path) -> str:
 
 
 def _shoot(tmp: Path, opts: argparse.Namespace) -> int:
-    import shotkit  # beside this script; imported after Qt is set up
     from PySide6.QtWidgets import QApplication
 
     from app.assessor.auth import AssessorAuth

@@ -14,10 +14,11 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+import shotkit  # beside this script (scripts/ is on sys.path when run)
 
 ROOT = Path(__file__).resolve().parent.parent
 SIZE = (1366, 800)
@@ -33,25 +34,12 @@ NEW_STATE = (
 )
 
 
-def _reexec_under_xvfb() -> int | None:
-    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
-        return None
-    if os.environ.get("QT_QPA_PLATFORM"):
-        return None
-    xvfb = shutil.which("xvfb-run")
-    if xvfb is None:
-        print("screenshot: no display and no xvfb-run (apt-get install xvfb)", file=sys.stderr)
-        return 2
-    cmd = [xvfb, "-a", "-s", "-screen 0 1366x800x24", sys.executable, *sys.argv]
-    return subprocess.call(cmd)
-
-
 def main() -> int:
     p = argparse.ArgumentParser(description="save a screenshot of the studio")
     p.add_argument("--tab", default="play", choices=("outline", "map", "play", "tests", "voice"))
     p.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshot-studio.png")
     opts = p.parse_args()
-    rc = _reexec_under_xvfb()
+    rc = shotkit.reexec_under_xvfb()
     if rc is not None:
         return rc
     sys.path.insert(0, str(ROOT))
@@ -64,7 +52,6 @@ def main() -> int:
 
 
 def _shoot(tmp: Path, tab: str, out: Path) -> int:
-    import shotkit  # beside this script; imported after Qt is set up
     from PySide6.QtCore import QCoreApplication, Qt
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication

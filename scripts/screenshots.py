@@ -17,31 +17,19 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+import shotkit  # beside this script (scripts/ is on sys.path when run)
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 SIZE = (1280, 760)
 
 
-def _reexec_under_xvfb() -> int | None:
-    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
-        return None
-    if os.environ.get("QT_QPA_PLATFORM"):  # e.g. offscreen: fine for grab()
-        return None
-    xvfb = shutil.which("xvfb-run")
-    if xvfb is None:
-        print("screenshots: no display and no xvfb-run (apt-get install xvfb)", file=sys.stderr)
-        return 2
-    cmd = [xvfb, "-a", "-s", "-screen 0 1366x800x24", sys.executable, *sys.argv]
-    return subprocess.call(cmd)
-
-
 def main() -> int:
-    rc = _reexec_under_xvfb()
+    rc = shotkit.reexec_under_xvfb()
     if rc is not None:
         return rc
     sys.path.insert(0, str(ROOT))
@@ -70,7 +58,6 @@ def _options() -> argparse.Namespace:
 
 
 def _shoot(tmp: Path) -> int:
-    import shotkit  # beside this script; imported after Qt is set up
     from PySide6.QtCore import Qt
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication
