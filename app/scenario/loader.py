@@ -23,7 +23,6 @@ from app.scenario.model import (
     Line,
     LogField,
     Pattern,
-    Playtest,
     Pos,
     Rubric,
     Say,
@@ -617,6 +616,3 @@ class _Builder:
 
 def _keys(node: YNode | None) -> list[str]:
     return list(node.value.keys()) if node is not None and node.is_map else []
-
-
-__all__ = ["FORMAT", "Playtest", "lint_file", "load_scenario", "load_scenario_text", "read_source"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from app.scenario import expr
-from app.scenario.model import Anchor, Evidence, Handler, Pos, Say, Scenario
+from app.scenario.model import Anchor, Evidence, Handler, Pos, Scenario
 from app.scenario.problems import did_you_mean
 from app.scenario.reader import Reader
 
@@ -37,8 +37,6 @@ def check_references(s: Scenario, r: Reader) -> None:
             _check_handler(s, r, h)
     for h in s.global_handlers:
         _check_handler(s, r, h)
-        if h.goto is None:
-            continue
     marks = marks_of(s)
     for c in s.rubric.criteria:
         if c.evidence is not None:
@@ -173,7 +171,3 @@ def _check_playtests(s: Scenario, r: Reader) -> None:
                 _ref(r, pt.expect.pos, "criterion", cid, criteria)
             for cid in pt.expect.critical_failures or ():
                 _ref(r, pt.expect.pos, "criterion", cid, criteria)
-
-
-def lines_of(say: Say | None) -> tuple[str, ...]:
-    return tuple(ln.id for ln in say.lines) if say else ()

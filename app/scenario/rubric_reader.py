@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.scenario.model import Anchor, Criterion, Evidence, Metric, Pos
+from app.scenario.model import Anchor, Criterion, Evidence, Metric
 from app.scenario.problems import did_you_mean
 from app.scenario.reader import LINE_ID, Reader
 from app.scenario.yamlsrc import YNode
@@ -153,6 +153,3 @@ def read_metrics(r: Reader, node: YNode | None) -> list[Metric]:
             continue
         out.append(Metric(key, at, start, end))
     return out
-
-
-__all__ = ["Pos", "read_anchor", "read_criterion", "read_evidence", "read_metrics"]

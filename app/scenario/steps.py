@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from app.scenario.model import Expect, Playtest, Step
-from app.scenario.problems import Problem, ScenarioError, did_you_mean
+from app.scenario.problems import ScenarioError, did_you_mean
 from app.scenario.reader import LINE_ID, Reader
 from app.scenario.yamlsrc import YNode, load_yaml
 
@@ -156,6 +156,3 @@ def load_transcript(path: str | Path) -> tuple[Step, ...]:
     if r.has_errors:
         raise ScenarioError(r.problems)
     return steps
-
-
-__all__ = ["Problem", "load_transcript", "read_playtest", "read_steps"]
