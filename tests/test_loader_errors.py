@@ -544,3 +544,18 @@ def test_folded_text_reads_as_plain_text() -> None:
 
     node = load_yaml("summary: >-\n  As you try to end\n  the call\n", "f.yaml")
     assert node.value["summary"].value == "As you try to end the call"
+
+
+def test_a_metric_anchor_error_points_at_the_metric() -> None:
+    from app.scenario.loader import load_scenario_text
+    from app.scenario.problems import ScenarioError
+
+    from tests.conftest import SCENARIOS
+
+    text = (SCENARIOS / "misconduct-disclosure.yaml").read_text()
+    bad = text.replace('disclosure_t: {at: "mark:disclosure"}', 'disclosure_t: {at: "mark:x"}')
+    line = bad[: bad.index('disclosure_t: {at: "mark:x"}')].count("\n") + 1
+    with pytest.raises(ScenarioError) as info:
+        load_scenario_text(bad, "m.yaml")
+    assert [(p.line, p.col, p.code) for p in info.value.errors] == [(line, 19, "E020")]
+    assert "unknown mark in anchor 'x'" in str(info.value.errors[0])

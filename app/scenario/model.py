@@ -196,6 +196,7 @@ class Metric:
     at: Anchor | None = None
     start: Anchor | None = None  # `from:` in the file
     end: Anchor | None = None  # `to:` in the file
+    pos: Pos = NOWHERE
 
 
 @dataclass(frozen=True)

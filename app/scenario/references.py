@@ -44,9 +44,7 @@ def check_references(s: Scenario, r: Reader) -> None:
     for m in s.rubric.metrics:
         for a in (m.at, m.start, m.end):
             if a is not None:
-                _check_anchor(
-                    s, r, a, s.rubric.criteria[0].pos if s.rubric.criteria else Pos(1, 1), marks
-                )
+                _check_anchor(s, r, a, m.pos, marks)
     _check_playtests(s, r)
 
 

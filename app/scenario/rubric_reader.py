@@ -151,5 +151,5 @@ def read_metrics(r: Reader, node: YNode | None) -> list[Metric]:
         if not ((at and not start and not end) or (start and end and not at)):
             r.error(val.pos, "E022", f"metric '{key}' needs either 'at' or both 'from' and 'to'")
             continue
-        out.append(Metric(key, at, start, end))
+        out.append(Metric(key, at, start, end, pos=val.pos))
     return out
