@@ -549,7 +549,6 @@ def test_folded_text_reads_as_plain_text() -> None:
 def test_a_metric_anchor_error_points_at_the_metric() -> None:
     from app.scenario.loader import load_scenario_text
     from app.scenario.problems import ScenarioError
-
     from tests.conftest import SCENARIOS
 
     text = (SCENARIOS / "misconduct-disclosure.yaml").read_text()
