@@ -12,6 +12,11 @@ every race in the design notes (all seen here with pyttsx3 2.99 and espeak-ng 1.
   rendering, brought that to 0 of 150.
 - a queued `save_to_file` and a `say` share one file name slot: we never call `say`.
 - macOS NSSpeech writes AIFF whatever the name says: converted to WAV here.
+- the espeak driver writes the WAV, clears its "speaking" state, and only then says
+  `finished-utterance`, all from espeak's thread. On a loaded machine that thread can stall
+  between the two; a line taken as done when its file stopped growing let the next line start,
+  and the late finish then silenced it (no file: the random failure of issue 14). So a line is
+  done when the driver says so: finishes are counted, and line N waits for finish N.
 
 Messages: the parent sends a dict per line (or None to stop); the child answers
 ("ready", driver) once, then ("ok", "") or ("error", why) per line.
@@ -34,6 +39,7 @@ from app.voice.wav import BadAudio, aiff_to_wav, is_aiff, verify_wav
 
 POLL_S = 0.01  # how often to look for a late file (a pause in the engine process, not a test)
 SETTLE_S = 0.3  # a file unchanged this long is taken as finished, for drivers that never say
+SIGNALLING_DRIVERS = frozenset({"espeak", "sapi5", "nsss"})  # pyttsx3's; all send finishes
 
 
 def _voice_score(voice: Any, gender: str) -> int:
@@ -55,16 +61,24 @@ def _voice_score(voice: Any, gender: str) -> int:
 class EngineRenderer:
     """Drives one pyttsx3 engine, one line at a time, waiting out its asynchrony."""
 
-    def __init__(self, engine: Any, line_timeout: float = 15.0) -> None:
+    def __init__(self, engine: Any, line_timeout: float = 15.0, learn_timeout: float = 5.0) -> None:
         self.engine = engine
         self.driver = str(getattr(engine, "driver_name", "") or "")
         self.line_timeout = line_timeout
-        self._finished = threading.Event()
+        self.learn_timeout = learn_timeout  # the warm-up's wait for an unknown driver's finish
+        self._done = threading.Condition()
+        self._started = 0  # lines handed to the engine
+        self._finished = 0  # finishes the driver has reported (they may come late)
+        # Whether to wait for the driver's finish: known drivers always send one; any other
+        # driver is trusted once the warm-up has seen it send one.
+        self.signals_finish = self.driver in SIGNALLING_DRIVERS
         self._voices: dict[str, str | None] = {}
         engine.connect("finished-utterance", self._on_finished)
 
     def _on_finished(self, **_: Any) -> None:
-        self._finished.set()
+        with self._done:
+            self._finished += 1
+            self._done.notify_all()
 
     def _pick_voice(self, gender: str) -> str | None:
         if gender not in self._voices:
@@ -95,23 +109,53 @@ class EngineRenderer:
 
     def render(self, text: str, path: str, wpm: int, pitch: int, volume: int, gender: str) -> None:
         """Render to `path` and return once it holds a complete WAV, else raise."""
+        self._speak(text, path, wpm, pitch, volume, gender)
+
+    def _speak(
+        self,
+        text: str,
+        path: str,
+        wpm: int,
+        pitch: int,
+        volume: int,
+        gender: str,
+        *,
+        learning: bool = False,
+    ) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.remove(path)
         self.apply(wpm, pitch, volume, gender)
-        self._finished.clear()
+        self._started += 1
         self.engine.save_to_file(text, path)
         self.engine.runAndWait()
-        self._wait_for_file(path)
+        self._wait_for_file(path, self._started, learning=learning)
 
-    def _wait_for_file(self, path: str) -> None:
-        """Return once `path` is a complete WAV: after `finished-utterance`, or once the file
-        has stopped growing for drivers that never send it; raise BadAudio at the deadline."""
+    def _finished_line(self, line: int, timeout: float) -> bool:
+        with self._done:
+            return self._done.wait_for(lambda: self._finished >= line, timeout)
+
+    def _wait_for_file(self, path: str, line: int, *, learning: bool = False) -> None:
+        """Return once `path` is a complete WAV and the driver has finished line `line` (for
+        a driver not known to send finishes, once the file has stopped growing); raise
+        BadAudio at the deadline. While `learning`, an unknown driver gets a while after its
+        file is complete (`learn_timeout`) to show that it sends finishes."""
         deadline = time.monotonic() + self.line_timeout
         last_size, stable_since = -1, time.monotonic()
         last: Exception | None = None
+        complete_at: float | None = None
         while True:
-            finished = self._finished.wait(POLL_S)
+            finished = self._finished_line(line, POLL_S)
             now = time.monotonic()
+            if finished and not self.signals_finish:
+                self.signals_finish = True
+            if complete_at is not None:  # the file is complete: only the finish is awaited
+                if finished or not (self.signals_finish or learning):
+                    return
+                if learning and not self.signals_finish and now - complete_at >= self.learn_timeout:
+                    return  # this driver never says: settle on file size from now on
+                if now >= deadline:
+                    raise BadAudio(f"the engine did not finish within {self.line_timeout:g} s")
+                continue
             try:
                 size = os.path.getsize(path)
             except OSError:
@@ -124,19 +168,21 @@ class EngineRenderer:
                         aiff_to_wav(path, path + ".conv")
                         os.replace(path + ".conv", path)
                     verify_wav(path)
-                    return
+                    complete_at = now
+                    continue
                 except (BadAudio, OSError) as exc:
                     last = exc
             if now >= deadline:
                 raise BadAudio(f"no complete WAV after {self.line_timeout:g} s: {last}")
             if finished:
-                time.sleep(POLL_S)  # the event no longer paces the loop
+                time.sleep(POLL_S)  # the condition no longer paces the loop
 
     def warm_up(self) -> None:
         """One throwaway render: the first `runAndWait` behaves differently from the rest."""
         with tempfile.TemporaryDirectory(prefix="callsim-tts-") as tmp:
             with contextlib.suppress(BadAudio):
-                self.render("Ready.", str(Path(tmp) / "warm.wav"), 160, 0, 0, "neutral")
+                warm = str(Path(tmp) / "warm.wav")
+                self._speak("Ready.", warm, 160, 0, 0, "neutral", learning=True)
 
 
 def worker_main(conn: Connection, driver: str | None = None) -> None:

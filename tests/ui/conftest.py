@@ -223,3 +223,24 @@ def _no_dangling_qt(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         if pool is not None and shiboken6.isValid(pool) and not pool.waitForDone(2000):
             problems.append("a thread pool still has work running")
     assert not problems, "; ".join(problems)
+
+
+# Every wait in these tests ends on its signal or condition; its timeout is only a ceiling
+# against a hang. Ceilings written as a few seconds failed at random on a machine running two
+# test suites at once (issue 14), so each is raised to at least this, in one place.
+WAIT_CEILING_MS = 120_000
+
+
+def _with_ceiling(method: Callable[..., Any]) -> Callable[..., Any]:
+    def wait(self: Any, *args: Any, timeout: int = 5000, **kwargs: Any) -> Any:
+        return method(self, *args, timeout=max(timeout, WAIT_CEILING_MS), **kwargs)
+
+    return wait
+
+
+@pytest.fixture(autouse=True)
+def _generous_wait_ceilings(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pytestqt.qtbot import QtBot
+
+    for name in ("waitSignal", "waitSignals", "waitUntil", "waitExposed", "waitActive"):
+        monkeypatch.setattr(QtBot, name, _with_ceiling(getattr(QtBot, name)))

@@ -18,3 +18,18 @@ def test_void_qt_calls_do_not_leak_references_to_none(qtbot: Any) -> None:
     for _ in range(2000):
         label.setText("x")
     assert before - sys.getrefcount(None) < 100  # a leaking build loses exactly 2000
+
+
+def test_wait_ceilings_are_raised_never_lowered() -> None:
+    from tests.ui.conftest import WAIT_CEILING_MS, _with_ceiling
+
+    seen: list[int] = []
+
+    def wait(self: object, *, timeout: int) -> None:
+        seen.append(timeout)
+
+    wrapped = _with_ceiling(wait)
+    wrapped(None)
+    wrapped(None, timeout=10)
+    wrapped(None, timeout=WAIT_CEILING_MS * 2)
+    assert seen == [WAIT_CEILING_MS, WAIT_CEILING_MS, WAIT_CEILING_MS * 2]
