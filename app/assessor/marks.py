@@ -12,12 +12,13 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Literal, cast
+from typing import Any, cast
 
 from app.assessor.audit import AuditEntry, append_entry, verify_entries
 from app.assessor.reviewed import allowed_statuses, criterion_kind, reviewed_result
 from app.storage import SessionStore, UnknownSessionError, VerifyResult
 from app.storage.audit_repo import AuditRepo
+from app.storage.library_repo import LibraryRepo, ReviewState
 from app.storage.marks_repo import Comment, Decision, Mark, MarksRepo, Verdict, VerdictValue
 from app.storage.records import iso_utc, utc_now
 
@@ -31,7 +32,6 @@ __all__ = [
     "reviewed_result",
 ]
 
-ReviewState = Literal["unreviewed", "in_review", "reviewed"]
 DECISIONS: tuple[str, ...] = ("agree", "overrule", "score")
 VERDICTS: tuple[str, ...] = ("pass", "fail", "refer")
 MAX_TEXT = 10_000  # a reason or comment longer than this is a paste accident
@@ -59,6 +59,7 @@ class Marking:
         self._clock = clock or utc_now
         self._rows = MarksRepo(store)
         self._audit = AuditRepo(store)
+        self._library = LibraryRepo(store)
 
     # -- writing -------------------------------------------------------------------------
 
@@ -255,15 +256,7 @@ class Marking:
 
     def review_state(self, session_id: str) -> ReviewState:
         """`reviewed` once a verdict is given, `in_review` after any other action."""
-        rows = self._store.fetch(
-            "SELECT EXISTS (SELECT 1 FROM verdicts WHERE session_id = ?), "
-            "EXISTS (SELECT 1 FROM audit WHERE session_id = ?)",
-            [session_id, session_id],
-        )
-        has_verdict, has_action = rows[0]
-        if has_verdict:
-            return "reviewed"
-        return "in_review" if has_action else "unreviewed"
+        return self._library.review_state(session_id)
 
     def reviewed(self, session_id: str) -> dict[str, Any] | None:
         """`reviewed_result` of the session's stored result and current marks (None if the

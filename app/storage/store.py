@@ -306,10 +306,6 @@ class SessionStore:
         with self._transaction() as db:
             yield Tx(db)
 
-    def fetch(self, sql: str, params: Iterable[Any] = ()) -> list[tuple[Any, ...]]:
-        """The rows of one parameterised read query, under this store's lock."""
-        return self._fetch(sql, params)
-
     # -- lifetime ------------------------------------------------------------------------
 
     def close(self) -> None:
