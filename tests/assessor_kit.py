@@ -101,6 +101,16 @@ def tamper(db_path: Path, sql: str, params: list[object], trigger: str) -> None:
         conn.close()
 
 
+def raw_one(db_path: Path, sql: str, params: list[object] | None = None) -> tuple[object, ...]:
+    """The first row of a query run straight on the file, as the sqlite3 tool would."""
+    conn = sqlite3.connect(db_path)
+    try:
+        row: tuple[object, ...] = conn.execute(sql, params or []).fetchone()
+    finally:
+        conn.close()
+    return row
+
+
 def flip_one_byte(text: str) -> str:
     """`text` with its first lowercase ASCII letter made uppercase (still valid JSON)."""
     i = next(n for n, c in enumerate(text) if "a" <= c <= "z")

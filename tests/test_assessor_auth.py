@@ -16,6 +16,7 @@ from app.assessor.auth import (
     hash_passphrase,
 )
 from app.storage import SessionStore
+from tests.assessor_kit import raw_one
 
 SECRET = "correct horse battery"
 
@@ -70,7 +71,7 @@ def test_stored_as_salted_scrypt_and_never_in_plain_text(tmp_path: Path) -> None
     path = tmp_path / "callsim.db"
     with SessionStore(path) as store:
         AssessorAuth(store).set_passphrase(SECRET)
-        (stored,) = store.fetch("SELECT value FROM assessor_meta WHERE key = 'passphrase'")[0]
+    (stored,) = raw_one(path, "SELECT value FROM assessor_meta WHERE key = 'passphrase'")
     assert re.fullmatch(r"scrypt\$16384\$8\$1\$[0-9a-f]{32}\$[0-9a-f]{64}", stored)
     files = [p for p in tmp_path.iterdir() if p.name.startswith("callsim.db")]
     raw = b"".join(p.read_bytes() for p in files)  # the database and any WAL left behind

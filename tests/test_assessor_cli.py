@@ -15,7 +15,7 @@ from app.assessor.auth import AssessorAuth
 from app.assessor.marks import Marking
 from app.cli import main
 from app.storage import SessionStore
-from tests.assessor_kit import DROP, SCRIPT, SHORT, flip_one_byte, record, tamper
+from tests.assessor_kit import DROP, SCRIPT, SHORT, flip_one_byte, raw_one, record, tamper
 
 Capture = pytest.CaptureFixture[str]
 
@@ -81,9 +81,9 @@ def test_verify_ok_then_one_changed_byte_is_named(
     assert main(["verify", sid[:8]]) == 0
     with SessionStore(data / "callsim.db") as store:
         count = len(store.events(sid))
-        (raw,) = store.fetch(
-            "SELECT data_json FROM events WHERE session_id = ? AND seq = 5", [sid]
-        )[0]
+    (raw,) = raw_one(
+        data / "callsim.db", "SELECT data_json FROM events WHERE session_id = ? AND seq = 5", [sid]
+    )
     assert capsys.readouterr().out == f"verified ({count} events)\n"
     # A tamperer with the file: events refuse UPDATE, so drop the trigger, edit one byte of
     # event 5's data, and put the trigger back.

@@ -15,7 +15,7 @@ from app.engine.events import Event
 from app.headless import matcher_for
 from app.services.call_session import CallSession
 from app.storage import SessionStore, UnknownSessionError
-from tests.assessor_kit import CASE, SCRIPT, case, flip_one_byte, record, tamper
+from tests.assessor_kit import CASE, SCRIPT, case, flip_one_byte, raw_one, record, tamper
 from tests.conftest import SCENARIOS
 
 
@@ -104,9 +104,9 @@ def test_a_renamed_file_with_the_played_content_is_found(
 
 def test_tampered_events_show_in_the_replay(store: SessionStore, tmp_path: Path) -> None:
     sid = record(store, tmp_path)
-    (data,) = store.fetch("SELECT data_json FROM events WHERE session_id = ? AND seq = 5", [sid])[0]
-    store.close()
     path = tmp_path / "callsim.db"
+    (data,) = raw_one(path, "SELECT data_json FROM events WHERE session_id = ? AND seq = 5", [sid])
+    store.close()
     tamper(
         path,
         "UPDATE events SET data_json = ? WHERE session_id = ? AND seq = 5",

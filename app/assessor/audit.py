@@ -15,11 +15,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlite_utils import Database
-
 from app.storage import VerifyResult
-
-AUDIT_COLUMNS = "id, session_id, seq, action, detail_json, assessor, at, prev_hash, hash"
+from app.storage.audit_repo import AuditRepo, AuditRow
+from app.storage.sql import Tx
 
 
 @dataclass(frozen=True)
@@ -68,12 +66,16 @@ def entry_hash(
 
 
 def append_entry(
-    db: Database, session_id: str, action: str, detail: dict[str, Any], assessor: str, at: str
+    repo: AuditRepo,
+    tx: Tx,
+    session_id: str,
+    action: str,
+    detail: dict[str, Any],
+    assessor: str,
+    at: str,
 ) -> None:
-    """Chain one entry after the session's last; call inside the write transaction."""
-    last = db.execute(
-        "SELECT seq, hash FROM audit WHERE session_id = ? ORDER BY seq DESC LIMIT 1", [session_id]
-    ).fetchone()
+    """Chain one entry after the session's last, inside the write transaction `tx`."""
+    last = repo.last_link(tx, session_id)
     seq, prev = (0, audit_genesis(session_id)) if last is None else (last[0] + 1, last[1])
     digest = entry_hash(
         prev,
@@ -84,36 +86,32 @@ def append_entry(
         assessor=assessor,
         at=at,
     )
-    db.execute(
-        "INSERT INTO audit (session_id, seq, action, detail_json, assessor, at, prev_hash, hash)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [session_id, seq, action, detail_json(detail), assessor, at, prev, digest],
-    )
+    row = AuditRow(0, session_id, seq, action, detail_json(detail), assessor, at, prev, digest)
+    repo.add(tx, row)
 
 
-def entry_from_row(row: tuple[Any, ...]) -> AuditEntry:
-    eid, sid, seq, action, detail, assessor, at, prev_hash, digest = row
+def entry_from_row(row: AuditRow) -> AuditEntry:
     try:
-        data = json.loads(detail)
+        data = json.loads(row.detail_json)
     except ValueError:
         data = None
     return AuditEntry(
-        int(eid),
-        str(sid),
-        str(action),
-        data if isinstance(data, dict) else {"unreadable": str(detail)},
-        str(assessor),
-        str(at),
-        str(digest),
-        int(seq),
-        str(prev_hash),
+        int(row.id),
+        str(row.session_id),
+        str(row.action),
+        data if isinstance(data, dict) else {"unreadable": str(row.detail_json)},
+        str(row.assessor),
+        str(row.at),
+        str(row.hash),
+        int(row.seq),
+        str(row.prev_hash),
     )
 
 
 def verify_entries(
-    session_id: str, rows: Sequence[tuple[Any, ...]]
+    session_id: str, rows: Sequence[AuditRow]
 ) -> tuple[VerifyResult, list[AuditEntry]]:
-    """Check rows (AUDIT_COLUMNS, ordered by seq) against the chain.
+    """Check rows (ordered by seq) against the chain.
 
     The result's `seq` and `reason` name the first bad entry: "missing", "link", "hash" or
     "unreadable", as for events. Also returns the entries that read back.
@@ -127,7 +125,7 @@ def verify_entries(
         if entry.prev_hash != expected_prev:
             return VerifyResult(False, checked, entry.seq, "link"), entries
         try:
-            detail = json.loads(row[4])
+            detail = json.loads(row.detail_json)
         except ValueError:
             detail = None
         if not isinstance(detail, dict):

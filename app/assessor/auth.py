@@ -13,6 +13,7 @@ import secrets
 import unicodedata
 
 from app.storage import SessionStore
+from app.storage.meta_repo import MetaRepo
 
 MIN_LENGTH = 8
 MAX_LENGTH = 1024  # scrypt is fine with more; this only keeps absurd input out
@@ -76,11 +77,10 @@ class AssessorAuth:
     """The passphrase that guards the assessor area of one database."""
 
     def __init__(self, store: SessionStore) -> None:
-        self._store = store
+        self._meta = MetaRepo(store)
 
     def _stored(self) -> str | None:
-        rows = self._store.fetch("SELECT value FROM assessor_meta WHERE key = ?", [_KEY])
-        return str(rows[0][0]) if rows else None
+        return self._meta.get(_KEY)
 
     def is_set(self) -> bool:
         """Has a passphrase been set on this database?"""
@@ -96,16 +96,12 @@ class AssessorAuth:
             raise WeakPassphrase(f"the passphrase needs at least {MIN_LENGTH} characters")
         if len(new) > MAX_LENGTH:
             raise WeakPassphrase(f"the passphrase may have at most {MAX_LENGTH} characters")
-        stored = hash_passphrase(new)
-        with self._store.transaction() as db:
-            row = db.execute("SELECT value FROM assessor_meta WHERE key = ?", [_KEY]).fetchone()
-            if row is not None and (current is None or not check_passphrase(current, row[0])):
+
+        def may_replace(stored: str | None) -> None:
+            if stored is not None and (current is None or not check_passphrase(current, stored)):
                 raise WrongPassphrase("the current passphrase is not correct")
-            db.execute(
-                "INSERT INTO assessor_meta (key, value) VALUES (?, ?) "
-                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                [_KEY, stored],
-            )
+
+        self._meta.put(_KEY, hash_passphrase(new), check=may_replace)
 
     def verify(self, passphrase: str) -> bool:
         """True if `passphrase` is the one set (False when none is set)."""

@@ -1,81 +1,23 @@
 """The session library: every session with its result and review state, filtered and sorted
-in one SQL query (the assessor screen and `callsim sessions list` both use it).
-
-Review state: `reviewed` once a verdict is given, `in_review` after any other assessor action
-(a mark or a comment), else `unreviewed`. Duration is the time of the session's last event
-(seconds since the call connected), so interrupted sessions have one too.
+(the assessor screen and `callsim sessions list` both use it). The query itself, and what
+the review states and durations mean, are app/storage/library_repo.py's.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
-
 from app.storage import STATUSES, SessionStore
+from app.storage.library_repo import REVIEW_STATES, SORTS, LibraryRepo, LibraryRow
 
-REVIEW_STATES = ("unreviewed", "in_review", "reviewed")
-SORTS = ("date", "score", "trainee", "scenario", "duration", "review")
+__all__ = [
+    "MIN_PREFIX",
+    "REVIEW_STATES",
+    "SORTS",
+    "LibraryRow",
+    "query_sessions",
+    "resolve_session",
+]
+
 MIN_PREFIX = 6
-
-_DURATION_SQL = "(SELECT e.t FROM events e WHERE e.session_id = s.id ORDER BY e.seq DESC LIMIT 1)"
-_ACTED_SQL = "EXISTS (SELECT 1 FROM audit a WHERE a.session_id = s.id)"
-_VERDICT_SQL = (
-    "(SELECT v.verdict FROM verdicts v WHERE v.session_id = s.id ORDER BY v.id DESC LIMIT 1)"
-)
-# sort key -> ORDER BY terms (fixed strings; `{d}` is ASC or DESC). Ties fall back to the
-# newest first, then the id, so the order is always the same.
-_ORDER = {
-    "date": "started_at {d}",
-    "score": "score IS NULL, score {d}",
-    "trainee": "trainee COLLATE NOCASE {d}",
-    "scenario": "scenario_id {d}",
-    "duration": "duration IS NULL, duration {d}",
-    "review": "review {d}",
-}
-
-
-@dataclass(frozen=True)
-class LibraryRow:
-    id: str
-    trainee: str
-    scenario_id: str
-    scenario_title: str
-    mode: str
-    status: str  # active | finished | interrupted
-    started_at: datetime
-    ended_at: datetime | None
-    duration: float | None  # seconds: the last event's time
-    score: float | None
-    passed: bool | None
-    event_count: int
-    review: str  # one of REVIEW_STATES
-    verdict: str | None  # the latest verdict
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "trainee": self.trainee,
-            "scenario_id": self.scenario_id,
-            "scenario_title": self.scenario_title,
-            "mode": self.mode,
-            "status": self.status,
-            "started_at": self.started_at.isoformat(),
-            "ended_at": self.ended_at.isoformat() if self.ended_at else None,
-            "duration_s": self.duration,
-            "score": self.score,
-            "passed": self.passed,
-            "events": self.event_count,
-            "review": self.review,
-            "verdict": self.verdict,
-        }
-
-
-def fts_query(text: str) -> str | None:
-    """`text` as FTS5 words (each quoted: never query syntax); None if it has no words."""
-    words = ['"' + w.replace('"', '""') + '"' for w in text.split()]
-    words = [w for w in words if any(c.isalnum() for c in w)]
-    return " ".join(words) if words else None
 
 
 def query_sessions(
@@ -97,64 +39,17 @@ def query_sessions(
         raise ValueError(f"status must be one of {', '.join(STATUSES)}, got {status!r}")
     if review is not None and review not in REVIEW_STATES:
         raise ValueError(f"review must be one of {', '.join(REVIEW_STATES)}, got {review!r}")
-    if sort not in _ORDER:
+    if sort not in SORTS:
         raise ValueError(f"sort must be one of {', '.join(SORTS)}, got {sort!r}")
-    where: list[str] = []
-    params: list[Any] = []
-    for column, value in (("trainee", trainee), ("scenario_id", scenario_id), ("status", status)):
-        if value is not None:
-            where.append(f"s.{column} = ?")  # fixed column names
-            params.append(value)
-    if text is not None:
-        match = fts_query(text)
-        if match is None:
-            return []
-        where.append("s.id IN (SELECT session_id FROM event_text WHERE event_text MATCH ?)")
-        params.append(match)
-    inner = (
-        "SELECT s.id, s.trainee, s.scenario_id, s.scenario_title, s.mode, s.status, "
-        "s.started_at, s.ended_at, s.score, s.passed, s.event_count, "
-        f"{_DURATION_SQL} AS duration, {_VERDICT_SQL} AS verdict, {_ACTED_SQL} AS acted "
-        "FROM sessions s"
-    )
-    if where:
-        inner += " WHERE " + " AND ".join(where)
-    # A verdict makes a session reviewed; any other action (a mark, a comment) starts it.
-    sql = (
-        "SELECT id, trainee, scenario_id, scenario_title, mode, status, started_at, ended_at, "
-        "score, passed, event_count, duration, "
-        "CASE WHEN verdict IS NOT NULL THEN 'reviewed' WHEN acted THEN 'in_review' "
-        f"ELSE 'unreviewed' END AS review, verdict FROM ({inner})"
-    )
-    if review is not None:
-        sql += " WHERE review = ?"
-        params.append(review)
-    order = _ORDER[sort].format(d="DESC" if descending else "ASC")
-    sql += f" ORDER BY {order}, started_at DESC, id"
-    if limit is not None:
-        sql += " LIMIT ?"
-        params.append(int(limit))
-    return [_row(r) for r in store.fetch(sql, params)]
-
-
-def _row(r: tuple[Any, ...]) -> LibraryRow:
-    (sid, trainee, scen, title, mode, status, started, ended, score) = r[:9]
-    passed, count, duration, review, verdict = r[9:]
-    return LibraryRow(
-        sid,
-        trainee,
-        scen,
-        title,
-        mode,
-        status,
-        datetime.fromisoformat(started),
-        datetime.fromisoformat(ended) if ended else None,
-        None if duration is None else float(duration),
-        score,
-        None if passed is None else bool(passed),
-        int(count),
-        review,
-        verdict,
+    return LibraryRepo(store).query(
+        text=text,
+        trainee=trainee,
+        scenario_id=scenario_id,
+        status=status,
+        review=review,
+        sort=sort,
+        descending=descending,
+        limit=limit,
     )
 
 
@@ -169,12 +64,10 @@ def resolve_session(store: SessionStore, ref: str) -> str:
         raise LookupError(f"{ref or '(empty)'}: no such session ({need})")
     if not all(c in "0123456789abcdef" for c in ref):
         raise LookupError(f"{ref}: no such session (ids are hexadecimal)")
-    rows = store.fetch(  # ids are lowercase hex, and 'g' sorts after 'f'
-        "SELECT id FROM sessions WHERE id >= ? AND id < ? ORDER BY id LIMIT 2", [ref, ref + "g"]
-    )
-    if not rows:
+    ids = LibraryRepo(store).ids_starting(ref, limit=2)
+    if not ids:
         raise LookupError(f"{ref}: no such session")
-    if len(rows) > 1:
-        some = ", ".join(str(r[0])[: len(ref) + 4] + "..." for r in rows)
+    if len(ids) > 1:
+        some = ", ".join(i[: len(ref) + 4] + "..." for i in ids)
         raise LookupError(f"{ref}: more than one session starts with that ({some})")
-    return str(rows[0][0])
+    return ids[0]

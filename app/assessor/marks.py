@@ -3,20 +3,23 @@
 Nothing here changes a session's events or its stored result. Every action is one row in an
 append-only table (triggers refuse UPDATE and DELETE) plus one entry in the session's
 hash-chained audit trail, written in the same transaction. History is kept: the latest mark
-per criterion is the current one, the latest verdict is the verdict.
+per criterion is the current one, the latest verdict is the verdict. The tables and their
+queries are app/storage/marks_repo.py's and audit_repo.py's; the rules are here.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal, cast
+from typing import Any, cast
 
-from app.assessor.audit import AUDIT_COLUMNS, AuditEntry, append_entry, verify_entries
+from app.assessor.audit import AuditEntry, append_entry, verify_entries
 from app.assessor.reviewed import allowed_statuses, criterion_kind, reviewed_result
 from app.storage import SessionStore, UnknownSessionError, VerifyResult
+from app.storage.audit_repo import AuditRepo
+from app.storage.library_repo import LibraryRepo, ReviewState
+from app.storage.marks_repo import Comment, Decision, Mark, MarksRepo, Verdict, VerdictValue
 from app.storage.records import iso_utc, utc_now
 
 __all__ = [
@@ -29,9 +32,6 @@ __all__ = [
     "reviewed_result",
 ]
 
-Decision = Literal["agree", "overrule", "score"]
-VerdictValue = Literal["pass", "fail", "refer"]
-ReviewState = Literal["unreviewed", "in_review", "reviewed"]
 DECISIONS: tuple[str, ...] = ("agree", "overrule", "score")
 VERDICTS: tuple[str, ...] = ("pass", "fail", "refer")
 MAX_TEXT = 10_000  # a reason or comment longer than this is a paste accident
@@ -39,55 +39,6 @@ MAX_TEXT = 10_000  # a reason or comment longer than this is a paste accident
 
 class MarkError(ValueError):
     """A mark, comment or verdict the rules do not allow; the message says why."""
-
-
-@dataclass(frozen=True)
-class Mark:
-    id: int
-    session_id: str
-    criterion_id: str
-    decision: Decision
-    status: str | None  # the assessor's status for overrule/score; None for agree
-    reason: str
-    assessor: str
-    at: str  # ISO 8601 UTC
-
-
-@dataclass(frozen=True)
-class Comment:
-    id: int
-    session_id: str
-    t: float  # seconds since the call connected
-    seq: int | None  # the event it is pinned to, if any
-    text: str
-    assessor: str
-    at: str
-
-
-@dataclass(frozen=True)
-class Verdict:
-    session_id: str
-    verdict: VerdictValue
-    reason: str
-    assessor: str
-    at: str
-
-
-_MARK_COLS = "id, session_id, criterion_id, decision, status, reason, assessor, at"
-_COMMENT_COLS = "id, session_id, t, seq, text, assessor, at"
-_VERDICT_COLS = "session_id, verdict, reason, assessor, at"
-
-
-def _mark(row: tuple[Any, ...]) -> Mark:
-    return Mark(int(row[0]), row[1], row[2], cast(Decision, row[3]), *row[4:])
-
-
-def _comment(row: tuple[Any, ...]) -> Comment:
-    return Comment(int(row[0]), row[1], float(row[2]), row[3], *row[4:])
-
-
-def _verdict(row: tuple[Any, ...]) -> Verdict:
-    return Verdict(row[0], cast(VerdictValue, row[1]), row[2], row[3], row[4])
 
 
 def _text(value: str, what: str, *, required: bool) -> str:
@@ -106,6 +57,9 @@ class Marking:
     def __init__(self, store: SessionStore, *, clock: Callable[[], datetime] | None = None) -> None:
         self._store = store
         self._clock = clock or utc_now
+        self._rows = MarksRepo(store)
+        self._audit = AuditRepo(store)
+        self._library = LibraryRepo(store)
 
     # -- writing -------------------------------------------------------------------------
 
@@ -153,14 +107,19 @@ class Marking:
         else:
             raise MarkError(f"decision must be one of {', '.join(DECISIONS)}, got {decision!r}")
         at = iso_utc(self._clock())
-        with self._store.transaction() as db:
-            cursor = db.execute(
-                "INSERT INTO marks (session_id, criterion_id, decision, status, reason, "
-                "assessor, at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [session_id, criterion_id, decision, status, reason, assessor, at],
+        with self._store.transaction() as tx:
+            mark_id = self._rows.add_mark(
+                tx,
+                session_id=session_id,
+                criterion_id=criterion_id,
+                decision=decision,
+                status=status,
+                reason=reason,
+                assessor=assessor,
+                at=at,
             )
             mark = Mark(
-                int(cursor.lastrowid or 0),
+                mark_id,
                 session_id,
                 criterion_id,
                 cast(Decision, decision),
@@ -177,7 +136,7 @@ class Marking:
                 "reason": reason,
                 "automatic_status": auto_status,
             }
-            append_entry(db, session_id, "mark", detail, assessor, at)
+            append_entry(self._audit, tx, session_id, "mark", detail, assessor, at)
         return mark
 
     def comment(
@@ -196,17 +155,13 @@ class Marking:
         ):
             raise MarkError(f"no event {seq!r} in this session")
         at = iso_utc(self._clock())
-        with self._store.transaction() as db:
-            cursor = db.execute(
-                "INSERT INTO comments (session_id, t, seq, text, assessor, at) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                [session_id, float(t), seq, text, assessor, at],
+        with self._store.transaction() as tx:
+            comment_id = self._rows.add_comment(
+                tx, session_id=session_id, t=float(t), seq=seq, text=text, assessor=assessor, at=at
             )
-            comment = Comment(
-                int(cursor.lastrowid or 0), session_id, float(t), seq, text, assessor, at
-            )
+            comment = Comment(comment_id, session_id, float(t), seq, text, assessor, at)
             detail = {"comment_id": comment.id, "t": comment.t, "seq": seq, "text": text}
-            append_entry(db, session_id, "comment", detail, assessor, at)
+            append_entry(self._audit, tx, session_id, "comment", detail, assessor, at)
         return comment
 
     def set_verdict(self, session_id: str, verdict: str, *, reason: str, assessor: str) -> Verdict:
@@ -226,29 +181,24 @@ class Marking:
         agrees = (verdict == "pass" and passed is True) or (verdict == "fail" and passed is False)
         reason = _text(reason, "the reason for this verdict", required=not agrees)
         at = iso_utc(self._clock())
-        with self._store.transaction() as db:
-            cursor = db.execute(
-                "INSERT INTO verdicts (session_id, verdict, reason, assessor, at) "
-                "VALUES (?, ?, ?, ?, ?)",
-                [session_id, verdict, reason, assessor, at],
+        with self._store.transaction() as tx:
+            verdict_id = self._rows.add_verdict(
+                tx, session_id=session_id, verdict=verdict, reason=reason, assessor=assessor, at=at
             )
             detail = {
-                "verdict_id": int(cursor.lastrowid or 0),
+                "verdict_id": verdict_id,
                 "verdict": verdict,
                 "reason": reason,
                 "reviewed_passed": passed,
             }
-            append_entry(db, session_id, "verdict", detail, assessor, at)
+            append_entry(self._audit, tx, session_id, "verdict", detail, assessor, at)
         return Verdict(session_id, cast(VerdictValue, verdict), reason, assessor, at)
 
     # -- reading -------------------------------------------------------------------------
 
     def marks(self, session_id: str) -> list[Mark]:
         """Every mark on the session, oldest first (the latest per criterion is current)."""
-        rows = self._store.fetch(
-            f"SELECT {_MARK_COLS} FROM marks WHERE session_id = ? ORDER BY id", [session_id]
-        )
-        return [_mark(row) for row in rows]
+        return self._rows.marks(session_id)
 
     def current_marks(self, session_id: str) -> dict[str, Mark]:
         """The latest mark per criterion."""
@@ -256,27 +206,15 @@ class Marking:
 
     def comments(self, session_id: str) -> list[Comment]:
         """The session's comments in call-time order (then in the order written)."""
-        rows = self._store.fetch(
-            f"SELECT {_COMMENT_COLS} FROM comments WHERE session_id = ? ORDER BY t, id",
-            [session_id],
-        )
-        return [_comment(row) for row in rows]
+        return self._rows.comments(session_id)
 
     def verdicts(self, session_id: str) -> list[Verdict]:
         """Every verdict given, oldest first."""
-        rows = self._store.fetch(
-            f"SELECT {_VERDICT_COLS} FROM verdicts WHERE session_id = ? ORDER BY id",
-            [session_id],
-        )
-        return [_verdict(row) for row in rows]
+        return self._rows.verdicts(session_id)
 
     def verdict(self, session_id: str) -> Verdict | None:
         """The latest verdict, or None."""
-        rows = self._store.fetch(
-            f"SELECT {_VERDICT_COLS} FROM verdicts WHERE session_id = ? ORDER BY id DESC LIMIT 1",
-            [session_id],
-        )
-        return _verdict(rows[0]) if rows else None
+        return self._rows.latest_verdict(session_id)
 
     def audit(self, session_id: str) -> list[AuditEntry]:
         """Every action on the session, in the order taken."""
@@ -311,25 +249,14 @@ class Marking:
             problems.append(compare("mark", m.id, fields))
         for c in self.comments(session_id):
             problems.append(compare("comment", c.id, {"t": c.t, "seq": c.seq, "text": c.text}))
-        rows = self._store.fetch(
-            "SELECT id, verdict, reason FROM verdicts WHERE session_id = ?", [session_id]
-        )
-        for vid, value, why in rows:
-            problems.append(compare("verdict", int(vid), {"verdict": value, "reason": why}))
+        for vid, value, why in self._rows.verdict_texts(session_id):
+            problems.append(compare("verdict", vid, {"verdict": value, "reason": why}))
         found = [p for p in problems if p is not None]
         return min(found, key=lambda p: -1 if p.seq is None else p.seq) if found else check
 
     def review_state(self, session_id: str) -> ReviewState:
         """`reviewed` once a verdict is given, `in_review` after any other action."""
-        rows = self._store.fetch(
-            "SELECT EXISTS (SELECT 1 FROM verdicts WHERE session_id = ?), "
-            "EXISTS (SELECT 1 FROM audit WHERE session_id = ?)",
-            [session_id, session_id],
-        )
-        has_verdict, has_action = rows[0]
-        if has_verdict:
-            return "reviewed"
-        return "in_review" if has_action else "unreviewed"
+        return self._library.review_state(session_id)
 
     def reviewed(self, session_id: str) -> dict[str, Any] | None:
         """`reviewed_result` of the session's stored result and current marks (None if the
@@ -338,8 +265,4 @@ class Marking:
         return None if auto is None else reviewed_result(auto, self.current_marks(session_id))
 
     def _audit_rows(self, session_id: str) -> tuple[VerifyResult, list[AuditEntry]]:
-        rows = self._store.fetch(
-            f"SELECT {AUDIT_COLUMNS} FROM audit WHERE session_id = ? ORDER BY seq",
-            [session_id],
-        )
-        return verify_entries(session_id, rows)
+        return verify_entries(session_id, self._audit.rows(session_id))

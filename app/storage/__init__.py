@@ -1,6 +1,8 @@
 """Sessions as append-only, hash-chained event logs in SQLite (no Qt here).
 
-`SessionStore` is the whole interface; see `store.py` for durability and threading.
+`SessionStore` holds the sessions and their events; see `store.py` for durability and
+threading. The assessor's tables each have a repository beside it (`*_repo.py`), and all
+of callsim's SQL lives in this package.
 """
 
 from app.storage.chain import VerifyResult

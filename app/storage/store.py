@@ -56,6 +56,7 @@ from app.storage.records import (
     utc_now,
 )
 from app.storage.schema import migrate
+from app.storage.sql import Tx, fts_query
 
 # Events whose data["text"] is searchable.
 SPOKEN_KINDS = frozenset({TRAINEE_SAID, CALLER_SAID})
@@ -286,28 +287,24 @@ class SessionStore:
 
         `text` is taken as plain words (quoted for FTS5), never as query syntax.
         """
-        words = ['"' + word.replace('"', '""') + '"' for word in text.split()]
-        words = [w for w in words if any(c.isalnum() for c in w)]
-        if not words:
+        match = fts_query(text)
+        if match is None:
             return []
         rows = self._fetch(
             "SELECT session_id, seq FROM event_text WHERE event_text MATCH ? ORDER BY rowid",
-            [" ".join(words)],
+            [match],
         )
         return [(str(sid), int(seq)) for sid, seq in rows]
 
-    # -- for features that keep their own tables (e.g. app.assessor) ----------------------
+    # -- for the repositories of the other tables (app/storage/*_repo.py) -----------------
 
     @contextmanager
-    def transaction(self) -> Iterator[Database]:
+    def transaction(self) -> Iterator[Tx]:
         """A write transaction under this store's lock, holding SQLite's write lock from the
-        start; commits on exit, rolls back on an exception. Parameterise all SQL."""
+        start; commits on exit, rolls back on an exception. Hand it to repository writes
+        that must land together."""
         with self._transaction() as db:
-            yield db
-
-    def fetch(self, sql: str, params: Iterable[Any] = ()) -> list[tuple[Any, ...]]:
-        """The rows of one parameterised read query, under this store's lock."""
-        return self._fetch(sql, params)
+            yield Tx(db)
 
     # -- lifetime ------------------------------------------------------------------------
 
@@ -351,6 +348,8 @@ class SessionStore:
                 raise
 
     def _fetch(self, sql: str, params: Iterable[Any] = ()) -> list[tuple[Any, ...]]:
+        """The rows of one parameterised read query, under this store's lock (the
+        repositories of this package read through it too)."""
         with self._lock:
             return list(self._open_db().execute(sql, list(params)).fetchall())
 
