@@ -71,9 +71,9 @@ class VoiceController(QObject):
                 scenario, synth, cache, state.report, state.cancelled, audio_root=audio_root
             )
 
-        def done(report: Any) -> None:
+        def done(report: RenderReport) -> None:
             self._prepare = None
-            if isinstance(report, RenderReport) and report.failed:
+            if report.failed:
                 self.sig_notice_posted.emit(
                     self.tr(
                         "The caller's voice could not be made for {n} lines: captions only."

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
 
@@ -88,9 +87,9 @@ class LintRunner(QObject):
 
         handle: TaskHandle | None = None
 
-        def done(outcome: Any) -> None:
+        def done(outcome: LintOutcome) -> None:
             self._forget(handle)
-            if isinstance(outcome, LintOutcome) and outcome.generation == self._generation:
+            if outcome.generation == self._generation:
                 self.latest = outcome
                 self.sig_lint_finished.emit(outcome)
 

@@ -4,7 +4,6 @@ pass or fail, and each failure's message under it. Activating a test shows it in
 from __future__ import annotations
 
 import time
-from typing import Any
 
 from PySide6.QtCore import QThreadPool, Signal
 from PySide6.QtGui import QBrush, QColor
@@ -71,9 +70,9 @@ class TestsPane(QWidget):
         def work(state: TaskState) -> list[PlaytestOutcome]:
             return run_playtests(scenario, matcher)
 
-        def done(outcomes: Any) -> None:
+        def done(outcomes: list[PlaytestOutcome]) -> None:
             self._task = None
-            self.show_outcomes(list(outcomes), time.perf_counter() - started)
+            self.show_outcomes(outcomes, time.perf_counter() - started)
 
         def failed(message: str) -> None:
             self._task = None
