@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.engine import events as ev
-from app.engine.call import Call, CallEnded, IntentMatcher
+from app.engine.call import Call, CallEnded
 from app.engine.timing import FLAG_SECONDS, LOG_SECONDS, TYPING_INTERVAL, speech_seconds
-from app.matching import Matcher
+from app.matching import IntentMatcher, Matcher
 from app.scenario.model import Expect, Playtest, Scenario, Step
 from app.scenario.problems import Problem, did_you_mean
 from app.scoring.score import score_call

@@ -19,9 +19,10 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from app.engine.call import Call, CallEnded, IntentMatcher
+from app.engine.call import Call, CallEnded
 from app.engine.events import Event
 from app.engine.timing import TYPING_INTERVAL
+from app.matching import IntentMatcher
 from app.scenario.model import Scenario
 from app.scoring.score import score_call
 from app.storage import SessionStore

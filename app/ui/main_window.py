@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.engine.call import IntentMatcher
+from app.matching import IntentMatcher
 from app.services.call_session import CallSession
 from app.storage import SessionInfo, SessionStore
 from app.ui.assessor.entry import AssessorEntry

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
 
-from app.engine.call import IntentMatcher
 from app.headless import matcher_for
+from app.matching import IntentMatcher
 from app.studio.graph import Graph, scenario_graph
 from app.studio.lint_text import LintResult, lint_text
 from app.studio.outline import OutlineEntry, scenario_outline

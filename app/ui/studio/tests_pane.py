@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.engine.call import IntentMatcher
+from app.matching import IntentMatcher
 from app.scenario.model import Scenario
 from app.studio.session import PlaytestOutcome, run_playtests
 from app.ui.workers import TaskHandle, TaskState, run_task

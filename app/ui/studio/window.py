@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.engine.call import IntentMatcher
+from app.matching import IntentMatcher
 from app.scenario.model import Scenario
 from app.studio.outline import line_near
 from app.studio.playtest_text import PlaytestTextError, insert_playtest
