@@ -32,12 +32,9 @@ _STOP = threading.Event()  # sentinel: the recorder thread ends when it reads th
 
 
 class MonotonicClock:
-    """Seconds since `reset()`, from the monotonic clock (immune to wall-clock changes)."""
+    """Seconds since it was made, from the monotonic clock (immune to wall-clock changes)."""
 
     def __init__(self) -> None:
-        self._t0 = time.monotonic()
-
-    def reset(self) -> None:
         self._t0 = time.monotonic()
 
     def __call__(self) -> float:
