@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.engine import events as ev
-from app.engine.call import Call, CallEnded, IntentMatcher
+from app.engine.call import Call, CallEnded
 from app.engine.timing import FLAG_SECONDS, LOG_SECONDS, TYPING_INTERVAL, speech_seconds
-from app.matching import Matcher
+from app.matching import IntentMatcher, Matcher
 from app.scenario.model import Expect, Playtest, Scenario, Step
 from app.scenario.problems import Problem, did_you_mean
 from app.scoring.score import score_call
@@ -28,7 +28,6 @@ class Run:
     call: Call
     result: dict[str, Any]
     failures: list[str] = field(default_factory=list)  # assertion failures, in step order
-    ignored_steps: int = 0  # steps after the call had ended
 
 
 def record_run(store: SessionStore, run: Run, *, trainee: str, mode: str = "headless") -> str:
@@ -98,14 +97,12 @@ def run_steps(
                 heard_upto = found + 1
             continue
         if call.ended:
-            run.ignored_steps += 1
             if step.expect_intent:
                 run.failures.append(f"{where}: the call had already ended")
             continue
         try:
             clock = play_step(call, step, clock, run, where)
         except CallEnded:
-            run.ignored_steps += 1
             if step.expect_intent:
                 run.failures.append(f"{where}: the caller had hung up")
     run.result = score_call(scenario, call.events)

@@ -79,7 +79,7 @@ def _shoot(tmp: Path, tab: str, out: Path) -> int:
     def linted() -> None:
         shotkit.wait(lambda: not window.lint.pending, "the linter")
 
-    assert window.open_file(work / src.name)
+    assert window.files.open_file(work / src.name)
     linted()
     # a new state, typed where the states end: nothing leads to it yet (a warning)
     text = window.editor.toPlainText()

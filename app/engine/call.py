@@ -12,24 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from app.engine import events as ev
 from app.engine.events import Event
 from app.engine.timing import speech_seconds
+from app.matching import IntentMatcher
 from app.scenario import expr
 from app.scenario.model import Handler, Line, Say, Scenario
-
-
-class MatchLike(Protocol):
-    @property
-    def intents(self) -> tuple[str, ...]: ...
-    @property
-    def scores(self) -> dict[str, float]: ...
-
-
-class IntentMatcher(Protocol):
-    def match(self, text: str) -> MatchLike: ...
 
 
 class CallEnded(Exception):

@@ -1,8 +1,10 @@
-"""How long speech takes on the virtual clock (headless runs, silence estimates).
+"""How long speech takes on the virtual clock (headless runs, and the silent voice's stand-in
+for speech, which lasts as long as this estimate).
 
-150 words a minute is a typical conversational rate; a line never takes less than a second.
-The GUI uses real time and real audio lengths instead; these figures only make headless runs
-deterministic and plausible.
+150 words a minute is a typical conversational rate; a line never takes less than a second
+(docs/scenario-format.md, "Timing in headless runs"). The GUI uses real time and real audio
+lengths instead (a rendered WAV's own duration: `app.voice.wav.verify_wav`); these figures
+only make headless runs deterministic and plausible.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ LOG_SECONDS = 2.0  # an entry in the incident log (per step)
 TYPING_INTERVAL = 2.0  # how often composing a line is reported as activity
 
 
-def speech_seconds(text: str, rate: float = 1.0, pause_before: float = 0.0) -> float:
+def speech_seconds(text: str, rate: float = 1.0) -> float:
+    """The estimated time to say `text` at `rate` (a multiplier of 150 wpm), to the ms."""
     words = len(text.split())
-    return round(max(MIN_SECONDS, words / WORDS_PER_SECOND) / max(rate, 0.1) + pause_before, 3)
+    return round(max(MIN_SECONDS, words / WORDS_PER_SECOND) / max(rate, 0.1), 3)

@@ -2,5 +2,6 @@
 
 from app.matching.matcher import DEFAULT_THRESHOLD, Matcher, MatchResult
 from app.matching.normalise import normalise
+from app.matching.protocol import IntentMatcher, MatchLike
 
-__all__ = ["DEFAULT_THRESHOLD", "MatchResult", "Matcher", "normalise"]
+__all__ = ["DEFAULT_THRESHOLD", "IntentMatcher", "MatchLike", "MatchResult", "Matcher", "normalise"]

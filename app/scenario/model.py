@@ -67,10 +67,6 @@ Trigger = Literal[
     "fallback",
 ]  # fmt: skip
 
-EVENT_TRIGGERS: tuple[str, ...] = (
-    "closing_attempt", "silence", "flag_raised", "flag_lowered", "log_changed",
-)  # fmt: skip
-
 
 @dataclass(frozen=True)
 class Handler:

@@ -19,9 +19,10 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from app.engine.call import Call, CallEnded, IntentMatcher
+from app.engine.call import Call, CallEnded
 from app.engine.events import Event
 from app.engine.timing import TYPING_INTERVAL
+from app.matching import IntentMatcher
 from app.scenario.model import Scenario
 from app.scoring.score import score_call
 from app.storage import SessionStore
@@ -31,12 +32,9 @@ _STOP = threading.Event()  # sentinel: the recorder thread ends when it reads th
 
 
 class MonotonicClock:
-    """Seconds since `reset()`, from the monotonic clock (immune to wall-clock changes)."""
+    """Seconds since it was made, from the monotonic clock (immune to wall-clock changes)."""
 
     def __init__(self) -> None:
-        self._t0 = time.monotonic()
-
-    def reset(self) -> None:
         self._t0 = time.monotonic()
 
     def __call__(self) -> float:

@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from app.engine.events import TRAINEE_SAID
-from app.matching import normalise
+from app.matching import IntentMatcher, normalise
 from app.scenario.model import Pos, Scenario
 from app.scenario.yamlsrc import YNode
 
@@ -22,17 +22,6 @@ if TYPE_CHECKING:
     from app.storage import SessionStore
 
 SaidLine = tuple[str, tuple[str, ...]]  # a trainee line and the intents heard in it
-
-
-class _Result(Protocol):
-    @property
-    def intents(self) -> tuple[str, ...]: ...
-    @property
-    def scores(self) -> dict[str, float]: ...
-
-
-class IntentMatcher(Protocol):
-    def match(self, text: str) -> _Result: ...
 
 
 @dataclass(frozen=True)

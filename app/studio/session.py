@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.engine import events as ev
-from app.engine.call import Call, CallEnded, IntentMatcher
+from app.engine.call import Call, CallEnded
 from app.engine.events import Event
 from app.headless import Run, play_step
+from app.matching import IntentMatcher
 from app.scenario.model import Scenario, Step
 from app.scoring.score import score_call
 

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.engine.call import IntentMatcher
+from app.matching import IntentMatcher
 from app.services.call_session import CallSession
 from app.storage import SessionInfo, SessionStore
 from app.ui.assessor.entry import AssessorEntry
@@ -100,7 +100,8 @@ class MainWindow(QMainWindow):
         self.debrief.sig_try_again_chosen.connect(self._try_again)
         self.debrief.sig_back_chosen.connect(self.show_start)
 
-        self.assessor = AssessorEntry(self)  # the passphrase-guarded assessor area
+        # The passphrase-guarded assessor area; this window is its `AssessorHost`.
+        self.assessor = AssessorEntry(self, services, self.pool, self.voice, parent=self)
         self.start.sig_assessor_requested.connect(self.assessor.request)
         self._build_status_bar()
         self._build_menus()
@@ -358,6 +359,23 @@ class MainWindow(QMainWindow):
             self.progress.setValue(done)
         if self.call_screen is not None:
             self.call_screen.incoming.show_progress(done, total)
+
+    # -- pages opened from elsewhere (the `AssessorHost` side of the assessor entry) ----------
+    def in_call(self) -> bool:
+        return self.call_screen is not None
+
+    def show_page(self, page: QWidget, screen: str) -> None:
+        if self.stack.currentWidget() is page:
+            return
+        if self.stack.indexOf(page) < 0:
+            self.stack.addWidget(page)
+            self.apply_font_again()
+        self.stack.setCurrentWidget(page)
+        page.setFocus()
+        self.sig_screen_changed.emit(screen)
+
+    def remove_page(self, page: QWidget) -> None:
+        self.stack.removeWidget(page)
 
     # -- closing ------------------------------------------------------------------------------
     def shutdown(self) -> None:

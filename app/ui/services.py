@@ -9,8 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from app.engine.call import IntentMatcher
 from app.headless import matcher_for
+from app.matching import IntentMatcher
 from app.scenario.model import Scenario
 from app.services.call_session import Clock, MonotonicClock
 from app.storage import SessionStore

@@ -1,4 +1,5 @@
-"""The app's remembered choices, each declared once with its type and default (Picard style).
+"""The app's remembered choices, each declared once here with its type and default (Picard
+style): nothing else in the app names a settings key.
 
 Stored with QSettings under organisation and application "callsim". Where they are stored is
 injectable: tests and scripts pass an INI file of their own so they never touch a trainee's
@@ -7,11 +8,12 @@ real settings.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Generic, TypeVar
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QByteArray, QSettings
 
 ORGANISATION = "callsim"
 APPLICATION = "callsim"
@@ -20,21 +22,60 @@ FONT_DEFAULT_PT = 11
 FONT_MIN_PT = 8
 FONT_MAX_PT = 28
 
+T = TypeVar("T")
+
+
+def _text(stored: object) -> str | None:
+    return stored if isinstance(stored, str) else None
+
+
+def _number(stored: object) -> int | None:
+    if not isinstance(stored, int | float | str | bytes):
+        return None
+    try:  # an INI file stores numbers as text
+        return int(stored)
+    except ValueError:
+        return None
+
+
+def _blob(stored: object) -> bytes | None:
+    if not stored:
+        return b""
+    if isinstance(stored, QByteArray):
+        return bytes(stored.data())
+    if isinstance(stored, bytes | bytearray):
+        return bytes(stored)
+    return None
+
 
 @dataclass(frozen=True)
-class Option:
+class Option(Generic[T]):
+    """One remembered choice: where it is kept, its default, and how a stored value is read
+    back (`parse` gives None for a value it cannot use, and the default is used instead)."""
+
     key: str
-    type: type
-    default: object
+    default: T
+    parse: Callable[[object], T | None]
+
+    @staticmethod
+    def text(key: str, default: str) -> Option[str]:
+        return Option(key, default, _text)
+
+    @staticmethod
+    def number(key: str, default: int) -> Option[int]:
+        return Option(key, default, _number)
+
+    @staticmethod
+    def blob(key: str, default: bytes) -> Option[bytes]:
+        return Option(key, default, _blob)
 
 
-TRAINEE_NAME = Option("trainee/name", str, "")
-LAST_SCENARIO = Option("trainee/last_scenario", str, "")
-MODE = Option("trainee/mode", str, "practice")
-FONT_PT = Option("view/font_pt", int, FONT_DEFAULT_PT)
-WINDOW_GEOMETRY = Option("view/geometry", bytes, b"")
-
-OPTIONS = (TRAINEE_NAME, LAST_SCENARIO, MODE, FONT_PT, WINDOW_GEOMETRY)
+TRAINEE_NAME = Option.text("trainee/name", "")
+LAST_SCENARIO = Option.text("trainee/last_scenario", "")
+MODE = Option.text("trainee/mode", "practice")
+FONT_PT = Option.number("view/font_pt", FONT_DEFAULT_PT)
+WINDOW_GEOMETRY = Option.blob("view/geometry", b"")
+ASSESSOR_NAME = Option.text("assessor/name", "")  # offered in the passphrase dialog
 
 
 class UiSettings:
@@ -53,30 +94,20 @@ class UiSettings:
         """Settings in an INI file of the caller's choosing (tests, scripts, shared PCs)."""
         return cls(QSettings(str(path), QSettings.Format.IniFormat))
 
-    def get(self, option: Option) -> object:
-        value: Any = self._store.value(option.key, option.default)
-        if option.type is int:
-            try:
-                return int(value)
-            except (TypeError, ValueError):
-                return option.default
-        if option.type is bytes:
-            try:
-                return bytes(value) if value else b""  # QByteArray or bytes
-            except TypeError:
-                return b""
-        return value if isinstance(value, str) else str(option.default)
+    def get(self, option: Option[T]) -> T:
+        value = option.parse(self._store.value(option.key, option.default))
+        return option.default if value is None else value
 
-    def set(self, option: Option, value: object) -> None:
+    def set(self, option: Option[T], value: T) -> None:
         self._store.setValue(option.key, value)
 
     def sync(self) -> None:
         self._store.sync()
 
-    # -- the options, typed -------------------------------------------------------------------
+    # -- the options, with the rules they keep ------------------------------------------------
     @property
     def trainee_name(self) -> str:
-        return str(self.get(TRAINEE_NAME))
+        return self.get(TRAINEE_NAME)
 
     @trainee_name.setter
     def trainee_name(self, value: str) -> None:
@@ -84,7 +115,7 @@ class UiSettings:
 
     @property
     def last_scenario(self) -> str:
-        return str(self.get(LAST_SCENARIO))
+        return self.get(LAST_SCENARIO)
 
     @last_scenario.setter
     def last_scenario(self, value: str) -> None:
@@ -92,7 +123,7 @@ class UiSettings:
 
     @property
     def mode(self) -> str:
-        mode = str(self.get(MODE))
+        mode = self.get(MODE)
         return mode if mode in ("practice", "assessment") else "practice"
 
     @mode.setter
@@ -101,9 +132,7 @@ class UiSettings:
 
     @property
     def font_pt(self) -> int:
-        pt = self.get(FONT_PT)
-        assert isinstance(pt, int)
-        return max(FONT_MIN_PT, min(FONT_MAX_PT, pt))
+        return max(FONT_MIN_PT, min(FONT_MAX_PT, self.get(FONT_PT)))
 
     @font_pt.setter
     def font_pt(self, value: int) -> None:
@@ -111,9 +140,16 @@ class UiSettings:
 
     @property
     def geometry(self) -> bytes:
-        value = self.get(WINDOW_GEOMETRY)
-        return value if isinstance(value, bytes) else b""
+        return self.get(WINDOW_GEOMETRY)
 
     @geometry.setter
     def geometry(self, value: bytes) -> None:
         self.set(WINDOW_GEOMETRY, value)
+
+    @property
+    def assessor_name(self) -> str:
+        return self.get(ASSESSOR_NAME)
+
+    @assessor_name.setter
+    def assessor_name(self, value: str) -> None:
+        self.set(ASSESSOR_NAME, value)

@@ -10,7 +10,7 @@ once and the queue moves on: captions never wait for sound.
 from __future__ import annotations
 
 from collections import deque
-from typing import Any
+from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, QThreadPool, QTimer, Signal, Slot
 
@@ -71,9 +71,9 @@ class VoiceController(QObject):
                 scenario, synth, cache, state.report, state.cancelled, audio_root=audio_root
             )
 
-        def done(report: Any) -> None:
+        def done(report: RenderReport) -> None:
             self._prepare = None
-            if isinstance(report, RenderReport) and report.failed:
+            if report.failed:
                 self.sig_notice_posted.emit(
                     self.tr(
                         "The caller's voice could not be made for {n} lines: captions only."
@@ -176,16 +176,10 @@ class VoiceController(QObject):
             self.sig_notice_posted.emit(self.tr("Sound failed: ") + f"{type(exc).__name__}: {exc}")
             self._sig_line_done.emit(token)
 
-    def _audio_for(self, event: Event) -> Any:
+    def _audio_for(self, event: Event) -> Path | None:
         if self._scenario is None:
             return None
-        line = self._scenario.lines.get(str(event.data.get("line_id", "")))
-        if line is None:
-            return None
-        try:
-            return self.kit.audio.resolve(self._scenario, line).path
-        except Exception:  # an unreadable file is a missing file: captions only
-            return None
+        return self.kit.audio.playable(self._scenario, str(event.data.get("line_id", "")))
 
     @Slot(int)
     def _on_line_done(self, token: int) -> None:

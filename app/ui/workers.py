@@ -12,9 +12,11 @@ from __future__ import annotations
 import threading
 import traceback
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+
+T = TypeVar("T")
 
 
 class TaskState:
@@ -52,6 +54,8 @@ class TaskHandle(QObject):
         super().__init__(parent)
         self.state = TaskState(self)
         self.done = False
+        # Any, not object: `run_task` ties this callback to the worker's return type, and the
+        # signal that carries the value cannot (Qt signals are untyped).
         self.on_done: Callable[[Any], None] | None = None
         self.on_failed: Callable[[str], None] | None = None
         self.on_progress: Callable[[int, int], None] | None = None
@@ -81,7 +85,7 @@ class TaskHandle(QObject):
 
 
 class _Runnable(QRunnable):
-    def __init__(self, fn: Callable[[TaskState], Any], handle: TaskHandle) -> None:
+    def __init__(self, fn: Callable[[TaskState], object], handle: TaskHandle) -> None:
         super().__init__()
         self._fn = fn
         self._handle = handle
@@ -109,14 +113,16 @@ def _emit(signal: Any, *args: Any) -> None:
 
 def run_task(
     pool: QThreadPool,
-    fn: Callable[[TaskState], Any],
+    fn: Callable[[TaskState], T],
     *,
     parent: QObject,
-    on_done: Callable[[Any], None] | None = None,
+    on_done: Callable[[T], None] | None = None,
     on_failed: Callable[[str], None] | None = None,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> TaskHandle:
     """Run `fn(state)` on `pool`; the callbacks run on the UI thread (queued signals).
+
+    `on_done` receives what `fn` returned, typed as `fn`'s return type (Anki's `QueryOp[T]`).
 
     The handle is a child of `parent`, so it lives as long as the view that asked for the work
     and its callbacks are dropped with it.

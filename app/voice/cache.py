@@ -160,6 +160,18 @@ class LineAudio:
             return AudioSource("cached", cached)
         return AudioSource("none")
 
+    def playable(self, scenario: Scenario, line_id: str, text: str | None = None) -> Path | None:
+        """The audio to play now for the spoken line `line_id`, or None (captions only): the
+        scenario has no such line, or says it otherwise than `text` (a replay of an older
+        version must not sound a different line), or it has no usable audio yet."""
+        line = scenario.lines.get(line_id)
+        if line is None or (text is not None and line.text != text):
+            return None
+        try:
+            return self.resolve(scenario, line).path
+        except Exception:  # an unreadable file is a missing file
+            return None
+
     def ensure(self, scenario: Scenario, line: Line) -> AudioSource:
         """Like `resolve`, rendering on a miss (slow: call from a worker). Raises SynthError."""
         found = self.resolve(scenario, line)

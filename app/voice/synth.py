@@ -16,8 +16,9 @@ import sys
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
+from app.engine.timing import speech_seconds
 from app.voice.settings import VoiceSettings, espeak_amplitude, espeak_pitch, espeak_voice
-from app.voice.wav import BadAudio, speech_seconds, verify_wav, write_silence
+from app.voice.wav import BadAudio, verify_wav, write_silence
 
 
 class SynthError(Exception):
@@ -61,7 +62,8 @@ def render_verified(
 
 
 class SilentSynth:
-    """Writes silence as long as the line would take to say (words / 2.5 s, at the rate).
+    """Writes silence as long as the line would take to say: the headless clock's own
+    estimate (`speech_seconds`), so a silent call keeps the time a headless run does.
 
     Used in tests and where no speech engine exists: the caller's line is still captioned
     and still "lasts" as long as speech would, so the call flows the same way.

@@ -72,12 +72,6 @@ def verify_wav(path: Path | str) -> float:
     return read_wav(path).duration
 
 
-def speech_seconds(text: str, rate: float = 1.0) -> float:
-    """How long a line takes to say, as the headless clock reckons it (150 wpm, min 1 s)."""
-    words = len(text.split())
-    return max(1.0, words / 2.5) / max(rate, 0.01)
-
-
 def write_silence(path: Path | str, seconds: float, rate: int = SILENCE_RATE) -> None:
     """Write a mono 16-bit WAV of `seconds` of silence (at least one frame)."""
     nframes = max(1, round(seconds * rate))

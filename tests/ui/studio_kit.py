@@ -76,7 +76,7 @@ def make_studio(qtbot: Any, folder: Path, player: Any) -> tuple[StudioWindow, Fa
 
 def open_and_lint(qtbot: Any, window: StudioWindow, path: Path) -> None:
     with qtbot.waitSignal(window.sig_lint_applied, timeout=15000):
-        assert window.open_file(path)
+        assert window.files.open_file(path)
 
 
 def select_in_editor(window: StudioWindow, needle: str, after: str = "") -> tuple[int, int]:

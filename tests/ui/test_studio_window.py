@@ -49,15 +49,15 @@ def test_a_change_on_disk_is_noticed_and_can_be_reloaded(
     select_in_editor(w, "Ms A", after="name: ")
     qtbot.keyClicks(w.editor, "Ms B")
     qtbot.keyClick(w.editor, Qt.Key.Key_S, ctrl())  # our own save is not a change "elsewhere"
-    assert not w.banner.isVisible()
+    assert not w.files.banner.isVisible()
     changed = scenario_file.read_text(encoding="utf-8").replace("name: Ms B", "name: Ms C")
     with qtbot.waitSignal(w.doc.sig_file_changed_on_disk, timeout=10000):
         scenario_file.write_text(changed, encoding="utf-8")
     assert seen == [str(scenario_file.resolve())]  # once, for the other program's write
-    assert w.banner.isVisible() and "changed on disk" in w.banner_text.text()
+    assert w.files.banner.isVisible() and "changed on disk" in w.files.banner_text.text()
     with qtbot.waitSignal(w.sig_lint_applied, timeout=15000):
-        qtbot.mouseClick(w.reload_button, Qt.MouseButton.LeftButton)
-    assert w.editor.toPlainText() == changed and not w.banner.isVisible()
+        qtbot.mouseClick(w.files.reload_button, Qt.MouseButton.LeftButton)
+    assert w.editor.toPlainText() == changed and not w.files.banner.isVisible()
     assert not w.editor.document().isModified()
 
 
@@ -69,9 +69,9 @@ def test_keeping_my_version_after_a_change_on_disk(
     mine = w.editor.toPlainText()
     with qtbot.waitSignal(w.doc.sig_file_changed_on_disk, timeout=10000):
         scenario_file.write_text("# someone else's\n" + mine, encoding="utf-8")
-    qtbot.mouseClick(w.keep_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(w.files.keep_button, Qt.MouseButton.LeftButton)
     assert w.editor.toPlainText() == mine and w.editor.document().isModified()
-    assert not w.banner.isVisible()
+    assert not w.files.banner.isVisible()
 
 
 def test_save_keeps_a_backup_of_the_previous_version(
@@ -108,12 +108,12 @@ def test_unsaved_changes_are_asked_about_before_they_are_lost(
     prompts.unsaved.append("save")
     prompts.ids.append("bus-stop")
     with qtbot.waitSignal(w.sig_lint_applied, timeout=15000):
-        assert w.new_scenario()
+        assert w.files.new_scenario()
     assert scenario_file.read_text(encoding="utf-8").startswith("# mine\n")  # saved first
     assert "\nid: bus-stop\n" in w.editor.toPlainText()
     prompts.ids.append("Not An Id")
     prompts.unsaved.append("discard")
-    assert not w.new_scenario()
+    assert not w.files.new_scenario()
     assert prompts.errors and "not a valid scenario id" in prompts.errors[0]
 
 
@@ -148,7 +148,7 @@ def test_an_edit_replays_the_conversation_and_says_what_changed(
     w, prompts = studio
     prompts.ids.append("door-kicked-in")
     with qtbot.waitSignal(w.sig_lint_applied, timeout=15000):
-        w.new_scenario()
+        w.files.new_scenario()
     w.show_tab("play")
     qtbot.keyClicks(w.play.input, "What's happened?")
     qtbot.keyClick(w.play.input, Qt.Key.Key_Return)

@@ -190,3 +190,17 @@ def test_no_audio_root_means_no_recordings(
     audio = LineAudio(SilentSynth(), AudioCache(tmp_path), None)
     assert audio.recorded(sc.id, "open.1") is None
     assert os.listdir(tmp_path) == []
+
+
+def test_playable_is_the_very_line_or_nothing(
+    tmp_path: Path, scenario_factory: Callable[..., Scenario]
+) -> None:
+    sc = scenario_factory()
+    line = sc.lines["open.1"]
+    audio = LineAudio(SilentSynth(), AudioCache(tmp_path / "cache"), None)
+    assert audio.playable(sc, "open.1") is None  # not rendered yet: captions only
+    cached = audio.ensure(sc, line).path
+    assert audio.playable(sc, "open.1") == cached
+    assert audio.playable(sc, "open.1", line.text) == cached
+    assert audio.playable(sc, "open.1", "what an older version said") is None
+    assert audio.playable(sc, "no.such.line") is None

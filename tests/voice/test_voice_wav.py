@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from app.engine.timing import speech_seconds
 from app.voice.settings import VoiceSettings
 from app.voice.synth import SilentSynth
 from app.voice.wav import BadAudio, aiff_to_wav, is_aiff, read_wav, verify_wav, write_silence
@@ -77,6 +78,15 @@ def test_silent_synth_output_verifies_and_follows_the_text(tmp_path: Path) -> No
     assert verify_wav(tmp_path / "a.wav") == pytest.approx(4.0, abs=0.01)  # 10 / 2.5
     assert verify_wav(tmp_path / "b.wav") == pytest.approx(2.0, abs=0.01)
     assert verify_wav(tmp_path / "c.wav") == pytest.approx(1.0, abs=0.01)  # at least 1 s
+
+
+def test_silence_lasts_as_long_as_the_headless_clock_says(tmp_path: Path) -> None:
+    text = "I think he has gone round the back of the flats"
+    for rate in (0.5, 0.85, 1.32, 2.0):
+        SilentSynth().render(text, VoiceSettings(rate=rate), tmp_path / "s.wav")
+        assert verify_wav(tmp_path / "s.wav") == pytest.approx(
+            speech_seconds(text, rate), abs=1 / 8000
+        )
 
 
 def test_write_silence_never_writes_an_empty_file(tmp_path: Path) -> None:

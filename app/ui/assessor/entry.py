@@ -2,29 +2,61 @@
 start screen's button lead to the passphrase dialog; only a verified passphrase builds the
 area. Leaving locks it again: the area is dropped, and the next visit asks again.
 
-Kept apart from the main window so that the trainee screens know nothing of assessors.
+Kept apart from the main window so that the trainee screens know nothing of assessors; the
+entry in turn knows of the window only what `AssessorHost` declares.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QThreadPool, Signal
 from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QWidget
 
 from app.assessor.auth import AssessorAuth
+from app.storage import SessionStore
 from app.ui.assessor.area import AssessorArea
 from app.ui.assessor.passphrase import PassphraseDialog
 from app.ui.assessor.words import tr
-from app.ui.settings import Option
 from app.ui.style import apply_font
+from app.ui.voice_controller import VoiceController
 from app.ui.workers import run_task
 
 if TYPE_CHECKING:
-    from app.ui.main_window import MainWindow
+    from app.ui.services import AppServices
 
-ASSESSOR_NAME = Option("assessor/name", str, "")
 SHORTCUT = "Ctrl+Shift+A"
+
+
+class AssessorHost(Protocol):
+    """What the assessor entry needs of the window it opens from (`MainWindow` provides it)."""
+
+    @property
+    def store(self) -> SessionStore | None:
+        """The session store, once start-up has opened it (None: not open, or unusable)."""
+        ...
+
+    def in_call(self) -> bool:
+        """A call is on screen: the area opens from the start screen only."""
+        ...
+
+    def post(self, message: str) -> None:
+        """Show a notice without interrupting."""
+        ...
+
+    def show_page(self, page: QWidget, screen: str) -> None:
+        """Put `page` on screen (added the first time, in the window's font) and focus it;
+        `screen` names it to whoever follows the window's screens."""
+        ...
+
+    def remove_page(self, page: QWidget) -> None:
+        """Take `page` off the window (its owner deletes it)."""
+        ...
+
+    def show_start(self) -> None:
+        """Go back to the start screen."""
+        ...
 
 
 class AssessorEntry(QObject):
@@ -37,48 +69,60 @@ class AssessorEntry(QObject):
     sig_area_left = Signal()
     """The area was locked and left."""
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self.window = window
+    def __init__(
+        self,
+        host: AssessorHost,
+        services: AppServices,
+        pool: QThreadPool,
+        voice: VoiceController,
+        parent: QWidget,
+    ) -> None:
+        """`parent` owns the action and the passphrase dialog (the window, as a widget)."""
+        super().__init__(parent)
+        self.host = host
+        self.services = services
+        self.pool = pool
+        self.voice = voice
+        self._parent = parent
         self.area: AssessorArea | None = None
         self.dialog: PassphraseDialog | None = None
-        self.action = QAction(tr("&Assessor area…"), window)
+        self.action = QAction(tr("&Assessor area…"), parent)
         self.action.setShortcut(QKeySequence(SHORTCUT))
         self.action.triggered.connect(self.request)
 
     def request(self) -> None:
         """Open the area if it is open already; otherwise ask for the passphrase."""
-        w = self.window
+        host = self.host
         if self.area is not None:
-            w.stack.setCurrentWidget(self.area)
+            host.show_page(self.area, "assessor")
             return
         if self.dialog is not None:
             self.dialog.raise_()
             return
-        if w.call_screen is not None:
-            w.post(tr("Finish the call first: the assessor area opens from the start screen."))
+        if host.in_call():
+            host.post(tr("Finish the call first: the assessor area opens from the start screen."))
             return
-        store = w.store
+        store = host.store
         if store is None:
-            w.post(tr("The assessor area needs the session store, which is not open."))
+            host.post(tr("The assessor area needs the session store, which is not open."))
             return
         auth = AssessorAuth(store)
         run_task(
-            w.pool,
+            self.pool,
             lambda _s: auth.is_set(),
             parent=self,
-            on_done=lambda is_set: self._ask(auth, not bool(is_set)),
-            on_failed=lambda m: w.post(tr("The assessor area cannot be opened: ") + m),
+            on_done=lambda is_set: self._ask(auth, not is_set),
+            on_failed=lambda m: host.post(tr("The assessor area cannot be opened: ") + m),
         )
 
     def _ask(self, auth: AssessorAuth, first_use: bool) -> None:
         if self.dialog is not None or self.area is not None:
             return
-        name = str(self.window.settings.get(ASSESSOR_NAME))
+        settings = self.services.settings
         dialog = PassphraseDialog(
-            auth, self.window.pool, first_use=first_use, name=name, parent=self.window
+            auth, self.pool, first_use=first_use, name=settings.assessor_name, parent=self._parent
         )
-        apply_font(dialog, self.window.settings.font_pt)
+        apply_font(dialog, settings.font_pt)
         dialog.sig_unlocked.connect(self._unlocked)
         dialog.finished.connect(lambda _r: self._dialog_closed(dialog))
         self.dialog = dialog
@@ -91,32 +135,28 @@ class AssessorEntry(QObject):
         dialog.deleteLater()
 
     def _unlocked(self, name: str) -> None:
-        w = self.window
-        store = w.store
+        host = self.host
+        store = host.store
         if store is None:
             return
-        w.settings.set(ASSESSOR_NAME, name)
-        w.settings.sync()
-        services = w.services
+        services = self.services
+        services.settings.assessor_name = name
+        services.settings.sync()
         area = AssessorArea(
             store,
-            w.pool,
+            self.pool,
             assessor=name,
             scenarios_dir=services.scenarios_dir,
             clock=services.clock_factory(),
             tick_ms=min(100, max(20, services.tick_ms)),  # the play head: 10 updates a second
             ask_save_path=services.ask_save_path,
             voice=services.voice,
-            voice_controller=w.voice,
+            voice_controller=self.voice,
         )
         area.sig_area_left.connect(self.leave)
-        area.sig_status_posted.connect(w.post)
+        area.sig_status_posted.connect(host.post)
         self.area = area
-        w.stack.addWidget(area)
-        w.apply_font_again()
-        w.stack.setCurrentWidget(area)
-        area.setFocus()
-        w.sig_screen_changed.emit("assessor")
+        host.show_page(area, "assessor")
         self.sig_area_opened.emit()
 
     def leave(self) -> None:
@@ -124,9 +164,9 @@ class AssessorEntry(QObject):
         area, self.area = self.area, None
         if area is not None:
             area.shutdown()
-            self.window.stack.removeWidget(area)
+            self.host.remove_page(area)
             area.deleteLater()
-        self.window.show_start()
+        self.host.show_start()
         self.sig_area_left.emit()
 
     def shutdown(self) -> None:

@@ -132,7 +132,7 @@ class PassphraseDialog(QDialog):
             self.pool,
             work,
             parent=self,
-            on_done=lambda ok: self._checked(bool(ok), name),
+            on_done=lambda ok: self._checked(ok, name),
             on_failed=self._failed,
         )
 

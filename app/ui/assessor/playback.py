@@ -157,13 +157,8 @@ class ReplayPlayer(QObject):
         """The cached or recorded audio of the line, if it is the very line that was played."""
         if self._voice is None or self._scenario is None:
             return None
-        line = self._scenario.lines.get(str(item.detail.get("line_id", "")))
-        if line is None or line.text != item.text:  # the scenario changed: don't mislead
-            return None
-        try:
-            return self._voice.audio.resolve(self._scenario, line).path
-        except Exception:  # an unreadable file is a missing file
-            return None
+        line_id = str(item.detail.get("line_id", ""))
+        return self._voice.audio.playable(self._scenario, line_id, item.text)
 
     def _silence(self) -> None:
         if self._voice is not None:

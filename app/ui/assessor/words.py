@@ -31,11 +31,6 @@ def good(status: str | None) -> bool:
     return status in ("met", "not_violated")
 
 
-def statuses_for(kind: str) -> tuple[str, ...]:
-    """The statuses an assessor may give a criterion of this kind."""
-    return ("violated", "not_violated") if kind == "prohibited" else ("met", "missed")
-
-
 def review_words(state: str) -> str:
     return {
         "unreviewed": tr("Not reviewed"),

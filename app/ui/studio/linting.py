@@ -6,12 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
 
-from app.engine.call import IntentMatcher
 from app.headless import matcher_for
+from app.matching import IntentMatcher
 from app.studio.graph import Graph, scenario_graph
 from app.studio.lint_text import LintResult, lint_text
 from app.studio.outline import OutlineEntry, scenario_outline
@@ -88,9 +87,9 @@ class LintRunner(QObject):
 
         handle: TaskHandle | None = None
 
-        def done(outcome: Any) -> None:
+        def done(outcome: LintOutcome) -> None:
             self._forget(handle)
-            if isinstance(outcome, LintOutcome) and outcome.generation == self._generation:
+            if outcome.generation == self._generation:
                 self.latest = outcome
                 self.sig_lint_finished.emit(outcome)
 

@@ -32,7 +32,7 @@ def run_studio(file: str | None = None) -> int:
     kit = open_voice()
     folder = Path(file).resolve().parent if file else scenarios_dir()
     window = StudioWindow(StudioServices(kit, folder, template_path(), Prompts()))
-    if file is not None and not window.open_file(Path(file)):
+    if file is not None and not window.files.open_file(Path(file)):
         kit.close()
         return 2
     return exec_window(app, window, kit.close)

@@ -35,10 +35,10 @@ def build_menus(w: StudioWindow) -> dict[str, QAction]:
             ("run", w.tr("&Run")),
         )
     }
-    add("file", "new", w.tr("&New scenario…"), w.new_scenario, "Ctrl+N")
-    add("file", "open", w.tr("&Open…"), w.open_file, "Ctrl+O")
-    add("file", "save", w.tr("&Save"), w.save, "Ctrl+S")
-    add("file", "save_as", w.tr("Save &as…"), w.save_as, "Ctrl+Shift+S")
+    add("file", "new", w.tr("&New scenario…"), w.files.new_scenario, "Ctrl+N")
+    add("file", "open", w.tr("&Open…"), w.files.open_file, "Ctrl+O")
+    add("file", "save", w.tr("&Save"), w.files.save, "Ctrl+S")
+    add("file", "save_as", w.tr("Save &as…"), w.files.save_as, "Ctrl+Shift+S")
     menus["file"].addSeparator()
     add("file", "close", w.tr("&Close studio"), w.close, "Ctrl+Q")
 

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.engine import events as ev
-from app.engine.call import IntentMatcher
+from app.matching import IntentMatcher
 from app.scenario.model import Scenario
 from app.studio.session import Change, PlaySession, Turn
 

@@ -4,7 +4,6 @@ pass or fail, and each failure's message under it. Activating a test shows it in
 from __future__ import annotations
 
 import time
-from typing import Any
 
 from PySide6.QtCore import QThreadPool, Signal
 from PySide6.QtGui import QBrush, QColor
@@ -19,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.engine.call import IntentMatcher
+from app.matching import IntentMatcher
 from app.scenario.model import Scenario
 from app.studio.session import PlaytestOutcome, run_playtests
 from app.ui.workers import TaskHandle, TaskState, run_task
@@ -71,9 +70,9 @@ class TestsPane(QWidget):
         def work(state: TaskState) -> list[PlaytestOutcome]:
             return run_playtests(scenario, matcher)
 
-        def done(outcomes: Any) -> None:
+        def done(outcomes: list[PlaytestOutcome]) -> None:
             self._task = None
-            self.show_outcomes(list(outcomes), time.perf_counter() - started)
+            self.show_outcomes(outcomes, time.perf_counter() - started)
 
         def failed(message: str) -> None:
             self._task = None

@@ -5,8 +5,6 @@ player, so a machine without speech or sound stays silent (and says so) instead 
 
 from __future__ import annotations
 
-from typing import Any
-
 from PySide6.QtCore import Qt, QThreadPool, Signal, Slot
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -155,7 +153,7 @@ class VoicePane(QWidget):
         def work(state: TaskState) -> AudioSource:
             return audio.ensure(s, line)
 
-        def done(src: Any) -> None:
+        def done(src: AudioSource) -> None:
             self._hear = None
             self._play(line.id, src)
 
@@ -226,15 +224,14 @@ class VoicePane(QWidget):
             self.progress.setRange(0, max(1, total))
             self.progress.setValue(done)
 
-        def finished(report: Any) -> None:
+        def finished(r: RenderReport) -> None:
             self._render_ended()
-            r: RenderReport = report
             text = self.tr("{n} lines: {r} rendered, {c} cached, {v} recorded, {f} failed.")
             for key, value in (("{n}", r.total), ("{r}", r.rendered), ("{c}", r.cached),
                                ("{v}", r.recorded), ("{f}", len(r.failed))):  # fmt: skip
                 text = text.replace(key, str(value))
             self.message.setText(text)
-            self.sig_render_finished.emit(report)
+            self.sig_render_finished.emit(r)
 
         def failed(message: str) -> None:
             self._render_ended()

@@ -15,12 +15,9 @@ from PySide6.QtCore import Qt, QThreadPool, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QApplication,
-    QFrame,
-    QHBoxLayout,
     QInputDialog,
     QLabel,
     QMainWindow,
-    QPushButton,
     QSplitter,
     QTabWidget,
     QTreeWidgetItem,
@@ -28,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.engine.call import IntentMatcher
+from app.matching import IntentMatcher
 from app.scenario.model import Scenario
 from app.studio.outline import line_near
 from app.studio.playtest_text import PlaytestTextError, insert_playtest
@@ -58,7 +55,7 @@ class StudioServices:
     prompts: Prompts
 
 
-class StudioWindow(FileActions, QMainWindow):
+class StudioWindow(QMainWindow):
     sig_lint_applied = Signal(object)
     """A lint finished and every pane shows it: the `LintOutcome`."""
 
@@ -79,13 +76,11 @@ class StudioWindow(FileActions, QMainWindow):
         self.lint = LintRunner(self._lint_source, self.pool, self)
         self.lint.sig_lint_finished.connect(self._apply_lint)
         self.editor.textChanged.connect(self.lint.schedule)
-        self.editor.document().modificationChanged.connect(lambda _m: self._update_title())
-        self.doc.sig_file_changed_on_disk.connect(self._changed_on_disk)
         app = QApplication.instance()
         if isinstance(app, QApplication):
             app.focusChanged.connect(self._focus_changed)
         self.resize(1320, 800)
-        self._update_title()
+        self.files.update_title()
         self._cursor_moved(1, 1)
         self.lint_status.setText(
             self.tr("Ctrl+N starts a scenario from the template; Ctrl+O opens one.")
@@ -101,26 +96,17 @@ class StudioWindow(FileActions, QMainWindow):
             )
         )
         self.editor.sig_cursor_moved.connect(self._cursor_moved)
+        # New, Open, Save and the changed-on-disk banner; this window is their `FileHost`.
+        self.files = FileActions(
+            self, self.doc, self.editor, self.prompts, template=self.services.template,
+            scenarios_dir=self.services.scenarios_dir, parent=self,
+        )  # fmt: skip
         self.problems = ProblemsView()
         self.problems.sig_problem_activated.connect(lambda ln, col: self.editor.go_to(ln, col))
-        self.banner = QFrame()
-        self.banner.setObjectName("banner")
-        row = QHBoxLayout(self.banner)
-        row.setContentsMargins(8, 4, 8, 4)
-        self.banner_text = QLabel()
-        self.banner_text.setWordWrap(True)
-        self.reload_button = QPushButton(self.tr("&Reload from disk"))
-        self.reload_button.clicked.connect(self.reload_from_disk)
-        self.keep_button = QPushButton(self.tr("&Keep my version"))
-        self.keep_button.clicked.connect(self.keep_my_version)
-        row.addWidget(self.banner_text, 1)
-        row.addWidget(self.reload_button)
-        row.addWidget(self.keep_button)
-        self.banner.hide()
         left_top = QWidget()
         col = QVBoxLayout(left_top)
         col.setContentsMargins(0, 0, 0, 0)
-        col.addWidget(self.banner)
+        col.addWidget(self.files.banner)
         col.addWidget(self.editor, 1)
         problems_box = QWidget()
         pcol = QVBoxLayout(problems_box)
@@ -190,6 +176,13 @@ class StudioWindow(FileActions, QMainWindow):
             " border-radius: 4px; padding: 6px 8px; }"
             " QPushButton#flagButton:checked { background: #8a1c1c; color: white; }"
         )
+
+    # -- the `FileHost` side of the file actions --------------------------------------------
+    def post(self, message: str) -> None:
+        self.statusBar().showMessage(message, 8000)
+
+    def relint(self) -> None:
+        self.lint.run_now()
 
     # -- linting ----------------------------------------------------------------------------
     def _lint_source(self) -> tuple[str, str | None]:
@@ -266,7 +259,7 @@ class StudioWindow(FileActions, QMainWindow):
         self.editor.go_to(line, 1, focus=False)
         self.lint.run_now()
         msg = self.tr("Added playtest '{n}' at line {l}; save the file to keep it.")
-        self.statusBar().showMessage(msg.replace("{n}", draft.name).replace("{l}", str(line)), 8000)
+        self.post(msg.replace("{n}", draft.name).replace("{l}", str(line)))
 
     def hear_line(self) -> None:
         """Hear the line chosen where the instructor last was: the voice list, the outline,
@@ -341,7 +334,7 @@ class StudioWindow(FileActions, QMainWindow):
 
     # -- closing ----------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:
-        if not self.maybe_discard():
+        if not self.files.maybe_discard():
             event.ignore()
             return
         self.shutdown()

@@ -26,8 +26,8 @@ from PySide6.QtWidgets import (
 )
 
 from app.engine import events as ev
-from app.engine.call import IntentMatcher
 from app.engine.events import Event
+from app.matching import IntentMatcher
 from app.scenario.model import Scenario
 from app.services.call_session import CallSession, Clock
 from app.storage import SessionStore
