@@ -24,9 +24,9 @@ from PySide6.QtWidgets import (
 
 from app.scenario.vocabulary import CriterionKind, allowed_statuses
 from app.scoring.result import AssessorMark, CriterionResult, ReviewedResult, criterion_kind
-from app.ui.assessor.words import good, result_words, status_words, tr
+from app.ui.assessor.words import result_words, status_words, tr
 from app.ui.style import apply_font
-from app.ui.widgets.criterion_card import evidence_words
+from app.ui.widgets.criterion_card import evidence_words, status_tone
 
 MAX_EVIDENCE = 6  # buttons per criterion; a long call can have hundreds of moments
 
@@ -61,7 +61,7 @@ class MarkCard(QFrame):
         self.auto_status = str(entry.get("status", ""))
         self.title = str(entry.get("title", cid))
         self.setObjectName("criterion")
-        self.setProperty("status", "good" if good(self.auto_status) else self.auto_status)
+        self.setProperty("tone", status_tone(self.auto_status))
         col = QVBoxLayout(self)
         col.setContentsMargins(12, 8, 12, 8)
         col.setSpacing(4)
@@ -77,7 +77,7 @@ class MarkCard(QFrame):
         col.addLayout(head)
         self.auto = QLabel(tr("Automatic: ") + status_words(self.auto_status))
         self.auto.setObjectName("badge")
-        self.auto.setProperty("status", "good" if good(self.auto_status) else self.auto_status)
+        self.auto.setProperty("tone", status_tone(self.auto_status))
         col.addWidget(self.auto)
         self.evidence_buttons: list[QPushButton] = []
         evidence = list(entry.get("evidence", []) or [])

@@ -9,7 +9,7 @@ from typing import Any
 
 from PySide6.QtCore import QCoreApplication
 
-from app.scenario.vocabulary import GOOD, Status
+from app.scenario.vocabulary import Status
 from app.storage import VerifyResult
 from app.ui.widgets.criterion_card import status_words as trainee_status_words
 from app.ui.widgets.transcript import clock_text
@@ -26,10 +26,6 @@ def status_words(status: str | None) -> str:
     if status == Status.MANUAL:
         return tr("? Not scored")
     return trainee_status_words(status)
-
-
-def good(status: str | None) -> bool:
-    return status in GOOD
 
 
 def review_words(state: str) -> str:

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.scenario.model import Scenario
-from app.scenario.vocabulary import GOOD, Status
+from app.scenario.vocabulary import BAD, GOOD, Status
 from app.scoring.result import CriterionResult
 from app.ui.widgets.transcript import clock_text
 
@@ -49,6 +49,11 @@ def status_words(status: str) -> str:
     return words.get(status, status)
 
 
+def status_tone(status: str) -> str:
+    """`good`, `bad` or `open` (not decided yet): the card's colour, which the words repeat."""
+    return "good" if status in GOOD else "bad" if status in BAD else "open"
+
+
 def evidence_words(item: Mapping[str, Any]) -> str:
     tr = QCoreApplication.translate
     when = clock_text(float(item.get("t", 0.0)))
@@ -72,9 +77,8 @@ class CriterionCard(QFrame):
         super().__init__(parent)
         self.criterion_id = cid
         self.status = str(entry.get("status", ""))
-        good = self.status in GOOD
         self.setObjectName("criterion")
-        self.setProperty("status", "good" if good else self.status)
+        self.setProperty("tone", status_tone(self.status))
         col = QVBoxLayout(self)
         col.setContentsMargins(12, 8, 12, 8)
         col.setSpacing(4)
@@ -83,7 +87,7 @@ class CriterionCard(QFrame):
         head.setSpacing(10)
         self.badge = QLabel(status_words(self.status))
         self.badge.setObjectName("badge")
-        self.badge.setProperty("status", "good" if good else self.status)
+        self.badge.setProperty("tone", status_tone(self.status))
         title = QLabel(str(entry.get("title", cid)))
         title.setObjectName("criterionTitle")
         title.setWordWrap(True)
