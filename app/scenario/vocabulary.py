@@ -1,13 +1,13 @@
 """The result vocabulary: the kinds of rubric criterion and the statuses a criterion ends with.
 
 This is the one place these words are written. The values are what scenario files, playtests'
-`expect: criteria:` blocks and the result object (docs/contract §3) spell, so they never
+`expect: criteria:` blocks and the result object (contract §3) spell, so they never
 change. It lives in the lowest layer so the scenario loader can check them; scoring, the
 assessor, the UI and the reports all read them from here.
 
 To add a status, add it to `Status`. Until it joins GOOD or BAD it counts toward nothing (like
-`manual`, it is undecided), playtests may expect it, and the screens show its id until they
-are given words for it.
+`manual`, it is undecided) and playtests may expect it; the screens show its id until they are
+given words for it (tests/ui/test_status_words.py asks for them).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The result object (docs/contract §3) as types, and the one scoring rule, `tally`.
+"""The result object (contract §3) as types, and the one scoring rule, `tally`.
 
 `score_call` builds a `Result`; the assessor's `reviewed_result` adds to it (`ReviewedResult`);
 playtests, the screens and the reports read them. The rule lives only in `tally`, so the
