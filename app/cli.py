@@ -14,9 +14,13 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from app.scenario.problems import Problem, ScenarioError
+from app.scenario.vocabulary import BAD, GOOD, Status
+
+if TYPE_CHECKING:
+    from app.scoring.result import Result
 
 EXIT_OK, EXIT_FAIL, EXIT_UNUSABLE, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -209,7 +213,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def format_result(result: dict[str, Any]) -> str:
+def format_result(result: Result) -> str:
     lines = [
         f"{'PASSED' if result['passed'] else 'NOT PASSED'}  score {result['score']} "
         f"(pass mark {result['pass_mark']}), ended by {result['ended_by'] or 'nobody'}"
@@ -220,9 +224,8 @@ def format_result(result: dict[str, Any]) -> str:
         result["criteria"].items(), key=lambda kv: kv[0] not in result["critical_failures"]
     )
     for cid, c in order:
-        mark = {"met": "+", "not_violated": "+", "missed": "-", "violated": "!", "manual": "?"}[
-            c["status"]
-        ]
+        s = c["status"]
+        mark = "+" if s in GOOD else "!" if s == Status.VIOLATED else "-" if s in BAD else "?"
         lines.append(f"  {mark} {c['status']:<12} {cid}: {c['title']}")
     metrics = ", ".join(f"{k} {v}" for k, v in result["metrics"].items())
     lines.append(f"Metrics: {metrics}")

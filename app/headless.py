@@ -19,6 +19,7 @@ from app.engine.timing import FLAG_SECONDS, LOG_SECONDS, TYPING_INTERVAL, speech
 from app.matching import IntentMatcher, Matcher
 from app.scenario.model import Expect, Playtest, Scenario, Step
 from app.scenario.problems import Problem, did_you_mean
+from app.scoring.result import Result
 from app.scoring.score import score_call
 from app.storage import SessionStore
 
@@ -26,7 +27,7 @@ from app.storage import SessionStore
 @dataclass
 class Run:
     call: Call
-    result: dict[str, Any]
+    result: Result = field(init=False)  # set once the steps have run
     failures: list[str] = field(default_factory=list)  # assertion failures, in step order
 
 
@@ -79,7 +80,7 @@ def run_steps(
 ) -> Run:
     call = Call(scenario, matcher or matcher_for(scenario))
     call.start(0.0)
-    run = Run(call, {})
+    run = Run(call)
     clock = call.st.busy_until
     heard_upto = 0  # `caller:` checks look at lines spoken since the last check
 
@@ -154,7 +155,7 @@ def play_step(call: Call, step: Step, clock: float, run: Run, where: str) -> flo
     return max(t, call.st.busy_until)
 
 
-def check_expect(expect: Expect | None, result: dict[str, Any]) -> list[str]:
+def check_expect(expect: Expect | None, result: Result) -> list[str]:
     """What the result got wrong against a playtest's `expect` block."""
     if expect is None:
         return []
@@ -169,14 +170,15 @@ def check_expect(expect: Expect | None, result: dict[str, Any]) -> list[str]:
     if expect.score_max is not None and score > expect.score_max + 1e-9:
         out.append(f"expected score <= {expect.score_max:g}, got {score}")
     if expect.critical_failures is not None:
-        got = result["critical_failures"]
-        if sorted(got) != sorted(expect.critical_failures):
+        failures = result["critical_failures"]
+        if sorted(failures) != sorted(expect.critical_failures):
             out.append(
                 f"expected critical failures [{', '.join(expect.critical_failures)}], "
-                f"got [{', '.join(got)}]"
+                f"got [{', '.join(failures)}]"
             )
     for cid, status in expect.criteria:
-        got_status = result["criteria"].get(cid, {}).get("status")
+        entry = result["criteria"].get(cid)
+        got_status = None if entry is None else entry["status"]
         if got_status != status:
             out.append(f"expected {cid}: {status}, got {got_status}")
     if expect.ended_by is not None and result["ended_by"] != expect.ended_by:

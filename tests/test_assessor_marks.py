@@ -311,6 +311,49 @@ def test_overruling_to_a_critical_failure_fails_whatever_the_score() -> None:
     assert out["reviewed_passed"] is False
 
 
+@pytest.mark.parametrize(
+    ("cid", "kind", "auto_status", "overruled_to"),
+    [("flagged", "required", "met", "missed"), ("rude", "prohibited", "not_violated", "violated")],
+)
+def test_overruling_to_a_critical_failure_fails_even_above_the_pass_mark(
+    cid: str, kind: str, auto_status: str, overruled_to: str
+) -> None:
+    # The critical criterion weighs little, so losing it leaves the score well above the mark:
+    # only the critical rule can fail this call.
+    entry = {"status": auto_status, "weight": 5, "critical": True, "kind": kind}
+    other = {"status": "met", "weight": 95, "critical": False, "kind": "required"}
+    auto = {
+        "score": 100.0,
+        "passed": True,
+        "pass_mark": 70,
+        "critical_failures": [],
+        "criteria": {"asked": other, cid: entry},
+    }
+    assert reviewed_result(auto, {})["reviewed_passed"] is True
+    out = reviewed_result(auto, {cid: _m(cid, "overrule", overruled_to)})
+    assert out["reviewed_score"] == 95.0
+    assert out["reviewed_score"] >= auto["pass_mark"]
+    assert out["reviewed_critical_failures"] == [cid]
+    assert out["reviewed_passed"] is False
+
+
+def test_a_critical_overrule_fails_a_real_call_that_stays_above_the_pass_mark(
+    store: SessionStore, marking: Marking, sid: str
+) -> None:
+    auto = store.result(sid)
+    assert auto is not None and auto["passed"] is True
+    assert auto["criteria"]["closed_correctly"]["critical"] is True
+    # Credit a missed question, then take away a critical one: the score stays above the mark.
+    marking.mark(sid, "attendance", "overrule", status="met", reason="asked", assessor=A)
+    marking.mark(sid, "closed_correctly", "overrule", status="missed", reason="no", assessor=A)
+    out = marking.reviewed(sid)
+    assert out is not None
+    assert out["reviewed_score"] >= auto["pass_mark"]
+    assert out["reviewed_critical_failures"] == ["closed_correctly"]
+    assert out["reviewed_passed"] is False
+    marking.set_verdict(sid, "fail", reason="", assessor=A)  # agrees, so needs no reason
+
+
 def test_reviewed_score_matches_the_scorer_on_real_results(
     store: SessionStore, sid: str, tmp_path: Path
 ) -> None:

@@ -76,6 +76,19 @@ def test_score_is_weight_earned_over_automatic_weight_and_pass_needs_no_critical
     assert r2["passed"] is False and r2["ended_by"] is None
 
 
+def test_a_critical_miss_fails_the_call_even_above_the_pass_mark() -> None:
+    rubric = """rubric:
+  pass_mark: 50
+  criteria:
+    - {id: a, title: A, weight: 3, evidence: {intent: where}}
+    - {id: e, title: E, weight: 1, critical: true, evidence: {ended_by: trainee}}
+"""
+    r = play(with_rubric(rubric), ("say", "where are you", 5.0))  # nobody ends the call
+    assert r["score"] == 75.0 and r["score"] >= r["pass_mark"]
+    assert r["critical_failures"] == ["e"]
+    assert r["passed"] is False
+
+
 def test_before_within_all_any_and_log_contents() -> None:
     rubric = """rubric:
   pass_mark: 50

@@ -15,7 +15,9 @@ from datetime import datetime
 from typing import Any, cast
 
 from app.assessor.audit import AuditEntry, append_entry, verify_entries
-from app.assessor.reviewed import allowed_statuses, criterion_kind, reviewed_result
+from app.assessor.reviewed import reviewed_result
+from app.scenario.vocabulary import CriterionKind, allowed_statuses
+from app.scoring.result import ReviewedResult, criterion_kind
 from app.storage import SessionStore, UnknownSessionError, VerifyResult
 from app.storage.audit_repo import AuditRepo
 from app.storage.library_repo import LibraryRepo, ReviewState
@@ -84,26 +86,27 @@ class Marking:
         if not isinstance(entry, dict):
             raise MarkError(f"no criterion {criterion_id!r} in this session's result")
         kind, auto_status = criterion_kind(entry), entry.get("status")
+        allowed = tuple(str(s) for s in allowed_statuses(kind))
         if decision == "agree":
-            if kind == "manual":
+            if kind == CriterionKind.MANUAL:
                 raise MarkError(f"{criterion_id} is left to the assessor: score it")
             if status not in (None, auto_status):
                 raise MarkError("agreeing keeps the automatic status; to change it, overrule")
             status = None
         elif decision == "overrule":
-            if kind == "manual":
+            if kind == CriterionKind.MANUAL:
                 raise MarkError(f"{criterion_id} has no automatic status to overrule: score it")
-            if status not in allowed_statuses(kind):
-                raise MarkError(f"overrule {criterion_id} to one of {allowed_statuses(kind)}")
+            if status not in allowed:
+                raise MarkError(f"overrule {criterion_id} to one of {allowed}")
             if status == auto_status:
                 raise MarkError(f"{criterion_id} is already {status}: agree instead")
         elif decision == "score":
-            if kind != "manual":
+            if kind != CriterionKind.MANUAL:
                 raise MarkError(
                     f"only manual criteria are scored; agree or overrule {criterion_id}"
                 )
-            if status not in allowed_statuses(kind):
-                raise MarkError(f"score {criterion_id} as one of {allowed_statuses(kind)}")
+            if status not in allowed:
+                raise MarkError(f"score {criterion_id} as one of {allowed}")
         else:
             raise MarkError(f"decision must be one of {', '.join(DECISIONS)}, got {decision!r}")
         at = iso_utc(self._clock())
@@ -258,7 +261,7 @@ class Marking:
         """`reviewed` once a verdict is given, `in_review` after any other action."""
         return self._library.review_state(session_id)
 
-    def reviewed(self, session_id: str) -> dict[str, Any] | None:
+    def reviewed(self, session_id: str) -> ReviewedResult | None:
         """`reviewed_result` of the session's stored result and current marks (None if the
         session has no result)."""
         auto = self._store.result(session_id)

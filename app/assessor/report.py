@@ -14,6 +14,8 @@ from typing import Any
 from app.assessor.export import ProgressPoint, export_csv, fmt_t, progress
 from app.assessor.marks import Marking
 from app.assessor.replay import TimelineItem, timeline
+from app.scenario.vocabulary import BAD, GOOD
+from app.scoring.result import ReviewedResult
 from app.storage import SessionStore, UnknownSessionError, VerifyResult
 
 __all__ = ["ProgressPoint", "export_csv", "fmt_t", "progress", "report_html", "verify_text"]
@@ -45,8 +47,8 @@ def verify_text(check: VerifyResult, what: str = "events") -> str:
 
 
 def _status(status: Any) -> str:
-    cls = {"met": "good", "not_violated": "good", "missed": "bad", "violated": "bad"}
-    css = cls.get(str(status), "note")
+    text = str(status)
+    css = "good" if text in GOOD else "bad" if text in BAD else "note"
     return f'<span class="{css}">{_e(status)}</span>'
 
 
@@ -93,7 +95,7 @@ def _evidence(ev: Any) -> str:
     return " ".join(parts) + text
 
 
-def _criteria(reviewed: dict[str, Any] | None) -> str:
+def _criteria(reviewed: ReviewedResult | None) -> str:
     if reviewed is None:
         return '<p class="note">No automatic result: the call did not finish.</p>'
     rows = []
@@ -116,7 +118,7 @@ def _criteria(reviewed: dict[str, Any] | None) -> str:
     return _table(headers, rows, (28, 9, 13, 15, 20, 15))
 
 
-def _evidence_section(reviewed: dict[str, Any] | None) -> str:
+def _evidence_section(reviewed: ReviewedResult | None) -> str:
     if reviewed is None:
         return '<p class="note">None.</p>'
     rows = []

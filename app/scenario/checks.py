@@ -18,6 +18,7 @@ from app.scenario import expr
 from app.scenario.model import Evidence, Handler, Pos, Say, Scenario, State
 from app.scenario.problems import did_you_mean
 from app.scenario.reader import Reader
+from app.scenario.vocabulary import CriterionKind
 
 LINE_TRIGGERS = ("intent", "closing_attempt", "fallback")  # what a trainee's line can fire
 MAX_SHARE = 0.15  # contract: no single non-critical criterion weighs more than 15% of the total
@@ -268,7 +269,7 @@ def _colliding_examples(s: Scenario, r: Reader) -> None:
 # -- W104, E040: the weights of the rubric --------------------------------------------------
 def _rubric_weights(s: Scenario, r: Reader) -> None:
     criteria = s.rubric.criteria
-    auto = [c for c in criteria if c.kind != "manual"]
+    auto = [c for c in criteria if c.kind != CriterionKind.MANUAL]
     total = sum(c.weight for c in auto)
     if not auto or total <= 0:
         if criteria:
@@ -340,13 +341,13 @@ def _unfindable_evidence(s: Scenario, r: Reader, reach: set[str], dead: set[str]
     marks = {h.mark for h in live if h.mark}
     why_never = "only handlers that can never fire, or in states never reached, produce it"
     for c in s.rubric.criteria:
-        if c.evidence is None or c.kind == "manual":
+        if c.evidence is None or c.kind == CriterionKind.MANUAL:
             continue
         blockers = _blockers(c.evidence, lines, marks)
         if not blockers:
             continue
         reason = "; ".join(dict.fromkeys(blockers))
-        if c.kind == "prohibited":
+        if c.kind == CriterionKind.PROHIBITED:
             r.warn(
                 c.pos,
                 "W108",

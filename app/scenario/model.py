@@ -12,6 +12,7 @@ from dataclasses import field as dc_field
 from typing import Literal
 
 from app.scenario.expr import Expr
+from app.scenario.vocabulary import CriterionKind, Status
 
 
 @dataclass(frozen=True)
@@ -178,8 +179,8 @@ class Criterion:
     id: str
     title: str
     weight: float
-    evidence: Evidence | None  # None only for kind == "manual"
-    kind: Literal["required", "prohibited", "manual"] = "required"
+    evidence: Evidence | None  # None only for a manual criterion
+    kind: CriterionKind = CriterionKind.REQUIRED
     critical: bool = False
     feedback_met: str | None = None
     feedback_missed: str | None = None
@@ -230,7 +231,7 @@ class Expect:
     score_min: float | None = None
     score_max: float | None = None
     critical_failures: tuple[str, ...] | None = None
-    criteria: tuple[tuple[str, str], ...] = ()
+    criteria: tuple[tuple[str, Status], ...] = ()
     ended_by: str | None = None
     pos: Pos = NOWHERE
 

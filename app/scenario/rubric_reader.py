@@ -5,6 +5,7 @@ from __future__ import annotations
 from app.scenario.model import Anchor, Criterion, Evidence, Metric
 from app.scenario.problems import did_you_mean
 from app.scenario.reader import LINE_ID, Reader
+from app.scenario.vocabulary import KINDS, CriterionKind
 from app.scenario.yamlsrc import YNode
 
 EVIDENCE_LEAVES = ("intent", "flag", "log", "line", "mark", "ended_by")
@@ -100,19 +101,21 @@ def read_criterion(r: Reader, node: YNode) -> Criterion | None:
     cid = r.ident(m.get("id"), "criterion id")
     title = r.text(m.get("title"), "title")
     weight = r.number(m.get("weight"), "weight", minimum=0)
-    kind = r.text(m.get("kind"), "kind") or "required"
-    if kind not in ("required", "prohibited", "manual"):
-        hint = did_you_mean(kind, ("required", "prohibited", "manual"))
-        r.error(m["kind"].pos, "E013", f"kind must be required, prohibited or manual{hint}")
+    kind_text = r.text(m.get("kind"), "kind") or CriterionKind.REQUIRED
+    if kind_text not in KINDS:
+        hint = did_you_mean(kind_text, KINDS)
+        choices = ", ".join(KINDS[:-1]) + f" or {KINDS[-1]}"
+        r.error(m["kind"].pos, "E013", f"kind must be {choices}{hint}")
         return None
+    kind = CriterionKind(kind_text)
     if weight is not None and weight <= 0:
         r.error(m["weight"].pos, "E013", "weight must be greater than 0")
         return None
     evidence = read_evidence(r, m.get("evidence"))
-    if kind != "manual" and "evidence" not in m:
+    if kind != CriterionKind.MANUAL and "evidence" not in m:
         r.error(node.pos, "E011", f"a {kind} criterion needs 'evidence'")
     critical = bool(r.boolean(m.get("critical"), "critical"))
-    if critical and kind == "manual":
+    if critical and kind == CriterionKind.MANUAL:
         r.error(m["critical"].pos, "E023", "a manual criterion cannot be critical")
     if cid is None or title is None or weight is None:
         return None
@@ -121,7 +124,7 @@ def read_criterion(r: Reader, node: YNode) -> Criterion | None:
         title=title,
         weight=weight,
         evidence=evidence,
-        kind=kind,  # type: ignore[arg-type]
+        kind=kind,
         critical=critical,
         feedback_met=r.text(m.get("feedback_met"), "feedback_met"),
         feedback_missed=r.text(m.get("feedback_missed"), "feedback_missed"),

@@ -7,10 +7,10 @@ from pathlib import Path
 from app.scenario.model import Expect, Playtest, Step
 from app.scenario.problems import ScenarioError, did_you_mean
 from app.scenario.reader import LINE_ID, Reader
+from app.scenario.vocabulary import STATUSES, Status
 from app.scenario.yamlsrc import YNode, load_yaml
 
 ACTIONS = ("say", "wait", "flag", "unflag", "log", "end_call", "caller")
-STATUSES = ("met", "missed", "violated", "not_violated", "manual")
 EXPECT_KEYS = ("passed", "score", "critical_failures", "criteria", "ended_by")
 
 
@@ -113,7 +113,7 @@ def read_expect(r: Reader, node: YNode | None) -> Expect | None:
                     hint = did_you_mean(st, STATUSES)
                     r.error(snode.pos, "E013", f"status must be one of {', '.join(STATUSES)}{hint}")
                 elif st is not None:
-                    criteria.append((cid, st))
+                    criteria.append((cid, Status(st)))
     ended = r.text(m.get("ended_by"), "ended_by")
     if ended is not None and ended not in ("trainee", "caller"):
         r.error(m["ended_by"].pos, "E013", "ended_by must be trainee or caller")

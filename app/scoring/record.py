@@ -8,10 +8,11 @@ triggered a disclosure came *before* the disclosure even though both share a tim
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from app.engine import events as ev
 from app.engine.events import Event
+from app.scoring.result import Evidence, FlagEvent, Turn
 
 
 @dataclass(frozen=True)
@@ -22,23 +23,23 @@ class Occurrence:
     text: str | None = None
     extra: tuple[tuple[str, Any], ...] = ()
 
-    def evidence(self) -> dict[str, Any]:
+    def evidence(self) -> Evidence:
         out: dict[str, Any] = {"t": self.t}
         if self.turn is not None:
             out["turn"] = self.turn
         if self.text is not None:
             out["text"] = self.text
         out.update(self.extra)
-        return out
+        return cast(Evidence, out)  # `extra` holds the kind's own keys: flag, field, ended_by
 
 
 @dataclass
 class CallRecord:
-    turns: list[dict[str, Any]] = field(default_factory=list)
+    turns: list[Turn] = field(default_factory=list)
     intents: dict[str, list[Occurrence]] = field(default_factory=dict)
     flag_raises: dict[str, list[Occurrence]] = field(default_factory=dict)
     flags_at_end: set[str] = field(default_factory=set)
-    flag_events: list[dict[str, Any]] = field(default_factory=list)
+    flag_events: list[FlagEvent] = field(default_factory=list)
     log_changes: dict[str, list[Occurrence]] = field(default_factory=dict)
     log_at_end: dict[str, str] = field(default_factory=dict)
     lines: dict[str, list[Occurrence]] = field(default_factory=dict)

@@ -7,11 +7,11 @@ never happened is missed, because nothing can come after it.
 
 from __future__ import annotations
 
-from typing import Any
-
 from app.engine.events import Event
-from app.scenario.model import Anchor, Criterion, Evidence, Scenario
+from app.scenario.model import Anchor, Evidence, Scenario
+from app.scenario.vocabulary import DECIDED, GOOD, CriterionKind, automatic_status
 from app.scoring.record import CallRecord, Occurrence
+from app.scoring.result import Counted, CriterionResult, Result, tally
 
 RESULT_VERSION = 1
 
@@ -77,14 +77,6 @@ def _contains_any(text: str, words: tuple[str, ...]) -> bool:
     return any((w in tokens) if " " not in w else (w in text.lower()) for w in words)
 
 
-def _status(c: Criterion, found: bool) -> str:
-    if c.kind == "manual":
-        return "manual"
-    if c.kind == "prohibited":
-        return "violated" if found else "not_violated"
-    return "met" if found else "missed"
-
-
 def _anchor_time(rec: CallRecord, a: Anchor | None) -> Occurrence | None:
     return rec.first(a.kind, a.ref) if a is not None else None
 
@@ -113,42 +105,35 @@ def _metrics(s: Scenario, rec: CallRecord) -> dict[str, float | None]:
     return out
 
 
-def score_call(s: Scenario, events: list[Event]) -> dict[str, Any]:
+def score_call(s: Scenario, events: list[Event]) -> Result:
     rec = CallRecord.from_events(events)
-    criteria: dict[str, Any] = {}
-    earned = total = 0.0
-    critical_failures: list[str] = []
+    criteria: dict[str, CriterionResult] = {}
+    counted: dict[str, Counted] = {}
     for c in s.rubric.criteria:
         found, occs = (False, []) if c.evidence is None else find(rec, c.evidence)
-        status = _status(c, found)
-        if c.kind != "manual":
-            total += c.weight
-            if status in ("met", "not_violated"):
-                earned += c.weight
-        if c.critical and status in ("missed", "violated"):
-            critical_failures.append(c.id)
-        good = status in ("met", "not_violated")
-        feedback = c.feedback_met if good else c.feedback_missed
-        entry: dict[str, Any] = {
+        status = automatic_status(c.kind, found)
+        feedback = c.feedback_met if status in GOOD else c.feedback_missed
+        entry: CriterionResult = {
             "status": status,
             "weight": c.weight,
             "critical": c.critical,
             "kind": c.kind,
             "title": c.title,
-            "evidence": [o.evidence() for o in occs] if c.kind != "manual" else [],
+            "evidence": [o.evidence() for o in occs] if c.kind != CriterionKind.MANUAL else [],
         }
-        if feedback and status != "manual":
+        if feedback and status in DECIDED:
             entry["feedback"] = feedback
         criteria[c.id] = entry
-    score = round(100.0 * earned / total, 1) if total else 0.0
+        counted[c.id] = Counted(status, c.weight, c.critical, c.kind)
+    t = tally(counted, s.rubric.pass_mark)
     return {
         "scenario": s.id,
         "scenario_sha256": s.sha256,
         "result_version": RESULT_VERSION,
-        "passed": not critical_failures and score >= s.rubric.pass_mark,
-        "score": score,
+        "passed": t.passed,
+        "score": t.score,
         "pass_mark": s.rubric.pass_mark,
-        "critical_failures": critical_failures,
+        "critical_failures": t.critical_failures,
         "criteria": criteria,
         "ended_by": rec.ended_by,
         "turns": rec.turns,

@@ -17,13 +17,13 @@ import queue
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
 
 from app.engine.call import Call, CallEnded
 from app.engine.events import Event
 from app.engine.timing import TYPING_INTERVAL
 from app.matching import IntentMatcher
 from app.scenario.model import Scenario
+from app.scoring.result import Result
 from app.scoring.score import score_call
 from app.storage import SessionStore
 
@@ -102,7 +102,7 @@ class CallSession:
         self._recorder: Recorder | None = None
         self._start_error: str | None = None
         self._last_typing: float | None = None
-        self._result: dict[str, Any] | None = None
+        self._result: Result | None = None
 
     # -- the call ------------------------------------------------------------------------
     @property
@@ -170,7 +170,7 @@ class CallSession:
         return None if due is None else max(0.0, due[0] - self.clock())
 
     # -- results and recording ------------------------------------------------------------
-    def result(self) -> dict[str, Any]:
+    def result(self) -> Result:
         """The scored result (of the call so far, if it has not ended)."""
         if self._result is not None:
             return self._result
@@ -179,7 +179,7 @@ class CallSession:
             self._result = result
         return result
 
-    def finish(self) -> dict[str, Any]:
+    def finish(self) -> Result:
         """Score the ended call and store the result beside its events."""
         result = self.result()
         if self._recorder is not None and self.store is not None and self.session_id:

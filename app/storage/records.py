@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -65,7 +66,7 @@ def iso_utc(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
-def result_fields(result: dict[str, Any] | None) -> tuple[float | None, int | None]:
+def result_fields(result: Mapping[str, Any] | None) -> tuple[float | None, int | None]:
     """The `score` and `passed` columns drawn from a scored result, when it carries them."""
     if result is None:
         return None, None

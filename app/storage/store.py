@@ -19,7 +19,7 @@ import json
 import sqlite3
 import threading
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -164,7 +164,7 @@ class SessionStore:
                 [count, last_hash, session_id],
             )
 
-    def finish_session(self, session_id: str, result: dict[str, Any] | None) -> None:
+    def finish_session(self, session_id: str, result: Mapping[str, Any] | None) -> None:
         """Close an active session with its scored result (stored as JSON in its own key order:
         the result is built deterministically, and its criteria stay in rubric order)."""
         try:

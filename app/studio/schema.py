@@ -16,11 +16,12 @@ import json
 from app.scenario.loader import FORMAT, TOP_OPTIONAL, TOP_REQUIRED
 from app.scenario.reader import SCENARIO_ID, SNAKE_ID
 from app.scenario.rubric_reader import CRITERION_KEYS
-from app.scenario.steps import EXPECT_KEYS, STATUSES
+from app.scenario.steps import EXPECT_KEYS
+from app.scenario.vocabulary import KINDS, STATUSES, CriterionKind
 from app.studio.schema_parts import Schema, d, map_of, obj, ref, shared_defs
 
 GENDERS = ("female", "male", "neutral")
-CRITERION_KINDS = ("required", "prohibited", "manual")
+CRITERION_KINDS = KINDS
 VARIABLE_TYPES = {"bool": "boolean", "int": "integer", "str": "string"}  # -> JSON types
 
 
@@ -42,7 +43,7 @@ def _criterion() -> Schema:
         "feedback_met": ref("text"),
         "feedback_missed": ref("text"),
     }
-    manual = {"required": ["kind"], "properties": {"kind": {"const": "manual"}}}
+    manual = {"required": ["kind"], "properties": {"kind": {"const": CriterionKind.MANUAL}}}
     return obj(
         "A rubric criterion.",
         props,

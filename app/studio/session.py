@@ -19,6 +19,7 @@ from app.engine.events import Event
 from app.headless import Run, play_step
 from app.matching import IntentMatcher
 from app.scenario.model import Scenario, Step
+from app.scoring.result import Result
 from app.scoring.score import score_call
 
 _SIGNATURE_KINDS = (ev.HANDLER_FIRED, ev.CALLER_SAID, ev.STATE_CHANGED, ev.CALL_ENDED)
@@ -93,7 +94,7 @@ class PlaySession:
         self.matcher = matcher
         self.steps: list[Step] = []
         self.turns: list[Turn] = []
-        self._result: dict[str, Any] | None = None
+        self._result: Result | None = None
         self._start()
 
     # -- actions ----------------------------------------------------------------------------
@@ -155,7 +156,7 @@ class PlaySession:
     def now(self) -> float:
         return self._clock
 
-    def result(self) -> dict[str, Any]:
+    def result(self) -> Result:
         """The rubric result of the call as it stands (scored now, cached until it changes)."""
         if self._result is None:
             self._result = score_call(self.scenario, self._call.events)
@@ -181,7 +182,7 @@ class PlaySession:
         self._call = Call(self.scenario, self.matcher)
         self._call.start(0.0)
         self._clock = self._call.st.busy_until
-        self._run = Run(self._call, {})
+        self._run = Run(self._call)
         self._result = None
         self.turns = [Turn(0, None, tuple(self._call.events))]
 

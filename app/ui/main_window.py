@@ -6,7 +6,6 @@ the screens themselves only show things and ask for things.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from PySide6.QtCore import QByteArray, QThreadPool, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -21,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.matching import IntentMatcher
+from app.scoring.result import Result
 from app.services.call_session import CallSession
 from app.storage import SessionInfo, SessionStore
 from app.ui.assessor.entry import AssessorEntry
@@ -83,7 +83,7 @@ class MainWindow(QMainWindow):
         self._matchers: dict[str, IntentMatcher] = {}
         self._pending: tuple[CatalogEntry, str, str] | None = None
         self.call_screen: CallScreen | None = None
-        self.result: dict[str, Any] | None = None
+        self.result: Result | None = None
 
         self.stack = QStackedWidget()
         self.start = StartScreen(self.settings.trainee_name, self.settings.mode)
@@ -321,7 +321,7 @@ class MainWindow(QMainWindow):
         """Score and store the call in a worker, then show the debrief."""
         self.post(self.tr("Scoring your call…"))
 
-        def done(result: dict[str, Any]) -> None:
+        def done(result: Result) -> None:
             self.result = result
             notice = None
             if session.recording_error:
@@ -335,7 +335,7 @@ class MainWindow(QMainWindow):
             self.sig_screen_changed.emit("debrief")
             self.sig_debrief_shown.emit(result)
 
-        def finish_and_close(_state: object) -> dict[str, Any]:
+        def finish_and_close(_state: object) -> Result:
             try:
                 return session.finish()
             finally:

@@ -64,15 +64,13 @@ QFrame#verdictBar { background: white; border: 1px solid #d5d9de; border-radius:
 QLabel#verdict { font-weight: 700; color: #a11212; }
 QLabel#verdict[passed="true"] { color: #1b6e2a; }
 QFrame#criterion { background: white; border: 1px solid #d5d9de; border-radius: 5px; }
-QFrame#criterion[status="missed"], QFrame#criterion[status="violated"] {
-    border-left: 5px solid #c62828;
-}
-QFrame#criterion[status="good"] { border-left: 5px solid #2e7d32; }
-QFrame#criterion[status="manual"] { border-left: 5px solid #7a869a; }
+QFrame#criterion[tone="bad"] { border-left: 5px solid #c62828; }
+QFrame#criterion[tone="good"] { border-left: 5px solid #2e7d32; }
+QFrame#criterion[tone="open"] { border-left: 5px solid #7a869a; }
 QLabel#badge { font-weight: 700; }
-QLabel#badge[status="good"] { color: #1b6e2a; }
-QLabel#badge[status="missed"], QLabel#badge[status="violated"] { color: #a11212; }
-QLabel#badge[status="manual"] { color: #4f565e; }
+QLabel#badge[tone="good"] { color: #1b6e2a; }
+QLabel#badge[tone="bad"] { color: #a11212; }
+QLabel#badge[tone="open"] { color: #4f565e; }
 QLabel#criticalTag { color: #a11212; font-style: italic; }
 QGroupBox { font-weight: 600; border: 1px solid #d5d9de; border-radius: 6px; margin-top: 12px;
     background: white; }

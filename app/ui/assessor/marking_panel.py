@@ -7,8 +7,6 @@ shows what was stored with `show_review`. The automatic status on a card never c
 
 from __future__ import annotations
 
-from typing import Any
-
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
@@ -24,15 +22,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.assessor.reviewed import allowed_statuses, criterion_kind
-from app.ui.assessor.words import good, result_words, status_words, tr
+from app.scenario.vocabulary import CriterionKind, allowed_statuses
+from app.scoring.result import AssessorMark, CriterionResult, ReviewedResult, criterion_kind
+from app.ui.assessor.words import result_words, status_words, tr
 from app.ui.style import apply_font
-from app.ui.widgets.criterion_card import evidence_words
+from app.ui.widgets.criterion_card import evidence_words, status_tone
 
 MAX_EVIDENCE = 6  # buttons per criterion; a long call can have hundreds of moments
 
 
-def assessor_words(mark: dict[str, Any] | None) -> str:
+def assessor_words(mark: AssessorMark | None) -> str:
     """The assessor's decision on a criterion, in words, signed."""
     if not mark:
         return tr("Assessor: not marked yet")
@@ -55,14 +54,14 @@ class MarkCard(QFrame):
     sig_mark_requested = Signal(str, str, object, str)
     """Store a mark: criterion id, decision, status (None to agree), reason."""
 
-    def __init__(self, cid: str, entry: dict[str, Any], parent: QWidget | None = None) -> None:
+    def __init__(self, cid: str, entry: CriterionResult, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.criterion_id = cid
         self.kind = criterion_kind(entry)
         self.auto_status = str(entry.get("status", ""))
         self.title = str(entry.get("title", cid))
         self.setObjectName("criterion")
-        self.setProperty("status", "good" if good(self.auto_status) else self.auto_status)
+        self.setProperty("tone", status_tone(self.auto_status))
         col = QVBoxLayout(self)
         col.setContentsMargins(12, 8, 12, 8)
         col.setSpacing(4)
@@ -78,7 +77,7 @@ class MarkCard(QFrame):
         col.addLayout(head)
         self.auto = QLabel(tr("Automatic: ") + status_words(self.auto_status))
         self.auto.setObjectName("badge")
-        self.auto.setProperty("status", "good" if good(self.auto_status) else self.auto_status)
+        self.auto.setProperty("tone", status_tone(self.auto_status))
         col.addWidget(self.auto)
         self.evidence_buttons: list[QPushButton] = []
         evidence = list(entry.get("evidence", []) or [])
@@ -112,14 +111,13 @@ class MarkCard(QFrame):
         self.agree = QPushButton(tr("Agree"))
         self.agree.setAccessibleName(tr("Agree with the automatic status: ") + self.title)
         self.agree.clicked.connect(lambda: self.sig_mark_requested.emit(cid, "agree", None, ""))
-        self.change = QPushButton(tr("Score…") if self.kind == "manual" else tr("Overrule…"))
-        self.change.setAccessibleName(
-            (tr("Score: ") if self.kind == "manual" else tr("Overrule: ")) + self.title
-        )
+        manual = self.kind == CriterionKind.MANUAL
+        self.change = QPushButton(tr("Score…") if manual else tr("Overrule…"))
+        self.change.setAccessibleName((tr("Score: ") if manual else tr("Overrule: ")) + self.title)
         self.change.clicked.connect(self.open_form)
         for button in (self.agree, self.change):
             button.setAutoDefault(True)
-        self.agree.setVisible(self.kind != "manual")
+        self.agree.setVisible(not manual)
         actions.addWidget(self.agree)
         actions.addWidget(self.change)
         actions.addStretch(1)
@@ -132,8 +130,8 @@ class MarkCard(QFrame):
         self.status = QComboBox()
         self.status.setAccessibleName(tr("Assessor's status for ") + self.title)
         for status in allowed_statuses(self.kind):
-            if self.kind == "manual" or status != self.auto_status:
-                self.status.addItem(status_words(status), status)
+            if manual or status != self.auto_status:
+                self.status.addItem(status_words(status), status.value)
         status_label = QLabel(tr("S&tatus"))
         status_label.setBuddy(self.status)
         row.addWidget(status_label)
@@ -142,7 +140,7 @@ class MarkCard(QFrame):
         self.reason = QLineEdit()
         self.reason.setAccessibleName(tr("Reason for this mark"))
         self.reason.setPlaceholderText(
-            tr("why (required to overrule)") if self.kind != "manual" else tr("why (optional)")
+            tr("why (optional)") if manual else tr("why (required to overrule)")
         )
         self.reason.returnPressed.connect(self.submit)
         form.addWidget(self.reason)
@@ -178,7 +176,7 @@ class MarkCard(QFrame):
         self.change.setFocus()
 
     def submit(self) -> None:
-        decision = "score" if self.kind == "manual" else "overrule"
+        decision = "score" if self.kind == CriterionKind.MANUAL else "overrule"
         reason = self.reason.text().strip()
         if decision == "overrule" and not reason:
             self.show_error(tr("Give a reason: an overrule needs one."))
@@ -189,7 +187,7 @@ class MarkCard(QFrame):
     def show_error(self, text: str) -> None:
         self.error.setText(text)
 
-    def show_mark(self, mark: dict[str, Any] | None) -> None:
+    def show_mark(self, mark: AssessorMark | None) -> None:
         """Show the assessor's current mark (as stored) and close the form."""
         self.assessor.setText(assessor_words(mark))
         self.setAccessibleName(f"{self.title}: {self.auto.text()}. {self.assessor.text()}")
@@ -239,7 +237,7 @@ class ResultComparison(QFrame):
         grid.setColumnStretch(1, 1)
         grid.setColumnStretch(2, 1)
 
-    def show_result(self, reviewed: dict[str, Any] | None) -> None:
+    def show_result(self, reviewed: ReviewedResult | None) -> None:
         if reviewed is None:
             self.auto.setText(tr("none (the call did not finish)"))
             self.reviewed.setText(tr("nothing to mark"))
@@ -284,7 +282,7 @@ class MarkingPanel(QScrollArea):
         self.col.addWidget(self.note)
         self.col.addStretch(1)
 
-    def load(self, reviewed: dict[str, Any] | None) -> None:
+    def load(self, reviewed: ReviewedResult | None) -> None:
         """Build a card per criterion of the stored result (once per session)."""
         for card in self.cards.values():
             card.deleteLater()
@@ -296,7 +294,7 @@ class MarkingPanel(QScrollArea):
             )  # fmt: skip
             return
         self.note.setText("")
-        criteria: dict[str, Any] = reviewed.get("criteria", {})
+        criteria = reviewed.get("criteria", {})
         critical = [c for c in reviewed.get("critical_failures", []) if c in criteria]
         order = critical + [c for c in criteria if c not in critical]
         for n, cid in enumerate(order):
@@ -309,7 +307,7 @@ class MarkingPanel(QScrollArea):
             self.cards[cid] = card
         self.show_review(reviewed)
 
-    def show_review(self, reviewed: dict[str, Any] | None) -> None:
+    def show_review(self, reviewed: ReviewedResult | None) -> None:
         """Show the current marks (from `reviewed_result`) on the cards."""
         if reviewed is None:
             return

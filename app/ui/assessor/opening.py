@@ -8,11 +8,11 @@ call through the engine, which takes longer for a long call.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from app.assessor.marks import Comment, Marking, Verdict
 from app.assessor.replay import Replay, TimelineItem
 from app.assessor.replay import timeline as build_timeline
+from app.scoring.result import ReviewedResult
 from app.storage import SessionStore, UnknownSessionError
 
 
@@ -21,7 +21,7 @@ class Opened:
     """What the replay screen shows, read in one worker."""
 
     replay: Replay
-    reviewed: dict[str, Any] | None
+    reviewed: ReviewedResult | None
     comments: list[Comment]
     verdict: Verdict | None
 

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QLabel, QSplitter, QTabWidget, QVBoxLayout, QWidge
 
 from app.assessor.marks import Comment, Marking, Verdict
 from app.assessor.replay import Replay, TimelineItem, complete_replay
+from app.scoring.result import ReviewedResult
 from app.storage import SessionStore
 from app.ui.assessor.exports import Exporter
 from app.ui.assessor.marking_panel import MarkingPanel, ResultComparison
@@ -302,7 +303,7 @@ class ReplayScreen(QWidget):
     def _mark_requested(self, cid: str, decision: str, status: object, reason: str) -> None:
         sid, marking, who = self.session_id, self.marking, self.assessor
 
-        def work(_state: TaskState) -> dict[str, Any] | None:
+        def work(_state: TaskState) -> ReviewedResult | None:
             marking.mark(
                 sid,
                 cid,
@@ -313,7 +314,7 @@ class ReplayScreen(QWidget):
             )
             return marking.reviewed(sid)
 
-        def done(reviewed: dict[str, Any] | None) -> None:
+        def done(reviewed: ReviewedResult | None) -> None:
             self.marking_panel.show_review(reviewed)
             self.comparison.show_result(reviewed)
             card = self.marking_panel.cards.get(cid)

@@ -9,6 +9,7 @@ from typing import Any
 
 from PySide6.QtCore import QCoreApplication
 
+from app.scenario.vocabulary import Status
 from app.storage import VerifyResult
 from app.ui.widgets.criterion_card import status_words as trainee_status_words
 from app.ui.widgets.transcript import clock_text
@@ -22,13 +23,9 @@ def status_words(status: str | None) -> str:
     """A criterion status in words ("manual" means nobody has scored it yet)."""
     if status is None:
         return tr("—")
-    if status == "manual":
+    if status == Status.MANUAL:
         return tr("? Not scored")
     return trainee_status_words(status)
-
-
-def good(status: str | None) -> bool:
-    return status in ("met", "not_violated")
 
 
 def review_words(state: str) -> str:

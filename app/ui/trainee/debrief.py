@@ -22,6 +22,8 @@ from PySide6.QtWidgets import (
 )
 
 from app.scenario.model import Scenario
+from app.scenario.vocabulary import BAD, GOOD, STATUSES
+from app.scoring.result import CriterionResult, Result, Turn
 from app.ui.widgets.criterion_card import CriterionCard, heard_note
 from app.ui.widgets.transcript import TranscriptView, clock_text
 
@@ -125,13 +127,11 @@ class DebriefScreen(QWidget):
         buttons.addWidget(self.again)
         outer.addLayout(buttons)
         self.cards: list[CriterionCard] = []
-        self._turns: list[dict[str, Any]] = []
+        self._turns: list[Turn] = []
         self.setFocusProxy(self.again)
 
     # -- filling ------------------------------------------------------------------------------
-    def show_result(
-        self, result: dict[str, Any], scenario: Scenario, notice: str | None = None
-    ) -> None:
+    def show_result(self, result: Result, scenario: Scenario, notice: str | None = None) -> None:
         passed = bool(result.get("passed"))
         self.verdict.setText(self.tr("Passed") if passed else self.tr("Not passed"))
         self.verdict.setProperty("passed", passed)
@@ -157,7 +157,7 @@ class DebriefScreen(QWidget):
         self._fill_body(result, scenario)
         self.criteria_scroll.verticalScrollBar().setValue(0)
 
-    def _fill_transcript(self, result: dict[str, Any], scenario: Scenario) -> None:
+    def _fill_transcript(self, result: Result, scenario: Scenario) -> None:
         self.transcript.clear_turns()
         for turn in result.get("turns", []):
             if turn.get("speaker") == "caller":
@@ -167,14 +167,14 @@ class DebriefScreen(QWidget):
                 self.transcript.add_turn(self.tr("You"), "trainee", turn["t"], turn["text"], note)
         self.transcript.scroll_to_end()
 
-    def _fill_body(self, result: dict[str, Any], scenario: Scenario) -> None:
+    def _fill_body(self, result: Result, scenario: Scenario) -> None:
         while self.body_col.count():
             item = self.body_col.takeAt(0)
             widget = item.widget() if item is not None else None
             if widget is not None:
                 widget.deleteLater()
         self.cards = []
-        criteria: dict[str, Any] = result.get("criteria", {})
+        criteria = result.get("criteria", {})
         critical = [c for c in result.get("critical_failures", []) if c in criteria]
         if critical:
             self._section(self.tr("Critical failures: these fail the call whatever the score"))
@@ -183,7 +183,8 @@ class DebriefScreen(QWidget):
         rest = [cid for cid in criteria if cid not in critical]
         if rest:
             self._section(self.tr("Each part of the call"))
-            order = {"missed": 0, "violated": 0, "met": 1, "not_violated": 1, "manual": 2}
+            # what went wrong first, then what went well, then what is left to the assessor
+            order = {s: 0 if s in BAD else 1 if s in GOOD else 2 for s in STATUSES}
             for cid in sorted(rest, key=lambda c: order.get(criteria[c].get("status"), 3)):
                 self._card(cid, criteria[cid])
         metrics = result.get("metrics", {})
@@ -216,7 +217,7 @@ class DebriefScreen(QWidget):
         label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.body_col.addWidget(label)
 
-    def _card(self, cid: str, entry: dict[str, Any]) -> None:
+    def _card(self, cid: str, entry: CriterionResult) -> None:
         card = CriterionCard(cid, entry)
         card.sig_evidence_chosen.connect(self.show_evidence)
         self.body_col.addWidget(card)

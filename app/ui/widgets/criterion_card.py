@@ -3,6 +3,7 @@ the feedback, and the evidence as buttons that show the turn in the transcript."
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, Signal
@@ -17,6 +18,8 @@ from PySide6.QtWidgets import (
 )
 
 from app.scenario.model import Scenario
+from app.scenario.vocabulary import BAD, GOOD, Status
+from app.scoring.result import CriterionResult
 from app.ui.widgets.transcript import clock_text
 
 
@@ -36,16 +39,22 @@ def heard_note(scenario: Scenario, intents: list[str]) -> str:
 def status_words(status: str) -> str:
     """The trainee-facing words for a criterion status id."""
     tr = QCoreApplication.translate
-    return {
-        "met": tr("debrief", "✓ Met"),
-        "not_violated": tr("debrief", "✓ Avoided"),
-        "missed": tr("debrief", "✗ Missed"),
-        "violated": tr("debrief", "✗ Happened"),
-        "manual": tr("debrief", "? For your assessor"),
-    }.get(status, status)
+    words: dict[str, str] = {
+        Status.MET: tr("debrief", "✓ Met"),
+        Status.NOT_VIOLATED: tr("debrief", "✓ Avoided"),
+        Status.MISSED: tr("debrief", "✗ Missed"),
+        Status.VIOLATED: tr("debrief", "✗ Happened"),
+        Status.MANUAL: tr("debrief", "? For your assessor"),
+    }
+    return words.get(status, status)
 
 
-def evidence_words(item: dict[str, Any]) -> str:
+def status_tone(status: str) -> str:
+    """`good`, `bad` or `open` (not decided yet): the card's colour, which the words repeat."""
+    return "good" if status in GOOD else "bad" if status in BAD else "open"
+
+
+def evidence_words(item: Mapping[str, Any]) -> str:
     tr = QCoreApplication.translate
     when = clock_text(float(item.get("t", 0.0)))
     if item.get("text"):
@@ -64,13 +73,12 @@ class CriterionCard(QFrame):
     sig_evidence_chosen = Signal(dict)
     """The trainee asked to see this piece of evidence (`{t, turn?, text?}`) in the transcript."""
 
-    def __init__(self, cid: str, entry: dict[str, Any], parent: QWidget | None = None) -> None:
+    def __init__(self, cid: str, entry: CriterionResult, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.criterion_id = cid
         self.status = str(entry.get("status", ""))
-        good = self.status in ("met", "not_violated")
         self.setObjectName("criterion")
-        self.setProperty("status", "good" if good else self.status)
+        self.setProperty("tone", status_tone(self.status))
         col = QVBoxLayout(self)
         col.setContentsMargins(12, 8, 12, 8)
         col.setSpacing(4)
@@ -79,7 +87,7 @@ class CriterionCard(QFrame):
         head.setSpacing(10)
         self.badge = QLabel(status_words(self.status))
         self.badge.setObjectName("badge")
-        self.badge.setProperty("status", "good" if good else self.status)
+        self.badge.setProperty("tone", status_tone(self.status))
         title = QLabel(str(entry.get("title", cid)))
         title.setObjectName("criterionTitle")
         title.setWordWrap(True)
