@@ -2,7 +2,7 @@
 
 Exit statuses: 0 success; 1 lint errors or failed playtests; 2 unusable input (a missing
 file, invalid YAML, an unknown scenario id), always as one located line on stderr; 3 an
-internal error (a bug), as one line.
+internal error (a bug), as one line naming the log file that holds its traceback.
 """
 
 from __future__ import annotations
@@ -24,8 +24,10 @@ from app.cli.common import (
     first_error,
 )
 from app.cli.desktop import cmd_app
+from app.logs import failure_line, install_excepthook, setup_logging
 from app.scenario.problems import ScenarioError
 from app.services.catalog import CatalogError, ScenarioCatalog
+from app.storage.paths import default_log_dir
 
 __all__ = ["build_parser", "main"]
 
@@ -52,7 +54,14 @@ def _say(line: str) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     try:
+        setup_logging(default_log_dir())
+    except OSError:  # e.g. the working folder is gone: an internal error prints its traceback
+        pass
+    install_excepthook(_say)  # a thread's exception too: logged, and one line
+    command = "callsim"
+    try:
         args = build_parser().parse_args(argv)
+        command = f"callsim {args.command}" if args.command else command
         fn: Command = getattr(args, "fn", cmd_app)
         return int(fn(args, Context(catalog=ScenarioCatalog.from_environment())))
     except (Unusable, CatalogError) as exc:
@@ -65,8 +74,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return EXIT_OK
-    except Exception as exc:  # a bug: say so in one line, keep the traceback for developers
+    except Exception as exc:  # a bug: one line for the user, the traceback in the log file
         if os.environ.get("CALLSIM_DEBUG"):
             raise
-        _say(f"internal error: {type(exc).__name__}: {exc} (set CALLSIM_DEBUG=1 for details)")
+        words = " ".join(sys.argv[1:] if argv is None else argv)
+        _say(failure_line(exc, f"{command} failed (arguments: {words})"))
         return EXIT_INTERNAL

@@ -4,15 +4,20 @@ handed over here)."""
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from app.display import no_display
+from app.logs import setup_logging
 from app.services.catalog import ScenarioCatalog
 from app.storage import SessionStore
+from app.storage.paths import default_log_dir
 from app.ui.services import AppServices
 from app.ui.settings import UiSettings
+
+_log = logging.getLogger(__name__)
 
 
 def default_services(catalog: ScenarioCatalog) -> AppServices:
@@ -36,6 +41,8 @@ def run_app(catalog: ScenarioCatalog, argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
+    setup_logging(default_log_dir(), faults=True)
+    _log.info("desktop app starting")
     from app.ui.launch import application, exec_window
     from app.ui.main_window import MainWindow
 

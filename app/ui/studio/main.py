@@ -22,11 +22,14 @@ def run_studio(file: Path | None, folder: Path) -> int:
             file=sys.stderr,
         )
         return 2
+    from app.logs import setup_logging
+    from app.storage.paths import default_log_dir
     from app.ui.launch import application, exec_window
     from app.ui.studio.prompts import Prompts
     from app.ui.studio.window import StudioServices, StudioWindow
     from app.voice import open_voice
 
+    setup_logging(default_log_dir(), faults=True)
     app = application("callsim studio")
     kit = open_voice()
     where = file.resolve().parent if file is not None else folder
