@@ -16,11 +16,12 @@ from typing import Any
 from app.engine import events as ev
 from app.engine.call import Call, CallEnded
 from app.engine.timing import FLAG_SECONDS, LOG_SECONDS, TYPING_INTERVAL, speech_seconds
-from app.matching import IntentMatcher, Matcher
+from app.matching import IntentMatcher
 from app.scenario.model import Expect, Playtest, Scenario, Step
 from app.scenario.problems import Problem, did_you_mean
 from app.scoring.result import Result
 from app.scoring.score import score_call
+from app.services.catalog import build_matcher
 from app.storage import SessionStore
 
 
@@ -45,10 +46,6 @@ def record_run(store: SessionStore, run: Run, *, trainee: str, mode: str = "head
     store.append_events(sid, run.call.events)
     store.finish_session(sid, run.result)
     return sid
-
-
-def matcher_for(scenario: Scenario) -> Matcher:
-    return Matcher(scenario.intents.values())
 
 
 def check_steps(scenario: Scenario, steps: tuple[Step, ...], path: str) -> list[Problem]:
@@ -78,7 +75,7 @@ def check_steps(scenario: Scenario, steps: tuple[Step, ...], path: str) -> list[
 def run_steps(
     scenario: Scenario, steps: tuple[Step, ...], matcher: IntentMatcher | None = None
 ) -> Run:
-    call = Call(scenario, matcher or matcher_for(scenario))
+    call = Call(scenario, matcher or build_matcher(scenario))
     call.start(0.0)
     run = Run(call)
     clock = call.st.busy_until

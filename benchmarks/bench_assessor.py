@@ -7,7 +7,7 @@
   each the best of five, over 10,000 generated sessions with events, marks and verdicts.
 - `replay_2000_events_open_ms`: `open_replay` of a 2,000-event session of the built-in
   scenario (events as the desktop app records them), with the scenario already loaded: as
-  for every replay after the first, or once the screen has called `warm_scenarios`. Every
+  for every replay after the first, or once the screen has warmed its `ScenarioCatalog`. Every
   trainee line is matched again to rebuild the call; that is most of the time.
   `..._cold_ms` also loads the scenario file and builds its matcher (about 130 ms of it).
 """
@@ -26,12 +26,12 @@ from typing import Any
 
 from app.assessor.audit import audit_genesis, entry_hash
 from app.assessor.library import query_sessions
-from app.assessor.replay import clear_scenario_cache, open_replay
+from app.assessor.replay import open_replay
 from app.engine.call import Call
 from app.engine.events import Event
 from app.engine.timing import TYPING_INTERVAL
-from app.headless import matcher_for
 from app.scenario.loader import load_scenario
+from app.services.catalog import ScenarioCatalog, build_matcher
 from app.storage import SessionStore
 from app.storage.chain import data_to_json, genesis_hash, link_hash
 
@@ -166,7 +166,7 @@ def _record_long_call(store: SessionStore) -> tuple[str, int]:
     TYPING_INTERVAL), then says it; the caller answers. Returns the id and the number of
     trainee lines (each is matched again when the replay is rebuilt)."""
     scenario = load_scenario(CASE)
-    call = Call(scenario, matcher_for(scenario))
+    call = Call(scenario, build_matcher(scenario))
     call.start(0.0)
     lines = ("is anyone hurt", "where are you now", "what is the address", "who is involved")
     t, n = call.st.busy_until, 0
@@ -195,12 +195,12 @@ def _record_long_call(store: SessionStore) -> tuple[str, int]:
 def _bench_replay(path: Path) -> dict[str, Any]:
     with SessionStore(path) as store:
         (first, lines), (second, _) = _record_long_call(store), _record_long_call(store)
-        clear_scenario_cache()
+        catalog = ScenarioCatalog(CASE.parent)  # nothing loaded yet
         start = time.perf_counter()
-        replay = open_replay(store, first, scenarios=[CASE])
+        replay = open_replay(store, first, scenarios=catalog)
         cold = time.perf_counter() - start
         assert replay.rebuilt_equal and replay.verified.ok and replay.scenario_matches
-        warm = _best_of(lambda: open_replay(store, second, scenarios=[CASE]))
+        warm = _best_of(lambda: open_replay(store, second, scenarios=catalog))
         return {
             "replay_events": len(replay.events),
             "replay_trainee_lines": lines,

@@ -34,11 +34,11 @@ EVENTS = 2_000
 def _long_call(store: Any) -> str:
     """A call of exactly EVENTS events through the real engine, stored as a session."""
     from app.engine.call import Call
-    from app.headless import matcher_for
     from app.scenario.loader import load_scenario
+    from app.services.catalog import build_matcher
 
     scenario = load_scenario(CASE)
-    call = Call(scenario, matcher_for(scenario))
+    call = Call(scenario, build_matcher(scenario))
     call.start(0.0)
     lines = ("is anyone hurt", "where are you now", "what is the address", "who is involved")
     t, n = call.st.busy_until, 0
@@ -74,7 +74,7 @@ def _model_call(store: Any) -> str:
     return record_run(store, run, trainee="bench")
 
 
-def _open_ms(app: Any, screen: Any, session_id: str) -> tuple[float, float]:
+def _open_ms(app: Any, screen: Any, session_id: str, catalog: Any) -> tuple[float, float]:
     """(first view, fully open) in ms: the stored call on screen, laid out and painted; then
     the scenario found and the call rebuilt."""
     # Event loops that end on the signals, not a processEvents() spin: PySide6 6.12 on
@@ -90,7 +90,7 @@ def _open_ms(app: Any, screen: Any, session_id: str) -> tuple[float, float]:
         signal.disconnect(loop.quit)
 
     start = time.perf_counter()
-    screen.load(session_id, [CASE])
+    screen.load(session_id, catalog)
     wait(screen.sig_replay_previewed)
     app.processEvents()  # the list view lays its first rows out on the next pass
     screen.timeline.viewport().repaint()
@@ -128,8 +128,8 @@ def run() -> dict[str, Any]:
     from PySide6.QtWidgets import QApplication
 
     from app.assessor.marks import Marking
-    from app.assessor.replay import clear_scenario_cache
     from app.assessor.report import report_html
+    from app.services.catalog import ScenarioCatalog
     from app.storage import SessionStore
     from app.ui.assessor.exports import Exporter
     from app.ui.assessor.replay_screen import ReplayScreen
@@ -153,9 +153,9 @@ def run() -> dict[str, Any]:
             screen.resize(1280, 760)
             screen.show()
             app.processEvents()
-            clear_scenario_cache()
-            cold = _open_ms(app, screen, first)
-            warm = _open_ms(app, screen, second)
+            catalog = ScenarioCatalog(CASE.parent)  # nothing loaded yet
+            cold = _open_ms(app, screen, first, catalog)
+            warm = _open_ms(app, screen, second, catalog)
             figures["replay_2000_events_open_ms"] = cold[1]
             figures["replay_2000_events_open_warm_ms"] = warm[1]
             figures["replay_2000_events_first_view_ms"] = cold[0]

@@ -8,8 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from app.engine.call import Call
-from app.headless import matcher_for, run_playtest
+from app.headless import run_playtest
 from app.scenario.loader import load_scenario
+from app.services.catalog import build_matcher
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -38,7 +39,7 @@ def _time_turns(scenario: Any, matcher: Any, lines: list[str], rounds: int = 30)
 
 def run() -> dict[str, Any]:
     scenario = load_scenario(ROOT / "scenarios" / "misconduct-disclosure.yaml")
-    matcher = matcher_for(scenario)
+    matcher = build_matcher(scenario)
     lines = [st.text for pt in scenario.playtests for st in pt.steps if st.kind == "say"]
     turn_ms = _time_turns(scenario, matcher, lines)
     # The engine alone: a matcher that has already answered (cached results).
@@ -52,7 +53,7 @@ def run() -> dict[str, Any]:
 
     files = sorted((ROOT / "scenarios").glob("*.yaml"))
     loaded = [load_scenario(f) for f in files]
-    matchers = {s.id: matcher_for(s) for s in loaded}
+    matchers = {s.id: build_matcher(s) for s in loaded}
     n = 0
     t0 = time.perf_counter()
     for _ in range(5):

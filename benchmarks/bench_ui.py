@@ -127,7 +127,7 @@ def _enter_to_audio(tmp: Path) -> list[float]:
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication
 
-    from app.cli import built_in_scenario, scenarios_dir
+    from app.services.catalog import ScenarioCatalog
     from app.storage import SessionStore
     from app.ui.main_window import MainWindow
     from app.ui.services import AppServices
@@ -141,10 +141,9 @@ def _enter_to_audio(tmp: Path) -> list[float]:
     services = AppServices(
         settings=UiSettings.at(tmp / "bench.ini"),
         voice=kit,
-        scenarios_dir=scenarios_dir(),
+        catalog=ScenarioCatalog.from_environment(),
         open_store=lambda: SessionStore(tmp / "bench.db"),
         clock_factory=lambda: lambda: clock_now[0],
-        built_in=built_in_scenario(),
     )
     window = MainWindow(services)
     window.show()

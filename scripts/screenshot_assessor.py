@@ -52,13 +52,14 @@ def main() -> int:
 
 def _record(db: Path) -> str:
     """Record a few calls; returns the id of the model answer's session."""
-    from app.cli import built_in_scenario, scenarios_dir
     from app.headless import record_run, run_steps
     from app.scenario.loader import load_scenario
     from app.scenario.model import Step
+    from app.services.catalog import ScenarioCatalog
     from app.storage import SessionStore
 
-    scenario = load_scenario(scenarios_dir() / f"{built_in_scenario()}.yaml")
+    catalog = ScenarioCatalog.from_environment()
+    scenario = load_scenario(catalog.folder / f"{catalog.built_in()}.yaml")
     model = scenario.playtests[0].steps
     weak = tuple(s for s in model if s.kind != "flag")
     short = (Step("say", text="Police, what's your emergency?"), Step("end_call"))
@@ -80,7 +81,7 @@ def _shoot(tmp: Path, opts: argparse.Namespace) -> int:
     from PySide6.QtWidgets import QApplication
 
     from app.assessor.auth import AssessorAuth
-    from app.cli import built_in_scenario, scenarios_dir
+    from app.services.catalog import ScenarioCatalog
     from app.storage import SessionStore
     from app.ui.main_window import MainWindow
     from app.ui.services import AppServices
@@ -99,10 +100,9 @@ def _shoot(tmp: Path, opts: argparse.Namespace) -> int:
     services = AppServices(
         settings=settings,
         voice=kit,
-        scenarios_dir=scenarios_dir(),
+        catalog=ScenarioCatalog.from_environment(),
         open_store=lambda: SessionStore(db),
         clock_factory=lambda: lambda: 0.0,
-        built_in=built_in_scenario(),
     )
     window = MainWindow(services)
     window.resize(*SIZE)

@@ -56,7 +56,7 @@ def _shoot(tmp: Path, tab: str, out: Path) -> int:
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication
 
-    from app.cli import built_in_scenario, scenarios_dir
+    from app.services.catalog import ScenarioCatalog
     from app.ui.studio.main import template_path
     from app.ui.studio.prompts import Prompts
     from app.ui.studio.window import StudioServices, StudioWindow
@@ -68,7 +68,8 @@ def _shoot(tmp: Path, tab: str, out: Path) -> int:
     app.setFont(font)
     kit = open_voice()
     kit.player = SilentPlayer(ManualScheduler())
-    src = scenarios_dir() / f"{built_in_scenario()}.yaml"
+    catalog = ScenarioCatalog.from_environment()
+    src = catalog.folder / f"{catalog.built_in()}.yaml"
     work = tmp / "scenarios"
     work.mkdir()
     shutil.copy(src, work / src.name)

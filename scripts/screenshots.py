@@ -62,8 +62,8 @@ def _shoot(tmp: Path) -> int:
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication
 
-    from app.cli import built_in_scenario, scenarios_dir
     from app.engine.timing import FLAG_SECONDS, LOG_SECONDS, speech_seconds
+    from app.services.catalog import ScenarioCatalog
     from app.storage import SessionStore
     from app.ui.main_window import MainWindow
     from app.ui.services import AppServices
@@ -83,10 +83,9 @@ def _shoot(tmp: Path) -> int:
     services = AppServices(
         settings=settings,
         voice=kit,
-        scenarios_dir=scenarios_dir(),
+        catalog=ScenarioCatalog.from_environment(),
         open_store=lambda: SessionStore(tmp / "data" / "sessions.db"),
         clock_factory=lambda: clock,
-        built_in=built_in_scenario(),
     )
     window = MainWindow(services)
     window.resize(*SIZE)

@@ -3,9 +3,15 @@ never touch a real user's sessions."""
 
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
+
+from app import logs
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("CALLSIM_TTS", "silent")
@@ -15,3 +21,24 @@ os.environ.setdefault("CALLSIM_CACHE_DIR", str(_tmp / "cache"))
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"
+
+
+@pytest.fixture
+def restore_logging() -> Iterator[None]:
+    """For tests that point the log file somewhere of their own: put back what was there."""
+    logger = logging.getLogger(logs.LOGGER)
+    before = list(logger.handlers)
+    yield
+    for h in list(logger.handlers):
+        if h not in before:
+            logger.removeHandler(h)
+            h.close()
+    for h in before:
+        if h not in logger.handlers:
+            logger.addHandler(h)
+
+
+@pytest.fixture
+def log_file(tmp_path: Path, restore_logging: None) -> Path:
+    """The product logs to a file of this test's own: returned (not yet created)."""
+    return logs.setup_logging(tmp_path / "logs")

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from app.assessor.replay import clear_scenario_cache, open_replay, timeline, warm_scenarios
+from app.assessor.replay import open_replay, timeline
 from app.engine.events import Event
-from app.headless import matcher_for
 from app.services.call_session import CallSession
+from app.services.catalog import ScenarioCatalog, build_matcher
 from app.storage import SessionStore, UnknownSessionError
 from tests.assessor_kit import CASE, SCRIPT, case, flip_one_byte, raw_one, record, tamper
 from tests.conftest import SCENARIOS
@@ -27,11 +27,24 @@ def store(tmp_path: Path) -> SessionStore:
 SHIPPED = sorted(SCENARIOS.glob("*.yaml"))
 
 
+def shipped() -> ScenarioCatalog:
+    """The shipped scenarios, nothing loaded yet."""
+    return ScenarioCatalog(SCENARIOS)
+
+
+def folder_of(folder: Path, *files: Path) -> ScenarioCatalog:
+    """A scenarios folder holding copies of `files`."""
+    folder.mkdir(exist_ok=True)
+    for f in files:
+        shutil.copy(f, folder / f.name)
+    return ScenarioCatalog(folder)
+
+
 def test_a_recorded_session_replays_verified_and_rebuilt(
     store: SessionStore, tmp_path: Path
 ) -> None:
     sid = record(store, tmp_path)
-    r = open_replay(store, sid, scenarios=SHIPPED)
+    r = open_replay(store, sid, scenarios=shipped())
     assert r.verified.ok and r.verified.checked == len(r.events)
     assert r.scenario_matches is True
     assert r.scenario is not None and r.scenario.id == "misconduct-disclosure"
@@ -59,17 +72,15 @@ def test_a_recorded_session_replays_verified_and_rebuilt(
 
 def test_an_edited_scenario_file_is_detected(store: SessionStore, tmp_path: Path) -> None:
     sid = record(store, tmp_path)
-    folder = tmp_path / "scenarios"
-    folder.mkdir()
-    copy = folder / "misconduct-disclosure.yaml"
-    shutil.copy(CASE, copy)
-    assert open_replay(store, sid, scenarios=[copy]).scenario_matches is True
+    catalog = folder_of(tmp_path / "scenarios", CASE)
+    copy = catalog.folder / "misconduct-disclosure.yaml"
+    assert open_replay(store, sid, scenarios=catalog).scenario_matches is True
     text = copy.read_text(encoding="utf-8")
     # one caller line reworded: the file is no longer the one played, and the rebuilt
     # call says something else
     line = next(ln for ln in text.splitlines() if "text:" in ln and "Mill Lane" in ln)
     copy.write_text(text.replace(line, line.replace("Mill Lane", "Mill Road"), 1), "utf-8")
-    r = open_replay(store, sid, scenarios=[copy])
+    r = open_replay(store, sid, scenarios=catalog)
     assert r.scenario_matches is False
     assert r.scenario is not None and r.scenario_path == copy
     assert r.rebuilt_equal is False
@@ -78,16 +89,17 @@ def test_an_edited_scenario_file_is_detected(store: SessionStore, tmp_path: Path
 
 def test_an_edited_scenario_that_no_longer_loads(store: SessionStore, tmp_path: Path) -> None:
     sid = record(store, tmp_path)
-    broken = tmp_path / "misconduct-disclosure.yaml"
+    catalog = folder_of(tmp_path / "scenarios")
+    broken = catalog.folder / "misconduct-disclosure.yaml"
     broken.write_text("format: callsim/scenario@1\nid: [unclosed\n", encoding="utf-8")
-    r = open_replay(store, sid, scenarios=[broken])
+    r = open_replay(store, sid, scenarios=catalog)
     assert (r.scenario, r.scenario_matches, r.rebuilt_equal) == (None, False, None)
 
 
 def test_no_scenario_file_found(store: SessionStore, tmp_path: Path) -> None:
     sid = record(store, tmp_path)
     others = [p for p in SHIPPED if p != CASE]
-    r = open_replay(store, sid, scenarios=others)
+    r = open_replay(store, sid, scenarios=folder_of(tmp_path / "scenarios", *others))
     assert (r.scenario, r.scenario_matches, r.rebuilt_equal) == (None, None, None)
     assert r.items and r.verified.ok  # the timeline needs no scenario
 
@@ -96,9 +108,9 @@ def test_a_renamed_file_with_the_played_content_is_found(
     store: SessionStore, tmp_path: Path
 ) -> None:
     sid = record(store, tmp_path)
-    renamed = tmp_path / "the-case.yaml"
-    shutil.copy(CASE, renamed)
-    r = open_replay(store, sid, scenarios=[renamed])
+    catalog = folder_of(tmp_path / "scenarios")
+    shutil.copy(CASE, catalog.folder / "the-case.yaml")
+    r = open_replay(store, sid, scenarios=catalog)
     assert r.scenario_matches is True and r.rebuilt_equal is True
 
 
@@ -114,7 +126,7 @@ def test_tampered_events_show_in_the_replay(store: SessionStore, tmp_path: Path)
         "events_append_only",
     )
     with SessionStore(path) as again:
-        r = open_replay(again, sid, scenarios=SHIPPED)
+        r = open_replay(again, sid, scenarios=shipped())
     assert (r.verified.ok, r.verified.seq, r.verified.reason) == (False, 5, "hash")
 
 
@@ -125,7 +137,7 @@ def test_an_interrupted_session_rebuilds_as_far_as_it_went(
     with sqlite3.connect(tmp_path / "callsim.db") as conn:
         conn.execute("UPDATE sessions SET status = 'interrupted' WHERE id = ?", [sid])
     conn.close()
-    r = open_replay(store, sid, scenarios=SHIPPED)
+    r = open_replay(store, sid, scenarios=shipped())
     assert r.session.status == "interrupted"
     assert r.rebuilt_equal is True and r.verified.ok
 
@@ -142,7 +154,7 @@ def test_a_call_taken_in_real_time_rebuilds_exactly(store: SessionStore) -> None
     """As the desktop app records: typing, silence falling due on ticks, odd timings."""
     clock = Clock()
     scenario = case()
-    s = CallSession(scenario, matcher_for(scenario), clock=clock, store=store, trainee="Bo")
+    s = CallSession(scenario, build_matcher(scenario), clock=clock, store=store, trainee="Bo")
     s.start()
     steps: list[tuple[float, Callable[[], object]]] = [
         (7.3, lambda: s.typing()),
@@ -163,14 +175,14 @@ def test_a_call_taken_in_real_time_rebuilds_exactly(store: SessionStore) -> None
     s.finish()
     s.close()
     assert s.session_id is not None and s.recording_error is None
-    r = open_replay(store, s.session_id, scenarios=SHIPPED)
+    r = open_replay(store, s.session_id, scenarios=shipped())
     assert r.rebuilt_equal is True
     assert "silence" in {i.kind for i in r.items}
 
 
 def test_unknown_session(store: SessionStore) -> None:
     with pytest.raises(UnknownSessionError):
-        open_replay(store, "f" * 32, scenarios=SHIPPED)
+        open_replay(store, "f" * 32, scenarios=shipped())
 
 
 def test_timeline_tolerates_malformed_data() -> None:
@@ -188,27 +200,27 @@ def test_timeline_tolerates_malformed_data() -> None:
 
 
 def test_the_scenario_is_loaded_once_per_file_content(store: SessionStore, tmp_path: Path) -> None:
-    clear_scenario_cache()
+    catalog = shipped()
     sid = record(store, tmp_path)
-    a = open_replay(store, sid, scenarios=SHIPPED)
-    b = open_replay(store, sid, scenarios=SHIPPED)
+    a = open_replay(store, sid, scenarios=catalog)
+    b = open_replay(store, sid, scenarios=catalog)
     assert a.scenario is b.scenario
 
 
 def test_warming_loads_the_scenarios_once(
     store: SessionStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    clear_scenario_cache()
-    broken = tmp_path / "broken.yaml"
-    broken.write_text("not: [a scenario\n", encoding="utf-8")
-    assert warm_scenarios([*SHIPPED, broken, tmp_path / "missing.yaml"]) == len(SHIPPED)
+    catalog = folder_of(tmp_path / "scenarios", *SHIPPED)
+    (catalog.folder / "broken.yaml").write_text("not: [a scenario\n", encoding="utf-8")
+    (catalog.folder / "missing.yaml").symlink_to(tmp_path / "nowhere.yaml")  # gone when read
+    assert catalog.warm() == len(SHIPPED)
     sid = record(store, tmp_path)
 
     def no_loading(*args: object, **kwargs: object) -> None:
         raise AssertionError("the scenario was loaded again")
 
     monkeypatch.setattr("app.scenario.loader.load_scenario", no_loading)
-    assert open_replay(store, sid, scenarios=SHIPPED).rebuilt_equal is True
+    assert open_replay(store, sid, scenarios=catalog).rebuilt_equal is True
 
 
 def test_completing_a_glanced_replay_equals_opening_it_whole(
@@ -219,10 +231,11 @@ def test_completing_a_glanced_replay_equals_opening_it_whole(
     from app.assessor.replay import complete_replay
 
     sid = record(store, tmp_path)
-    whole = open_replay(store, sid, scenarios=SHIPPED)
+    catalog = shipped()
+    whole = open_replay(store, sid, scenarios=catalog)
     partial = replace(
         whole, scenario=None, scenario_matches=None, rebuilt_equal=None, scenario_path=None
     )
-    done = complete_replay(partial, scenarios=SHIPPED)
+    done = complete_replay(partial, scenarios=catalog)
     assert done == whole
     assert done.events is partial.events  # nothing read again

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from app.headless import matcher_for, run_playtest
+from app.headless import run_playtest
 from app.scenario.loader import lint_file, load_scenario
+from app.services.catalog import build_matcher
 from tests.conftest import ROOT, SCENARIOS
 
 FILES = sorted(SCENARIOS.glob("*.yaml"))
@@ -27,7 +28,7 @@ def test_lints_clean(path: Path) -> None:
 def test_playtests_pass(path: Path) -> None:
     s = load_scenario(path)
     assert len(s.playtests) >= 5
-    m = matcher_for(s)
+    m = build_matcher(s)
     failures = {pt.name: run_playtest(s, pt, m) for pt in s.playtests}
     assert {k: v for k, v in failures.items() if v} == {}
 

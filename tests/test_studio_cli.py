@@ -83,7 +83,7 @@ import sys
 for name in ("PySide6", "shiboken6", "PyQt5", "PyQt6"):
     sys.modules[name] = None  # any import of Qt now raises ImportError
 import importlib
-for m in {modules!r} + ["app.cli_studio"]:
+for m in {modules!r} + ["app.cli.studio_cmds"]:
     importlib.import_module(m)
 from app.cli import main
 sys.exit(main(["graph", "misconduct-disclosure", "--format", "dot"]))

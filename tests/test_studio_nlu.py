@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from app.cli import main
-from app.headless import matcher_for
 from app.scenario.loader import load_scenario
+from app.services.catalog import build_matcher
 from app.studio.nlu import nlu_report, unmatched_lines
 
 # `calm` and `breathe` both list "take a deep breath" (written differently): a deliberate
@@ -52,7 +52,7 @@ def colliding(tmp_path: Path) -> Path:
 
 def test_report_finds_the_collision(colliding: Path) -> None:
     s = load_scenario(colliding, check=False)
-    report = nlu_report(s, matcher_for(s))
+    report = nlu_report(s, build_matcher(s))
     shared = [(sh.example, sh.intents, sh.first) for sh in report.shared]
     assert shared == [("take a deep breath", ("calm", "breathe"), "Take a deep breath!")]
     # the two intents cannot both hear it: one of them is reported for it

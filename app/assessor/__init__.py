@@ -4,7 +4,7 @@ audit trail, reports and exports. The screens live in app/ui/assessor/."""
 from app.assessor.auth import AssessorAuth, WeakPassphrase, WrongPassphrase
 from app.assessor.library import LibraryRow, query_sessions, resolve_session
 from app.assessor.marks import AuditEntry, Comment, Mark, MarkError, Marking, Verdict
-from app.assessor.replay import Replay, TimelineItem, open_replay, warm_scenarios
+from app.assessor.replay import Replay, ScenarioFinder, TimelineItem, open_replay
 from app.assessor.report import ProgressPoint, export_csv, progress, report_html
 from app.assessor.reviewed import reviewed_result
 
@@ -18,6 +18,7 @@ __all__ = [
     "Marking",
     "ProgressPoint",
     "Replay",
+    "ScenarioFinder",
     "TimelineItem",
     "Verdict",
     "WeakPassphrase",
@@ -29,5 +30,4 @@ __all__ = [
     "report_html",
     "resolve_session",
     "reviewed_result",
-    "warm_scenarios",
 ]

@@ -12,12 +12,10 @@ an assessor needs before trusting it.
 from __future__ import annotations
 
 import bisect
-import hashlib
-import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from app.engine import events as ev
 from app.engine.call import RecordedMatcher, replay
@@ -118,86 +116,17 @@ def timeline(events: Iterable[Event]) -> tuple[list[TimelineItem], float]:
     return items, round(duration, 3)
 
 
-# -- finding and loading the scenario --------------------------------------------------------
-_cache: dict[tuple[str, str], Scenario] = {}
-_cache_lock = threading.Lock()
-_CACHE_SIZE = 16
+# -- finding the scenario -------------------------------------------------------------------
+class ScenarioFinder(Protocol):
+    """Where the played scenario is looked for: `app.services.catalog.ScenarioCatalog`."""
 
-
-def _sha256(path: Path) -> str | None:
-    try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError:
-        return None
-
-
-def _load(path: Path, sha: str) -> Scenario | None:
-    """The scenario, loaded once per file content (loading takes most of the time of opening
-    a replay). No matcher: the rebuild answers lines with the intents recorded."""
-    key = (str(path.resolve()), sha)
-    with _cache_lock:
-        hit = _cache.get(key)
-    if hit is not None:
-        return hit
-    from app.scenario.loader import load_scenario
-    from app.scenario.problems import ScenarioError
-
-    try:
-        scenario = load_scenario(path, check=False)
-    except ScenarioError:
-        return None
-    with _cache_lock:
-        if len(_cache) >= _CACHE_SIZE:
-            _cache.pop(next(iter(_cache)))
-        _cache[key] = scenario
-    return scenario
-
-
-def warm_scenarios(paths: Iterable[Path]) -> int:
-    """Load these scenario files ahead of the first replay, e.g. in a worker when the
-    assessor area opens; returns how many loaded. Opening a replay then costs only the
-    replay itself."""
-    loaded = 0
-    for p in paths:
-        sha = _sha256(Path(p))
-        if sha is not None and _load(Path(p), sha) is not None:
-            loaded += 1
-    return loaded
-
-
-def clear_scenario_cache() -> None:
-    with _cache_lock:
-        _cache.clear()
-
-
-def find_scenario(
-    scenario_id: str, sha256: str, candidates: Iterable[Path]
-) -> tuple[Path | None, Scenario | None, bool | None]:
-    """(path, scenario, matches) for the scenario `scenario_id`: the file with the played
-    content if there is one, else the one with that id (matches False), else
-    (None, None, None). A file with that id that no longer loads gives (path, None, False)."""
-    paths = [Path(p) for p in candidates]
-    hashes = {p: _sha256(p) for p in paths}
-    for p in paths:
-        if hashes[p] == sha256:
-            loaded = _load(p, sha256)
-            if loaded is not None and loaded.id == scenario_id:
-                return p, loaded, True
-    # The played content is gone: the file that now has this id. Try the likely name first.
-    paths.sort(key=lambda p: p.stem != scenario_id)
-    broken: Path | None = None
-    for p in paths:
-        sha = hashes[p]
-        if sha is None or sha == sha256:
-            continue
-        loaded = _load(p, sha)
-        if loaded is not None and loaded.id == scenario_id:
-            return p, loaded, False
-        if loaded is None and p.stem == scenario_id:
-            broken = p
-    if broken is not None:
-        return broken, None, False
-    return None, None, None
+    def find(
+        self, scenario_id: str, sha256: str
+    ) -> tuple[Path | None, Scenario | None, bool | None]:
+        """(path, scenario, matches): the file with the played content (matches True), else
+        the one with that id (False), else (None, None, None); (path, None, False) when the
+        file with that id no longer loads."""
+        ...
 
 
 def _rebuild(scenario: Scenario, events: list[Event], finished: bool) -> tuple[bool, str | None]:
@@ -216,11 +145,11 @@ def _rebuild(scenario: Scenario, events: list[Event], finished: bool) -> tuple[b
     return stored == rebuilt, None
 
 
-def complete_replay(partial: Replay, *, scenarios: Iterable[Path]) -> Replay:
+def complete_replay(partial: Replay, *, scenarios: ScenarioFinder) -> Replay:
     """`partial` (the stored call, already read and verified) with its scenario found and the
     call rebuilt: the second step of opening a replay, without reading anything again."""
     info, events = partial.session, partial.events
-    path, scenario, matches = find_scenario(info.scenario_id, info.scenario_sha256, scenarios)
+    path, scenario, matches = scenarios.find(info.scenario_id, info.scenario_sha256)
     rebuilt: bool | None = None
     error: str | None = None
     if scenario is not None:
@@ -235,17 +164,18 @@ def complete_replay(partial: Replay, *, scenarios: Iterable[Path]) -> Replay:
     )
 
 
-def open_replay(store: SessionStore, session_id: str, *, scenarios: Iterable[Path]) -> Replay:
+def open_replay(store: SessionStore, session_id: str, *, scenarios: ScenarioFinder) -> Replay:
     """Everything the replay screen shows for one session (raises `UnknownSessionError`).
 
-    `scenarios`: the scenario files to look in (e.g. `app.cli.shipped_scenarios()`)."""
+    `scenarios`: where to look for the scenario played (the app's `ScenarioCatalog`, which
+    loads each file once per content)."""
     info = store.session(session_id)
     if info is None:
         raise UnknownSessionError(session_id)
     events = store.events(session_id)
     verified = store.verify(session_id)
     items, duration = timeline(events)
-    path, scenario, matches = find_scenario(info.scenario_id, info.scenario_sha256, scenarios)
+    path, scenario, matches = scenarios.find(info.scenario_id, info.scenario_sha256)
     rebuilt: bool | None = None
     error: str | None = None
     if scenario is not None:

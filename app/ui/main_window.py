@@ -22,9 +22,9 @@ from PySide6.QtWidgets import (
 from app.matching import IntentMatcher
 from app.scoring.result import Result
 from app.services.call_session import CallSession
+from app.services.catalog import CatalogEntry
 from app.storage import SessionInfo, SessionStore
 from app.ui.assessor.entry import AssessorEntry
-from app.ui.catalog import CatalogEntry, load_catalog
 from app.ui.services import AppServices
 from app.ui.settings import FONT_DEFAULT_PT, FONT_MAX_PT, FONT_MIN_PT
 from app.ui.style import STYLE, apply_font
@@ -55,6 +55,7 @@ class Startup:
     store_error: str | None
     interrupted: list[SessionInfo]
     problem: str | None = None  # start-up itself failed (the list stays empty)
+    built_in: str = ""  # the scenario selected when nothing has been chosen before
 
 
 class MainWindow(QMainWindow):
@@ -80,7 +81,6 @@ class MainWindow(QMainWindow):
         self.voice_pool.setMaxThreadCount(1)  # one synthesis at a time
         self.voice = VoiceController(services.voice, self.voice_pool, self)
         self.store: SessionStore | None = None
-        self._matchers: dict[str, IntentMatcher] = {}
         self._pending: tuple[CatalogEntry, str, str] | None = None
         self.call_screen: CallScreen | None = None
         self.result: Result | None = None
@@ -184,7 +184,8 @@ class MainWindow(QMainWindow):
         services = self.services
 
         def work(_state: TaskState) -> Startup:
-            catalog = load_catalog(services.scenarios_dir)
+            catalog = services.catalog.entries()
+            built_in = services.catalog.built_in() or ""
             store, error, interrupted = None, None, []
             try:
                 store = services.open_store()
@@ -193,7 +194,7 @@ class MainWindow(QMainWindow):
                     interrupted = [i for i in (store.session(x) for x in ids) if i is not None]
             except Exception as exc:  # no recording is bad, no app is worse
                 error = f"{type(exc).__name__}: {exc}"
-            return Startup(catalog, store, error, interrupted)
+            return Startup(catalog, store, error, interrupted, built_in=built_in)
 
         def failed(message: str) -> None:  # still show a (empty) list and say why
             self._started(Startup([], None, None, [], problem=message))
@@ -225,7 +226,7 @@ class MainWindow(QMainWindow):
                 + self.tr("). You can still practise; results are shown but not kept.")
             )
         self.start.show_notice("\n".join(notices))
-        select = self.settings.last_scenario or self.services.built_in
+        select = self.settings.last_scenario or found.built_in
         self.start.set_catalog(found.catalog, select)
         self.apply_font_again()
         self.start.setFocus()
@@ -274,18 +275,9 @@ class MainWindow(QMainWindow):
         scenario = entry.scenario
         assert scenario is not None
         self.start.set_busy(True)
-        key = f"{scenario.id}:{scenario.sha256}"
-        if key in self._matchers:
-            self._show_call(self._matchers[key])
-            return
-        factory = self.services.matcher_factory
-
-        def built(matcher: IntentMatcher) -> None:
-            self._matchers[key] = matcher
-            self._show_call(matcher)
-
+        catalog = self.services.catalog  # keeps each scenario's matcher: quick the second time
         run_task(
-            self.pool, lambda _s: factory(scenario), parent=self, on_done=built,
+            self.pool, lambda _s: catalog.matcher(scenario), parent=self, on_done=self._show_call,
             on_failed=self.post,
         )  # fmt: skip
 

@@ -7,12 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from app.headless import matcher_for
-from app.matching import IntentMatcher
-from app.scenario.model import Scenario
 from app.services.call_session import Clock, MonotonicClock
+from app.services.catalog import ScenarioCatalog
 from app.storage import SessionStore
 from app.ui.assessor.exports import SaveAsker
 from app.ui.settings import UiSettings
@@ -27,16 +24,14 @@ def _monotonic_clock() -> Clock:
 class AppServices:
     settings: UiSettings
     voice: VoiceKit
-    scenarios_dir: Path
+    catalog: ScenarioCatalog
+    """The scenarios: the list, the built-in one, loading, and each one's matcher."""
     open_store: Callable[[], SessionStore | None]
     """Opens the session store (called once, in a worker); None runs without recording."""
     clock_factory: Callable[[], Clock] = field(default=_monotonic_clock)
     """A fresh clock for each call, reading 0 when the call is answered."""
-    matcher_factory: Callable[[Scenario], IntentMatcher] = field(default=matcher_for)
     tick_ms: int = 250
     """How often real time is checked for silence and the call clock."""
-    built_in: str = ""
-    """The scenario selected when nothing has been chosen before."""
     ask_save_path: SaveAsker | None = None
     """Where to save a report or export (None: the platform's Save dialog)."""
 

@@ -9,14 +9,15 @@ progress arrive on the UI thread as queued signals of a `TaskHandle` (the shape 
 
 from __future__ import annotations
 
+import logging
 import threading
-import traceback
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
 T = TypeVar("T")
+_log = logging.getLogger(__name__)
 
 
 class TaskState:
@@ -48,7 +49,7 @@ class TaskHandle(QObject):
     """The worker returned this value (not emitted when the task was cancelled)."""
 
     sig_task_failed = Signal(str)
-    """The worker raised; the text names the exception (details go to stderr)."""
+    """The worker raised; the text names the exception (its traceback goes to the log file)."""
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -96,7 +97,7 @@ class _Runnable(QRunnable):
         try:
             result = self._fn(handle.state)
         except Exception as exc:  # reported to the UI; a worker must never kill the app
-            traceback.print_exc()
+            _log.exception("background task %s failed", getattr(self._fn, "__qualname__", "?"))
             _emit(handle.sig_task_failed, f"{type(exc).__name__}: {exc}")
         else:
             if not handle.state.cancelled():

@@ -8,6 +8,7 @@ the report and played as captions only.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,6 +17,8 @@ from pathlib import Path
 from app.scenario.model import Scenario
 from app.voice.cache import AudioCache, LineAudio
 from app.voice.synth import SynthError, Synthesiser
+
+_log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -74,6 +77,7 @@ def prerender(
                 audio.ensure(scenario, line)
                 report.rendered += 1
             except (SynthError, OSError) as exc:
+                _log.warning("%s: line %s not rendered: %s", scenario.id, line.id, exc)
                 report.failed.append((line.id, str(exc)))
         if progress:
             progress(report.done, report.total)

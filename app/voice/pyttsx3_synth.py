@@ -25,6 +25,7 @@ from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from app.logs import log_file
 from app.voice.pyttsx3_worker import worker_main
 from app.voice.settings import VoiceSettings
 from app.voice.synth import SynthError
@@ -87,8 +88,10 @@ class Pyttsx3Synth:
     def _start(self) -> Connection:
         ctx = multiprocessing.get_context("spawn")
         parent, child = ctx.Pipe()
+        logs = log_file()  # the child logs next to this process, under a name of its own
+        log_dir = str(logs.parent) if logs is not None else None
         proc = ctx.Process(
-            target=worker_main, args=(child, self.driver), name="callsim-tts", daemon=True
+            target=worker_main, args=(child, self.driver, log_dir), name="callsim-tts", daemon=True
         )
         proc.start()
         child.close()

@@ -25,6 +25,7 @@ Messages: the parent sends a dict per line (or None to stop); the child answers
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import sys
 import tempfile
@@ -34,12 +35,16 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
+from app.logs import setup_logging
 from app.voice.settings import espeak_pitch, espeak_voice
 from app.voice.wav import BadAudio, aiff_to_wav, is_aiff, verify_wav
 
 POLL_S = 0.01  # how often to look for a late file (a pause in the engine process, not a test)
 SETTLE_S = 0.3  # a file unchanged this long is taken as finished, for drivers that never say
 SIGNALLING_DRIVERS = frozenset({"espeak", "sapi5", "nsss"})  # pyttsx3's; all send finishes
+LOG_NAME = "voice-worker"  # its own file: two processes must not rotate one log file
+
+_log = logging.getLogger(__name__)
 
 
 def _voice_score(voice: Any, gender: str) -> int:
@@ -185,16 +190,20 @@ class EngineRenderer:
                 self._speak("Ready.", warm, 160, 0, 0, "neutral", learning=True)
 
 
-def worker_main(conn: Connection, driver: str | None = None) -> None:
-    """Entry point of the worker process (must stay importable: 'spawn' pickles it by name)."""
+def worker_main(conn: Connection, driver: str | None = None, log_dir: str | None = None) -> None:
+    """Entry point of the worker process (must stay importable: 'spawn' pickles it by name).
+    `log_dir`: the parent's log folder (None: the parent logs nowhere, nor does the child)."""
     # The espeak driver prints "Audio saved to ..." for every file.
     sys.stdout = open(os.devnull, "w")
+    if log_dir is not None:
+        setup_logging(Path(log_dir), name=LOG_NAME, faults=True)
     try:
         import pyttsx3
 
         renderer = EngineRenderer(pyttsx3.init(driver))
         renderer.warm_up()
     except Exception as exc:  # anything at all: the parent must hear why, not hang
+        _log.exception("the speech engine (driver %s) did not start", driver or "default")
         conn.send(("error", f"{type(exc).__name__}: {exc}"))
         return
     conn.send(("ready", renderer.driver))
@@ -209,4 +218,5 @@ def worker_main(conn: Connection, driver: str | None = None) -> None:
             renderer.render(**request)
             conn.send(("ok", ""))
         except Exception as exc:
+            _log.exception("rendering %r failed", request.get("text", "")[:60])
             conn.send(("error", f"{type(exc).__name__}: {exc}"))

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from app.scenario.loader import load_scenario
 from app.scenario.model import Scenario
+from app.services.catalog import ScenarioCatalog
 from app.storage import SessionStore
 from app.ui.main_window import MainWindow
 from app.ui.services import AppServices
@@ -121,11 +122,10 @@ def services(
     return AppServices(
         settings=settings,
         voice=kit,
-        scenarios_dir=scenarios_dir,
+        catalog=ScenarioCatalog(scenarios_dir),
         open_store=lambda: SessionStore(tmp_path / "sessions.db"),
         clock_factory=lambda: clock,
         tick_ms=10,
-        built_in=BUILT_IN,
     )
 
 

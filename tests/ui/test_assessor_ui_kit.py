@@ -18,6 +18,7 @@ from app.engine import events as ev
 from app.headless import run_steps
 from app.scenario.loader import load_scenario
 from app.scenario.model import Scenario, Step
+from app.services.catalog import ScenarioCatalog
 from app.storage import SessionStore
 from app.ui.assessor.area import AssessorArea
 from app.ui.main_window import MainWindow
@@ -124,7 +125,7 @@ def make_area(
         store,
         pool,
         assessor="Alex Assessor",
-        scenarios_dir=scenarios_dir,
+        catalog=ScenarioCatalog(scenarios_dir),
         clock=clock,
         ask_save_path=save,
         voice=voice,

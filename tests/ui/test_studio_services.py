@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from app.headless import matcher_for, run_playtest, run_steps
+from app.headless import run_playtest, run_steps
 from app.scenario.loader import load_scenario
+from app.services.catalog import build_matcher
 from app.studio.files import BACKUP_DIR, KEEP_BACKUPS, backups_of, read_text, save_text
 from app.studio.graph import scenario_graph
 from app.studio.layout import layer_rows
@@ -51,7 +52,7 @@ def test_lint_text_finds_located_errors_and_names(template_text: str) -> None:
 def _session(text: str) -> PlaySession:
     s = lint_text(text, None).scenario
     assert s is not None
-    return PlaySession(s, matcher_for(s))
+    return PlaySession(s, build_matcher(s))
 
 
 def test_play_session_shows_intents_handlers_and_replies(template_text: str) -> None:
@@ -80,7 +81,7 @@ def test_reload_replays_and_reports_turns_that_now_differ(template_text: str) ->
     play.say("What's the address?")
     same = lint_text(template_text.replace("Number 3, Station Road.", "Number 5."), None)
     assert same.scenario is not None
-    assert play.reload(same.scenario, matcher_for(same.scenario)) == []  # text only: same flow
+    assert play.reload(same.scenario, build_matcher(same.scenario)) == []  # text only: same flow
     assert len(play.turns) == 3
     edited = template_text.replace(
         "      - intent: ask_what_happened\n        say: {id: open.what,",
@@ -88,7 +89,7 @@ def test_reload_replays_and_reports_turns_that_now_differ(template_text: str) ->
     )
     s = lint_text(edited, None).scenario
     assert s is not None
-    changes = play.reload(s, matcher_for(s))
+    changes = play.reload(s, build_matcher(s))
     assert [c.index for c in changes] == [1, 2]
     assert changes[0].before is not None and changes[0].before.caller_lines == ["open.what"]
     assert changes[0].after is not None and changes[0].after.caller_lines == ["g.fb1"]
@@ -101,7 +102,7 @@ def test_reload_drops_flag_steps_whose_flag_is_gone(template_text: str) -> None:
         template_text.replace("vulnerable_person", "at_risk"), None
     ).scenario  # renamed everywhere
     assert s is not None
-    changes = play.reload(s, matcher_for(s))
+    changes = play.reload(s, build_matcher(s))
     assert [(c.index, c.reason) for c in changes] == [(1, "dropped")]
     assert play.steps == []
 
@@ -109,7 +110,7 @@ def test_reload_drops_flag_steps_whose_flag_is_gone(template_text: str) -> None:
 def test_session_plays_exactly_as_callsim_test_does() -> None:
     """The pane's clock is the playtests' clock: same steps, same events, same result."""
     s = load_scenario(SCENARIOS / "misconduct-disclosure.yaml")
-    m = matcher_for(s)
+    m = build_matcher(s)
     compared = 0
     for pt in s.playtests:
         if any(step.kind == "log" for step in pt.steps):
@@ -157,7 +158,7 @@ def test_a_run_becomes_a_playtest_that_passes(template_text: str) -> None:
     assert new.splitlines()[line - 1] == '  - name: "say \\"hi\\": two turns"'
     s = lint_text(new, "x/door-kicked-in.yaml").scenario
     assert s is not None and [pt.name for pt in s.playtests][-1] == 'say "hi": two turns'
-    assert [o.passed for o in run_playtests(s, matcher_for(s))] == [True, True, True]
+    assert [o.passed for o in run_playtests(s, build_matcher(s))] == [True, True, True]
 
 
 def test_playtest_insertion_keeps_comments_and_handles_other_layouts(template_text: str) -> None:
@@ -196,7 +197,7 @@ def test_ended_calls_expect_who_ended_them(template_text: str) -> None:
     new, _ = insert_playtest(template_text, draft)
     s = lint_text(new, None).scenario
     assert s is not None
-    assert run_playtest(s, s.playtests[-1], matcher_for(s)) == []
+    assert run_playtest(s, s.playtests[-1], build_matcher(s)) == []
 
 
 # -- files and backups ----------------------------------------------------------------------

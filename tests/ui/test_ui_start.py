@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 from PySide6.QtCore import Qt
 
+from app.display import no_display
+from app.services.catalog import ScenarioCatalog
 from app.storage import SessionStore
 from app.ui import main as ui_main
 from app.ui.main_window import MainWindow
@@ -156,8 +158,8 @@ def test_no_display_gives_one_line_and_exit_2(
     for var in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setattr(ui_main.sys, "platform", "linux")
-    assert ui_main.run_app([]) == 2
+    assert ui_main.run_app(ScenarioCatalog.from_environment(), []) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "no display found" in err and "callsim demo" in err
-    assert not ui_main.display_missing({"DISPLAY": ":0"}, "linux")
-    assert not ui_main.display_missing({}, "win32")
+    assert no_display(environ={"DISPLAY": ":0"}, platform="linux") is None
+    assert no_display(environ={}, platform="win32") is None

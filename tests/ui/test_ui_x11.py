@@ -25,7 +25,7 @@ from app.ui.voice_controller import VoiceController
 from app.voice import AudioCache, LineAudio, SilentPlayer, SilentSynth, VoiceKit, VoiceStatus
 from app.voice import ManualScheduler
 from PySide6.QtCore import QThreadPool
-from app.headless import matcher_for
+from app.services.catalog import build_matcher
 
 app = QApplication(sys.argv[:1])
 tmp = Path(sys.argv[1])
@@ -37,7 +37,7 @@ pool = QThreadPool()
 results = []
 for where in ("input", "log"):
     voice = VoiceController(kit, pool)
-    screen = CallScreen(CallSetup(scenario, matcher_for(scenario), lambda: (lambda: 5.0)), voice)
+    screen = CallScreen(CallSetup(scenario, build_matcher(scenario), lambda: (lambda: 5.0)), voice)
     screen.resize(1200, 700)
     screen.show()
     screen.activateWindow()

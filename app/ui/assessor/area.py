@@ -5,7 +5,6 @@ a bar saying who is signed in and a button that locks the area and leaves it.
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
 from PySide6.QtCore import QThreadPool, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
@@ -20,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.assessor.marks import Marking
-from app.assessor.replay import warm_scenarios
+from app.services.catalog import ScenarioCatalog
 from app.storage import SessionStore
 from app.ui.assessor.exports import Exporter, SaveAsker
 from app.ui.assessor.library_page import LibraryFilter, LibraryPage
@@ -46,10 +45,6 @@ QListView { background: white; border: 1px solid #d5d9de; border-radius: 4px; }
 """
 
 
-def scenario_files(folder: Path) -> list[Path]:
-    return sorted(folder.glob("*.yaml")) if folder.is_dir() else []
-
-
 class AssessorArea(QWidget):
     sig_area_left = Signal()
     """The assessor locked the area (it must be unlocked again to come back)."""
@@ -63,7 +58,7 @@ class AssessorArea(QWidget):
         pool: QThreadPool,
         *,
         assessor: str,
-        scenarios_dir: Path,
+        catalog: ScenarioCatalog,
         clock: Callable[[], float],
         tick_ms: int = 40,
         ask_save_path: SaveAsker | None = None,
@@ -76,13 +71,12 @@ class AssessorArea(QWidget):
         self.setStyleSheet(ASSESSOR_STYLE)
         self.store = store
         self.assessor = assessor
-        self.scenarios_dir = scenarios_dir
+        self.catalog = catalog
         self.marking = Marking(store)
         self.exporter = Exporter(store, self.marking, pool, ask_save_path, self)
         # Load the scenarios now, in a worker, so the first replay the assessor opens does not
         # wait for the scenario file to be read and parsed.
-        scenario_files = sorted(scenarios_dir.glob("*.yaml"))
-        run_task(pool, lambda _s: warm_scenarios(scenario_files), parent=self)
+        run_task(pool, lambda _s: catalog.warm(), parent=self)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.setSpacing(0)
@@ -137,7 +131,7 @@ class AssessorArea(QWidget):
         self.library.refresh()
 
     def open_session(self, session_id: str) -> None:
-        self.replay.load(session_id, scenario_files(self.scenarios_dir))
+        self.replay.load(session_id, self.catalog)
         self.stack.setCurrentWidget(self.replay)
         self.setFocusProxy(self.replay)
         self.replay.setFocus()

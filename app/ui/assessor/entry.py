@@ -146,7 +146,7 @@ class AssessorEntry(QObject):
             store,
             self.pool,
             assessor=name,
-            scenarios_dir=services.scenarios_dir,
+            catalog=services.catalog,
             clock=services.clock_factory(),
             tick_ms=min(100, max(20, services.tick_ms)),  # the play head: 10 updates a second
             ask_save_path=services.ask_save_path,

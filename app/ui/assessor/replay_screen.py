@@ -11,8 +11,7 @@ and verdicts go through `Marking` only, so the automatic result is never touched
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, QThreadPool, QTimer, Signal
@@ -20,7 +19,7 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QLabel, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from app.assessor.marks import Comment, Marking, Verdict
-from app.assessor.replay import Replay, TimelineItem, complete_replay
+from app.assessor.replay import Replay, ScenarioFinder, TimelineItem, complete_replay
 from app.scoring.result import ReviewedResult
 from app.storage import SessionStore
 from app.ui.assessor.exports import Exporter
@@ -170,7 +169,7 @@ class ReplayScreen(QWidget):
             then()
 
     # -- opening ------------------------------------------------------------------------------
-    def load(self, session_id: str, scenarios: Sequence[Path]) -> None:
+    def load(self, session_id: str, scenarios: ScenarioFinder) -> None:
         """Open the session in two steps, both in workers: the stored call and its hash check
         first (`sig_replay_previewed`), then the scenario file found and the call rebuilt
         through the engine (`sig_replay_shown`)."""
@@ -179,7 +178,7 @@ class ReplayScreen(QWidget):
         token = self._loading
         self.session_id = session_id
         self.header.show_loading()
-        store, marking, paths = self.store, self.marking, list(scenarios)
+        store, marking = self.store, self.marking
 
         def failed(message: str) -> None:
             if token == self._loading:
@@ -200,7 +199,7 @@ class ReplayScreen(QWidget):
                 return
             run_task(
                 self.pool,
-                lambda _s: complete_replay(partial, scenarios=paths),
+                lambda _s: complete_replay(partial, scenarios=scenarios),
                 parent=self,
                 on_done=lambda replay: self._completed(token, replay),
                 on_failed=failed,

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
 
-from app.headless import matcher_for
 from app.matching import IntentMatcher
+from app.services.catalog import build_matcher
 from app.studio.graph import Graph, scenario_graph
 from app.studio.lint_text import LintResult, lint_text
 from app.studio.outline import OutlineEntry, scenario_outline
@@ -36,7 +36,7 @@ def lint_everything(text: str, path: str | None, generation: int) -> LintOutcome
     if s is None:
         return LintOutcome(result, text, path, generation)
     return LintOutcome(
-        result, text, path, generation, matcher_for(s), scenario_graph(s), scenario_outline(s)
+        result, text, path, generation, build_matcher(s), scenario_graph(s), scenario_outline(s)
     )
 
 

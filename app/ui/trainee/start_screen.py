@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.ui.catalog import CatalogEntry
+from app.services.catalog import CatalogEntry
 
 ENTRY_ROLE = Qt.ItemDataRole.UserRole + 1
 

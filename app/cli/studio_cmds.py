@@ -1,56 +1,49 @@
 """Instructor commands: `callsim graph`, `lines`, `tag`, `nlu`, `schema`, `new` and `studio`.
 
-Registered by `app.cli` through its `EXTENSIONS` hook; the work is done in `app.studio`.
-Exit statuses follow app/cli.py: 0 fine, 1 problems found (`tag --check`, `nlu --strict`),
-2 unusable input (one located line on stderr).
+The work is done in `app.studio`. Exit statuses as in `app.cli.common`: 0 fine, 1 problems
+found (`tag --check`, `nlu --strict`), 2 unusable input (one located line on stderr).
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 from pathlib import Path
 from typing import Any
 
-from app.cli import EXIT_FAIL, EXIT_OK, EXIT_UNUSABLE, Unusable, resolve_scenario
+from app.cli.common import EXIT_FAIL, EXIT_OK, EXIT_UNUSABLE, Context, Unusable, load, out
+from app.cli.desktop import open_studio
 from app.scenario.model import Scenario
+from app.services.catalog import CatalogError
 
 
 def template_path() -> Path:
-    return Path(__file__).resolve().parent.parent / "resources" / "scenario-template.yaml"
+    return Path(__file__).resolve().parents[2] / "resources" / "scenario-template.yaml"
 
 
-def _load(ref: str) -> Scenario:
+def _load(ctx: Context, ref: str) -> Scenario:
     """The scenario, without the lint checks (these tools also help with a file that has
-    warnings); a file with errors raises ScenarioError, which `callsim` reports (exit 2)."""
-    from app.scenario.loader import load_scenario
-
-    return load_scenario(resolve_scenario(ref), check=False)
-
-
-def _out(text: str) -> None:
-    sys.stdout.write(text)
-    sys.stdout.flush()
+    warnings)."""
+    return load(ctx, ref, check=False)
 
 
 # -- commands -------------------------------------------------------------------------------
-def cmd_graph(args: argparse.Namespace) -> int:
+def cmd_graph(args: argparse.Namespace, ctx: Context) -> int:
     from app.studio.graph import RENDERERS, scenario_graph
 
-    _out(RENDERERS[args.format](scenario_graph(_load(args.scenario))))
+    out(RENDERERS[args.format](scenario_graph(_load(ctx, args.scenario))))
     return EXIT_OK
 
 
-def cmd_lines(args: argparse.Namespace) -> int:
+def cmd_lines(args: argparse.Namespace, ctx: Context) -> int:
     from app.studio.lines import lines_csv, lines_table
 
-    s = _load(args.scenario)
-    _out(lines_csv(s) if args.csv else lines_table(s))
+    s = _load(ctx, args.scenario)
+    out(lines_csv(s) if args.csv else lines_table(s))
     return EXIT_OK
 
 
-def cmd_tag(args: argparse.Namespace) -> int:
+def cmd_tag(args: argparse.Namespace, ctx: Context) -> int:
     from app.scenario.problems import ScenarioError
     from app.studio.tag import TagError, tag_file
 
@@ -83,21 +76,20 @@ def cmd_tag(args: argparse.Namespace) -> int:
     return EXIT_FAIL if missing else EXIT_OK
 
 
-def cmd_nlu(args: argparse.Namespace) -> int:
-    from app.headless import matcher_for
+def cmd_nlu(args: argparse.Namespace, ctx: Context) -> int:
     from app.studio.nlu import format_report, nlu_report
 
-    s = _load(args.scenario)
-    matcher = matcher_for(s)
+    s = _load(ctx, args.scenario)
+    matcher = ctx.catalog.matcher(s)
     if args.unmatched:
-        _out(_unmatched_report(s, matcher))
+        out(_unmatched_report(s, matcher))
         return EXIT_OK
     from app.scenario.loader import read_source
     from app.scenario.yamlsrc import load_yaml
 
     text, _ = read_source(s.path)
     report = nlu_report(s, matcher, load_yaml(text, s.path))
-    _out(format_report(report, s.path))
+    out(format_report(report, s.path))
     return EXIT_FAIL if args.strict and report.problems else EXIT_OK
 
 
@@ -112,14 +104,14 @@ def _unmatched_report(s: Scenario, matcher: Any) -> str:
     return format_unmatched(unmatched_lines(said, matcher, sessions), s.id)
 
 
-def cmd_schema(args: argparse.Namespace) -> int:
+def cmd_schema(args: argparse.Namespace, ctx: Context) -> int:
     from app.studio.schema import schema_json
 
-    _out(schema_json())
+    out(schema_json())
     return EXIT_OK
 
 
-def cmd_new(args: argparse.Namespace) -> int:
+def cmd_new(args: argparse.Namespace, ctx: Context) -> int:
     from app.scenario.reader import SCENARIO_ID
     from app.studio.template import new_scenario_text
 
@@ -147,15 +139,17 @@ def cmd_new(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_studio(args: argparse.Namespace) -> int:
-    """The studio window. Qt is imported only here, by name, so `callsim` stays Qt-free."""
+def cmd_studio(args: argparse.Namespace, ctx: Context) -> int:
+    """The studio window (opened through `app.cli.desktop`, so `callsim` stays Qt-free)."""
     path = None
     if args.scenario is not None:
-        path = resolve_scenario(args.scenario)
+        try:
+            path = ctx.catalog.resolve(args.scenario)
+        except CatalogError as exc:
+            raise Unusable(str(exc)) from None
         if not path.is_file():
             raise Unusable(f"{path}: no such file (start one with `callsim new ID`)")
-    studio = importlib.import_module("app.ui.studio.main")
-    return int(studio.run_studio(str(path) if path is not None else None))
+    return open_studio(path, ctx)
 
 
 # -- wiring ---------------------------------------------------------------------------------

@@ -1,16 +1,15 @@
 """Assessor commands for scripts: `callsim sessions list`, `report`, `export`, `verify`, and
 `callsim assessor passphrase`.
 
-Registered by `app.cli` through its `EXTENSIONS` hook; the work is done in `app.assessor`.
-All read the database in `CALLSIM_DATA_DIR` (else the user's data directory). Exit statuses
-follow app/cli.py: 0 fine, 1 `verify` found an altered session, 2 unusable input (one line on
-stderr). Marking stays in the desktop app, behind the assessor passphrase.
+The work is done in `app.assessor`. All read the database in `CALLSIM_DATA_DIR` (else the
+user's data directory). Exit statuses as in `app.cli.common`: 0 fine, 1 `verify` found an
+altered session, 2 unusable input (one line on stderr). Marking stays in the desktop app,
+behind the assessor passphrase.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import sys
 from collections.abc import Iterator
@@ -19,7 +18,8 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from app.cli import EXIT_FAIL, EXIT_OK, Unusable
+from app.cli.common import EXIT_FAIL, EXIT_OK, Context, Unusable
+from app.cli.desktop import write_pdf
 from app.storage import STATUSES, SessionStore, StorageError, default_db_path
 
 
@@ -70,7 +70,7 @@ def _table(rows: list[list[str]]) -> str:
 
 
 # -- commands -------------------------------------------------------------------------------
-def cmd_sessions_list(args: argparse.Namespace) -> int:
+def cmd_sessions_list(args: argparse.Namespace, ctx: Context) -> int:
     from app.assessor.library import query_sessions
 
     with _store(must_exist=False) as store:
@@ -117,18 +117,16 @@ def cmd_sessions_list(args: argparse.Namespace) -> int:
 
 def _write_pdf(html_text: str, out: Path) -> None:
     try:
-        module = importlib.import_module("app.ui.reports.pdf")
+        write_pdf(html_text, out)
     except ImportError as exc:
         raise Unusable(f"{out}: PDF needs the desktop app's Qt libraries ({exc})") from None
-    try:
-        module.html_to_pdf(html_text, out)
     except Exception as exc:  # Qt missing a platform plugin, a write error, ...
         raise Unusable(f"{out}: cannot write the PDF: {type(exc).__name__}: {exc}") from None
     if not out.is_file():
         raise Unusable(f"{out}: the PDF was not written")
 
 
-def cmd_report(args: argparse.Namespace) -> int:
+def cmd_report(args: argparse.Namespace, ctx: Context) -> int:
     from app.assessor.marks import Marking
     from app.assessor.report import report_html
 
@@ -167,7 +165,7 @@ def parse_day(text: str, *, end: bool = False) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
-def cmd_export(args: argparse.Namespace) -> int:
+def cmd_export(args: argparse.Namespace, ctx: Context) -> int:
     from app.assessor.export import export_csv
     from app.assessor.marks import Marking
 
@@ -195,7 +193,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_verify(args: argparse.Namespace) -> int:
+def cmd_verify(args: argparse.Namespace, ctx: Context) -> int:
     from app.assessor.marks import Marking
     from app.assessor.report import verify_text
 
@@ -210,7 +208,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return EXIT_OK if check.ok and audit.ok else EXIT_FAIL
 
 
-def cmd_passphrase(args: argparse.Namespace) -> int:
+def cmd_passphrase(args: argparse.Namespace, ctx: Context) -> int:
     import getpass
 
     from app.assessor.auth import AssessorAuth, WeakPassphrase, WrongPassphrase

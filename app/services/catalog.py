@@ -1,0 +1,247 @@
+"""The scenarios the product knows, in one place: the folder they live in, which one is built
+in, the list with each file's load error, what a user typed (an id or a path) resolved to a
+file, each file loaded once per content (sha256), and one matcher per scenario.
+
+Plain Python (no Qt) and no module-level state: `callsim` builds one `ScenarioCatalog` and the
+windows get it through their services object. Safe to use from workers (the app loads, warms
+and finds scenarios off the UI thread).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+import tomllib
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Generic, TypeVar
+
+from app.matching import Matcher
+from app.scenario.model import Scenario
+from app.scenario.problems import ScenarioError, did_you_mean
+
+SCENARIOS_ENV = "CALLSIM_SCENARIOS"
+_ROOT = Path(__file__).resolve().parents[2]
+PRODUCT_FILE = _ROOT / "resources" / "product.toml"
+CACHE_SIZE = 32
+
+Found = tuple[Path | None, Scenario | None, bool | None]
+"""(path, scenario, matches) for a played scenario: see `ScenarioCatalog.find`."""
+
+
+def build_matcher(scenario: Scenario) -> Matcher:
+    """The intent matcher for `scenario`. The one place a matcher is made, so replacing the
+    matcher changes this function only; `ScenarioCatalog.matcher` builds each one once."""
+    return Matcher(scenario.intents.values())
+
+
+class CatalogError(LookupError):
+    """No such scenario, or no scenarios at all; the message is worded for the user."""
+
+
+@dataclass(frozen=True)
+class CatalogEntry:
+    """One file of the folder, as the start screen lists it."""
+
+    path: Path
+    scenario: Scenario | None = None
+    error: str | None = None  # the first problem, located, when the file is unusable
+
+    @property
+    def available(self) -> bool:
+        return self.scenario is not None
+
+    @property
+    def key(self) -> str:
+        """What the app remembers as the last choice: the scenario id, else the file stem."""
+        return self.scenario.id if self.scenario is not None else self.path.stem
+
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class _Lru(Generic[K, V]):
+    """A small least-recently-used map with a lock (workers share the catalog)."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._items: OrderedDict[K, V] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: K) -> V | None:
+        with self._lock:
+            value = self._items.get(key)
+            if value is not None:
+                self._items.move_to_end(key)
+            return value
+
+    def put(self, key: K, value: V) -> None:
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+def _sha256(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+class ScenarioCatalog:
+    def __init__(
+        self,
+        folder: Path,
+        *,
+        product_file: Path | None = PRODUCT_FILE,
+        cache_size: int = CACHE_SIZE,
+    ) -> None:
+        self.folder = folder
+        self._product_file = product_file
+        # (path as given, content sha256, lint checks run) -> the loaded scenario
+        self._scenarios: _Lru[tuple[str, str, bool], Scenario] = _Lru(cache_size)
+        self._matchers: _Lru[tuple[str, str], Matcher] = _Lru(cache_size)
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str] | None = None) -> ScenarioCatalog:
+        """The shipped scenarios: `CALLSIM_SCENARIOS`, else the checkout's `scenarios/`."""
+        env = os.environ if environ is None else environ
+        value = env.get(SCENARIOS_ENV)
+        return cls(Path(value) if value else _ROOT / "scenarios")
+
+    # -- the folder ---------------------------------------------------------------------------
+    def paths(self) -> list[Path]:
+        """Every scenario file in the folder, by name."""
+        return sorted(self.folder.glob("*.yaml")) if self.folder.is_dir() else []
+
+    def ids(self) -> list[str]:
+        """The id each file is named for (its stem)."""
+        return [p.stem for p in self.paths()]
+
+    def built_in(self) -> str | None:
+        """The scenario the app starts on, named in resources/product.toml (data, not code);
+        without that file, the first in the folder; None when the folder has none."""
+        if self._product_file is not None:
+            try:
+                text = self._product_file.read_text("utf-8")
+                return str(tomllib.loads(text)["built_in_scenario"])
+            except (OSError, KeyError, tomllib.TOMLDecodeError):
+                pass
+        ids = self.ids()
+        return ids[0] if ids else None
+
+    def resolve(self, ref: str) -> Path:
+        """A scenario file path as given, or the file of a scenario id in the folder."""
+        p = Path(ref)
+        if p.suffix in (".yaml", ".yml") or p.exists() or os.sep in ref or "/" in ref:
+            return p
+        candidate = self.folder / f"{ref}.yaml"
+        if candidate.exists():
+            return candidate
+        ids = self.ids()
+        raise CatalogError(
+            f"{ref}: unknown scenario id{did_you_mean(ref, ids)} (shipped: {', '.join(ids)})"
+        )
+
+    # -- loading ------------------------------------------------------------------------------
+    def load(self, path: Path, *, check: bool = True) -> Scenario:
+        """The scenario in `path`, loaded once per file content (raises `ScenarioError`).
+
+        `check=False` skips the lint checks: tools that also help with a file that has
+        warnings, and replays, which need the scenario as it is."""
+        sha = _sha256(path)
+        if sha is not None:
+            hit = self._scenarios.get((str(path), sha, check))
+            if hit is not None:
+                return hit
+        # Looked up when called, not imported once: tests count the loads by replacing it.
+        from app.scenario import loader
+
+        scenario = loader.load_scenario(path, check=check)
+        self._scenarios.put((str(path), scenario.sha256, check), scenario)
+        return scenario
+
+    def entries(self) -> list[CatalogEntry]:
+        """Every file in the folder, loaded and checked, sorted by title (unusable files last,
+        each with its first error). One bad file never hides the others."""
+        entries: list[CatalogEntry] = []
+        for path in self.paths():
+            try:
+                entries.append(CatalogEntry(path, scenario=self.load(path)))
+            except ScenarioError as exc:
+                problems = exc.errors or exc.problems
+                error = str(problems[0]) if problems else str(exc)
+                entries.append(CatalogEntry(path, error=error))
+            except Exception as exc:  # a loader bug on one odd file must not empty the list
+                entries.append(CatalogEntry(path, error=f"{path}: {type(exc).__name__}: {exc}"))
+        return sorted(
+            entries,
+            key=lambda e: (not e.available, e.scenario.title if e.scenario else e.path.name),
+        )
+
+    def _load_as_is(self, path: Path) -> Scenario | None:
+        try:
+            return self.load(path, check=False)
+        except ScenarioError:
+            return None
+
+    def warm(self) -> int:
+        """Load every file ahead of the first replay (e.g. in a worker when the assessor area
+        opens), so opening one costs only the replay; returns how many loaded."""
+        return sum(self._load_as_is(p) is not None for p in self.paths())
+
+    def find(self, scenario_id: str, sha256: str) -> Found:
+        """(path, scenario, matches) for the played scenario `scenario_id`: the file with the
+        played content if there is one, else the one with that id (matches False), else
+        (None, None, None). A file with that id that no longer loads gives (path, None, False).
+        Loaded without the lint checks."""
+        paths = self.paths()
+        hashes = {p: _sha256(p) for p in paths}
+        for p in paths:
+            if hashes[p] == sha256:
+                loaded = self._load_as_is(p)
+                if loaded is not None and loaded.id == scenario_id:
+                    return p, loaded, True
+        # The played content is gone: the file that now has this id. Try the likely name first.
+        paths.sort(key=lambda p: p.stem != scenario_id)
+        broken: Path | None = None
+        for p in paths:
+            sha = hashes[p]
+            if sha is None or sha == sha256:
+                continue
+            loaded = self._load_as_is(p)
+            if loaded is not None and loaded.id == scenario_id:
+                return p, loaded, False
+            if loaded is None and p.stem == scenario_id:
+                broken = p
+        if broken is not None:
+            return broken, None, False
+        return None, None, None
+
+    # -- matching -----------------------------------------------------------------------------
+    def matcher(self, scenario: Scenario) -> Matcher:
+        """The scenario's matcher, built once per scenario content (building takes a while:
+        call it from a worker). A scenario made from text (no sha256) is not kept."""
+        key = (scenario.id, scenario.sha256)
+        hit = self._matchers.get(key) if scenario.sha256 else None
+        if hit is not None:
+            return hit
+        matcher = build_matcher(scenario)
+        if scenario.sha256:
+            self._matchers.put(key, matcher)
+        return matcher
+
+    def clear(self) -> None:
+        """Forget every loaded scenario and matcher (the next use loads again)."""
+        self._scenarios.clear()
+        self._matchers.clear()
