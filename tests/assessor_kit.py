@@ -12,7 +12,7 @@ from pathlib import Path
 from app.headless import run_steps
 from app.scenario.loader import load_scenario
 from app.scenario.model import Scenario
-from app.scenario.steps import load_transcript
+from app.scenario.transcript import load_transcript
 from app.storage import SessionStore
 from tests.conftest import SCENARIOS
 

@@ -25,7 +25,7 @@ from app.scenario import expr
 from app.scenario.loader import load_scenario, load_scenario_text
 from app.scenario.model import Scenario, Step
 from app.scenario.problems import ScenarioError
-from app.scenario.steps import load_transcript
+from app.scenario.transcript import load_transcript
 from tests.test_loader_errors import MINIMAL
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"

@@ -21,7 +21,7 @@ from app.cli import main
 from app.scenario import expr
 from app.scenario.loader import lint_file, load_scenario, load_scenario_text
 from app.scenario.problems import Problem, ScenarioError
-from app.scenario.steps import load_transcript
+from app.scenario.transcript import load_transcript
 
 MINIMAL = """\
 format: callsim/scenario@1

@@ -7,7 +7,7 @@ import pytest
 from app.matching import normalise
 from app.matching.clauses import split_clauses
 from app.matching.features import stem
-from app.matching.normalise import textspeak
+from app.text.normalise import textspeak
 
 
 @pytest.mark.parametrize(

@@ -71,7 +71,7 @@ def cmd_test(args: argparse.Namespace, ctx: Context) -> int:
 
 def cmd_play(args: argparse.Namespace, ctx: Context) -> int:
     from app.headless import check_steps, record_run, run_steps
-    from app.scenario.steps import load_transcript
+    from app.scenario.transcript import load_transcript
 
     scenario = load(ctx, args.scenario)
     try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from app.matching.normalise import tokens
+from app.text import tokens
 
 # Sentence punctuation, commas, brackets and dashes between words end a clause. A full stop
 # followed by a digit does not ("10.30").

@@ -28,8 +28,8 @@ from dataclasses import dataclass
 
 from app.matching.clauses import pieces, split_conjunctions
 from app.matching.features import Idf, Index, char_features, stem, word_features
-from app.matching.normalise import data_lines, tokens
 from app.scenario.model import Intent, Pattern
+from app.text import data_lines, tokens
 
 DEFAULT_THRESHOLD = 0.45
 PATTERN_SCORE = 0.85  # a keyword pattern hit scores at least this
@@ -110,7 +110,7 @@ class Matcher:
         if not 0.0 < threshold <= 1.0:
             raise ValueError("threshold must be in (0, 1]")
         self.threshold = threshold
-        self._function_words = frozenset(data_lines("function_words.txt"))
+        self._function_words = frozenset(data_lines("function_words.txt", "app.matching"))
 
         texts: list[list[str]] = []
         rows: list[_Row] = []
@@ -128,7 +128,7 @@ class Matcher:
             for text in intent.not_examples:
                 add(_NOT, n, text)
             self._rules.extend(_rule(n, p) for p in intent.patterns)
-        for text in data_lines("none.txt"):
+        for text in data_lines("none.txt", "app.matching"):
             add(_NONE, -1, text)
         self._rows = rows
 

@@ -233,7 +233,7 @@ def _dead_ends(s: Scenario, r: Reader, reach: set[str], dead: set[str]) -> None:
 
 # -- W103: intents whose examples collide ---------------------------------------------------
 def _colliding_examples(s: Scenario, r: Reader) -> None:
-    from app.matching import normalise
+    from app.text import normalise
 
     owner: dict[str, tuple[str, str]] = {}  # normalised example -> (intent, example as written)
     for intent in s.intents.values():

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from app.scenario.model import Expect, Playtest, Step
-from app.scenario.problems import ScenarioError, did_you_mean
+from app.scenario.problems import did_you_mean
 from app.scenario.reader import LINE_ID, Reader
 from app.scenario.vocabulary import STATUSES, Status
-from app.scenario.yamlsrc import YNode, load_yaml
+from app.scenario.yamlsrc import YNode
 
 ACTIONS = ("say", "wait", "flag", "unflag", "log", "end_call", "caller")
 EXPECT_KEYS = ("passed", "score", "critical_failures", "criteria", "ended_by")
@@ -136,23 +134,3 @@ def read_playtest(r: Reader, node: YNode, what: str) -> Playtest | None:
     steps = read_steps(r, m.get("steps"), "steps", assertions=True)
     expect = read_expect(r, m.get("expect"))
     return Playtest(name, steps, expect, node.pos) if name else None
-
-
-def load_transcript(path: str | Path) -> tuple[Step, ...]:
-    """A `callsim play` transcript: a list of steps, or a mapping with a `steps:` list."""
-    from app.scenario.loader import read_source
-
-    text, _ = read_source(path)
-    root = load_yaml(text, str(path))
-    r = Reader(str(path))
-    node: YNode | None = root
-    if root.is_map:
-        m = r.mapping(root, "the transcript", required=("steps",), optional=("name", "expect"))
-        node = m.get("steps") if m else None
-    elif not root.is_seq:
-        r.error(root.pos, "E010", "a transcript is a list of steps (or a mapping with 'steps:')")
-        node = None
-    steps = read_steps(r, node, "the transcript", assertions=True)
-    if r.has_errors:
-        raise ScenarioError(r.problems)
-    return steps

@@ -32,14 +32,14 @@ SPELLING_RUN = 3
 _LETTER_RUN = re.compile(r"([a-z])\1{2,}")  # "sooo" -> "soo": three or more of a letter
 
 
-def _read_data(name: str) -> str:
-    return resources.files("app.matching").joinpath("data", name).read_text(encoding="utf-8")
+def _read_data(name: str, package: str) -> str:
+    return resources.files(package).joinpath("data", name).read_text(encoding="utf-8")
 
 
-def data_lines(name: str) -> list[str]:
-    """The non-blank, non-comment lines of a data file, stripped."""
+def data_lines(name: str, package: str = "app.text") -> list[str]:
+    """The non-blank, non-comment lines of a data file in `package`'s data folder, stripped."""
     out: list[str] = []
-    for raw in _read_data(name).splitlines():
+    for raw in _read_data(name, package).splitlines():
         line = raw.split("#", 1)[0].strip()
         if line:
             out.append(line)
