@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from app.scenario.grammar_kinds import Section
 from app.scenario.model import Pos
 from app.scenario.problems import Problem, did_you_mean
 from app.scenario.yamlsrc import YNode
@@ -76,6 +77,10 @@ class Reader:
             if key not in entries:
                 self.error(node.pos, "E011", f"{what} is missing required key '{key}'")
         return {k: v for k, v in entries.items() if k in known}
+
+    def section(self, node: YNode | None, what: str, section: Section) -> dict[str, YNode] | None:
+        """`mapping` with the section's keys (see app/scenario/grammar.py)."""
+        return self.mapping(node, what, required=section.required, optional=section.names)
 
     def seq(self, node: YNode | None, what: str, *, allow_single: bool = False) -> list[YNode]:
         if node is None:

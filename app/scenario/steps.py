@@ -4,18 +4,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from app.scenario.grammar_kinds import ENDED_BY
+from app.scenario.grammar_rubric import EXPECT, PLAYTEST, SCORE_RANGE, STEP, TRANSCRIPT
 from app.scenario.model import Expect, Playtest, Step
 from app.scenario.problems import ScenarioError, did_you_mean
 from app.scenario.reader import LINE_ID, Reader
 from app.scenario.yamlsrc import YNode, load_yaml
 
-ACTIONS = ("say", "wait", "flag", "unflag", "log", "end_call", "caller")
+ACTIONS = STEP.names_of("action")
 STATUSES = ("met", "missed", "violated", "not_violated", "manual")
-EXPECT_KEYS = ("passed", "score", "critical_failures", "criteria", "ended_by")
+_EXPECT_INTENT_ON = STEP.key("expect_intent").applies_to
 
 
 def read_step(r: Reader, node: YNode, *, assertions: bool = True) -> Step | None:
-    allowed = (*ACTIONS, "expect_intent") if assertions else ACTIONS[:-1]
+    allowed = STEP.names if assertions else ACTIONS[:-1]
     if not node.is_map:
         r.error(node.pos, "E010", 'a step must be a mapping such as {say: "..."} or {wait: 20s}')
         return None
@@ -25,14 +27,16 @@ def read_step(r: Reader, node: YNode, *, assertions: bool = True) -> Step | None
     actions = [a for a in ACTIONS if a in m]
     if len(actions) != 1:
         found = f" (found {', '.join(actions)})" if actions else ""
-        r.error(node.pos, "E022", "a step needs exactly one of " + ", ".join(allowed[:7]) + found)
+        actions_allowed = ", ".join(a for a in allowed if a in ACTIONS)
+        r.error(node.pos, "E022", "a step needs exactly one of " + actions_allowed + found)
         return None
     action = actions[0]
     val = m[action]
     expect: tuple[str, ...] = ()
     if "expect_intent" in m:
-        if action != "say":
-            r.error(node.key_pos["expect_intent"], "E023", "'expect_intent' goes on a say step")
+        if action not in _EXPECT_INTENT_ON:
+            on = "/".join(_EXPECT_INTENT_ON)
+            r.error(node.key_pos["expect_intent"], "E023", f"'expect_intent' goes on a {on} step")
         expect = tuple(
             i
             for n in r.seq(m["expect_intent"], "expect_intent", allow_single=True)
@@ -82,14 +86,14 @@ def read_steps(r: Reader, node: YNode | None, what: str, *, assertions: bool) ->
 
 
 def read_expect(r: Reader, node: YNode | None) -> Expect | None:
-    m = r.mapping(node, "expect", optional=EXPECT_KEYS)
+    m = r.section(node, "expect", EXPECT)
     if m is None or node is None:
         return None
     lo = hi = None
     if "score" in m:
         s = m["score"]
         if s.is_map:
-            sm = r.mapping(s, "score", optional=("min", "max")) or {}
+            sm = r.section(s, "score", SCORE_RANGE) or {}
             lo = r.number(sm.get("min"), "score min", minimum=0, maximum=100)
             hi = r.number(sm.get("max"), "score max", minimum=0, maximum=100)
         else:
@@ -115,8 +119,8 @@ def read_expect(r: Reader, node: YNode | None) -> Expect | None:
                 elif st is not None:
                     criteria.append((cid, st))
     ended = r.text(m.get("ended_by"), "ended_by")
-    if ended is not None and ended not in ("trainee", "caller"):
-        r.error(m["ended_by"].pos, "E013", "ended_by must be trainee or caller")
+    if ended is not None and ended not in ENDED_BY:
+        r.error(m["ended_by"].pos, "E013", f"ended_by must be {ENDED_BY.spoken()}")
     return Expect(
         passed=r.boolean(m.get("passed"), "passed"),
         score_min=lo,
@@ -129,7 +133,7 @@ def read_expect(r: Reader, node: YNode | None) -> Expect | None:
 
 
 def read_playtest(r: Reader, node: YNode, what: str) -> Playtest | None:
-    m = r.mapping(node, what, required=("name", "steps"), optional=("expect",))
+    m = r.section(node, what, PLAYTEST)
     if m is None:
         return None
     name = r.text(m.get("name"), "playtest name")
@@ -147,7 +151,7 @@ def load_transcript(path: str | Path) -> tuple[Step, ...]:
     r = Reader(str(path))
     node: YNode | None = root
     if root.is_map:
-        m = r.mapping(root, "the transcript", required=("steps",), optional=("name", "expect"))
+        m = r.section(root, "the transcript", TRANSCRIPT)
         node = m.get("steps") if m else None
     elif not root.is_seq:
         r.error(root.pos, "E010", "a transcript is a list of steps (or a mapping with 'steps:')")
