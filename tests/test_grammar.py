@@ -1,9 +1,11 @@
 """The grammar (app/scenario/grammar.py) is the one declaration of the format's keys, triggers,
-evidence kinds and enums: the loader checks against it and the typed model agrees with it."""
+evidence kinds and enums: the loader checks against it, the docs' reference tables are
+generated from it (and must be current), and the typed model agrees with it."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import get_args, get_type_hints
 
 import pytest
@@ -14,8 +16,53 @@ from app.scenario.grammar_kinds import ANCHOR_KIND, GENDER, VARIABLE_TYPE, Secti
 from app.scenario.grammar_rubric import EVIDENCE, STEP
 from app.scenario.loader import load_scenario_text
 from app.scenario.problems import ScenarioError
+from app.studio import format_tables
 from app.voice.settings import Gender
+from tests.conftest import ROOT
 from tests.test_loader_errors import MINIMAL
+
+DOCS = ROOT / "docs" / "scenario-format.md"
+
+
+def test_the_docs_tables_are_current() -> None:
+    text = DOCS.read_text(encoding="utf-8")
+    assert format_tables.render(text) == text, (
+        "docs/scenario-format.md is stale: run `python -m app.studio.format_tables --write`"
+    )
+
+
+def test_every_table_is_in_the_docs_once() -> None:
+    names = format_tables.tables_in(DOCS.read_text(encoding="utf-8"))
+    assert sorted(names) == sorted(format_tables.TABLES)
+
+
+def test_check_finds_a_stale_table_and_write_fixes_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    good = DOCS.read_text(encoding="utf-8")
+    stale = good.replace("| `fallback: true` |", "| `fallback: yes` |", 1)
+    assert stale != good
+    copy = tmp_path / "scenario-format.md"
+    copy.write_text(stale, encoding="utf-8")
+    monkeypatch.setattr(format_tables, "DOCS", copy)
+    assert format_tables.main(["--check"]) == 1
+    assert "stale" in capsys.readouterr().out
+    assert format_tables.main(["--write"]) == 0
+    assert copy.read_text(encoding="utf-8") == good
+    assert format_tables.main(["--check"]) == 0
+    assert format_tables.main([]) == 2
+
+
+def test_an_unknown_table_is_an_error() -> None:
+    with pytest.raises(KeyError, match="nope"):
+        format_tables.render("<!-- table: nope -->\nold\n<!-- end table -->\n")
+
+
+def test_a_table_lists_every_key_of_its_section() -> None:
+    text = format_tables.TABLES["effects"]()
+    for key in HANDLER.role("effect"):
+        assert f"| `{key.name}: " in text
+    assert "`nth: N`" not in text  # a condition, in its own table
 
 
 def test_the_model_types_agree_with_the_grammar() -> None:
