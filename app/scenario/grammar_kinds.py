@@ -36,6 +36,15 @@ class Atom:
 
 
 @dataclass(frozen=True)
+class Number(Atom):
+    """A number, at least `minimum` and at most `maximum` where given; `integer`: whole."""
+
+    minimum: float | None = None
+    maximum: float | None = None
+    integer: bool = False
+
+
+@dataclass(frozen=True)
 class Member:
     name: str
     doc: str = ""
@@ -189,12 +198,18 @@ ANCHOR = Atom(
 BOOL = Atom("bool", "true/false", "true or false")
 TRUE = Atom("true", "true", "always `true`")
 FORMAT_NAME = Atom("format", FORMAT, f"always {FORMAT}")
-MINUTES = Atom("minutes", "N", "a number of minutes, 0 or more")
-PERCENT = Atom("percent", "N", "a number from 0 to 100")
+MINUTES = Number("minutes", "N", "a number of minutes, 0 or more", minimum=0)
+PERCENT = Number("percent", "N", "a number from 0 to 100", minimum=0, maximum=100)
 WEIGHT = Atom("weight", "N", "a number greater than 0")
-NTH = Atom("nth", "N", "a whole number, 1 or more")
-RATE = Atom("rate", "N", "a speaking-rate multiplier from 0.3 to 3.0 (1.0 is normal)")
-LEVEL = Atom("step_level", "N", "a step from -5 to 5")
+NTH = Number("nth", "N", "a whole number, 1 or more", minimum=1, integer=True)
+RATE = Number(
+    "rate",
+    "N",
+    "a speaking-rate multiplier from 0.3 to 3.0 (1.0 is normal)",
+    minimum=0.3,
+    maximum=3.0,
+)
+LEVEL = Number("step_level", "N", "a step from -5 to 5", minimum=-5, maximum=5, integer=True)
 EXPR = Atom("expr", "EXPR", "a condition in the expression language (see *Expressions*)")
 SAY = Atom(
     "say",
@@ -204,7 +219,7 @@ SAY = Atom(
 )
 SAY_ITEM = Atom("say_item", "LINE", "a line, or {ref: LINE_ID} to repeat one")
 VALUE = Atom("value", "VALUE", "true/false, a whole number or text")
-NUMBER = Atom("integer", "N", "a whole number")
+WHOLE = Number("integer", "N", "a whole number", integer=True)
 EVIDENCE_VALUE = Atom("evidence", "EVIDENCE", "evidence (see *Rubric*)")
 SCORE = Atom("score", "N", "a score from 0 to 100, or {min, max}")
 CRITERION_KIND = Atom("criterion_kind", "KIND", "required, prohibited or manual")

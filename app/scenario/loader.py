@@ -31,7 +31,19 @@ from app.scenario.grammar import (
     VOICE,
     find_trigger,
 )
-from app.scenario.grammar_kinds import FORMAT, GENDER, VARIABLE_TYPE, or_list
+from app.scenario.grammar_kinds import (
+    FORMAT,
+    GENDER,
+    LEVEL,
+    MINUTES,
+    NTH,
+    PERCENT,
+    RATE,
+    VARIABLE_TYPE,
+    WHOLE,
+    Number,
+    or_list,
+)
 from app.scenario.grammar_rubric import DEBRIEF, RUBRIC
 from app.scenario.model import (
     Caller,
@@ -178,7 +190,7 @@ class _Builder:
             for i, node in enumerate(r.seq(top.get("playtests"), "playtests"))
             if (pt := read_playtest(r, node, f"playtest {i + 1}")) is not None
         )
-        expected = r.number(top.get("expected_minutes"), "expected_minutes", minimum=0)
+        expected = r.amount(top.get("expected_minutes"), "expected_minutes", MINUTES)
         # checked here, not in references.py, because only here do we know where they are
         states_node, emotions_node = top.get("states"), top.get("emotions")
         if start is not None and states_node is not None and states_node.is_map:
@@ -238,25 +250,16 @@ class _Builder:
                 self.r.error(vm["gender"].pos, "E013", f"gender must be {GENDER.spoken()}")
                 gender = None
             voice = Voice(
-                rate=self._num(vm.get("rate"), "rate", 0.3, 3.0, 1.0),
-                pitch=int(self._num(vm.get("pitch"), "pitch", -5, 5, 0, integer=True)),
-                volume=int(self._num(vm.get("volume"), "volume", -5, 5, 0, integer=True)),
+                rate=self._num(vm.get("rate"), "rate", RATE, 1.0),
+                pitch=int(self._num(vm.get("pitch"), "pitch", LEVEL, 0)),
+                volume=int(self._num(vm.get("volume"), "volume", LEVEL, 0)),
                 gender=gender or "neutral",  # type: ignore[arg-type]
             )
         emotion = self.r.ident(m.get("default_emotion"), "default_emotion")
         return Caller(name, voice, emotion) if name else None
 
-    def _num(
-        self,
-        node: YNode | None,
-        what: str,
-        lo: float,
-        hi: float,
-        default: float,
-        *,
-        integer: bool = False,
-    ) -> float:
-        v = self.r.number(node, what, minimum=lo, maximum=hi, integer=integer)
+    def _num(self, node: YNode | None, what: str, kind: Number, default: float) -> float:
+        v = self.r.amount(node, what, kind)
         return default if v is None else v
 
     def emotions(self, node: YNode | None) -> dict[str, Emotion]:
@@ -271,9 +274,9 @@ class _Builder:
             em = self.r.section(val, f"emotion '{key}'", EMOTION)
             if em is not None:
                 out[key] = Emotion(
-                    rate=self._num(em.get("rate"), "rate", 0.3, 3.0, 1.0),
-                    pitch=int(self._num(em.get("pitch"), "pitch", -5, 5, 0, integer=True)),
-                    volume=int(self._num(em.get("volume"), "volume", -5, 5, 0, integer=True)),
+                    rate=self._num(em.get("rate"), "rate", RATE, 1.0),
+                    pitch=int(self._num(em.get("pitch"), "pitch", LEVEL, 0)),
+                    volume=int(self._num(em.get("volume"), "volume", LEVEL, 0)),
                 )
         return out
 
@@ -521,7 +524,7 @@ class _Builder:
         self._trigger_option(node, m, trigger, "flag")
         field = r.ident(m.get("field"), "field")
         self._trigger_option(node, m, trigger, "field")
-        nth = r.number(m.get("nth"), "nth", minimum=1, integer=True)
+        nth = r.amount(m.get("nth"), "nth", NTH)
         when = None
         if "when" in m:
             src = r.text(m["when"], "when")
@@ -547,7 +550,7 @@ class _Builder:
         for vname, vnode in (
             r.mapping(m.get("add"), "add", optional=_keys(m.get("add"))) or {}
         ).items():
-            n = r.number(vnode, f"add {vname}", integer=True)
+            n = r.amount(vnode, f"add {vname}", WHOLE)
             if n is not None:
                 adds.append((vname, int(n)))
         return Handler(
@@ -587,7 +590,7 @@ class _Builder:
         m = r.section(node, "rubric", RUBRIC)
         if m is None:
             return [], [], None
-        pass_mark = r.number(m.get("pass_mark"), "pass_mark", minimum=0, maximum=100)
+        pass_mark = r.amount(m.get("pass_mark"), "pass_mark", PERCENT)
         criteria = []
         seen: dict[str, Pos] = {}
         for cnode in r.seq(m.get("criteria"), "criteria"):

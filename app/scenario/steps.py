@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from app.scenario.grammar_kinds import ENDED_BY
+from app.scenario.grammar_kinds import ENDED_BY, PERCENT
 from app.scenario.grammar_rubric import EXPECT, PLAYTEST, SCORE_RANGE, STEP, TRANSCRIPT
 from app.scenario.model import Expect, Playtest, Step
 from app.scenario.problems import ScenarioError, did_you_mean
@@ -94,10 +94,10 @@ def read_expect(r: Reader, node: YNode | None) -> Expect | None:
         s = m["score"]
         if s.is_map:
             sm = r.section(s, "score", SCORE_RANGE) or {}
-            lo = r.number(sm.get("min"), "score min", minimum=0, maximum=100)
-            hi = r.number(sm.get("max"), "score max", minimum=0, maximum=100)
+            lo = r.amount(sm.get("min"), "score min", PERCENT)
+            hi = r.amount(sm.get("max"), "score max", PERCENT)
         else:
-            lo = hi = r.number(s, "score", minimum=0, maximum=100)
+            lo = hi = r.amount(s, "score", PERCENT)
     crit = None
     if "critical_failures" in m:
         crit = tuple(

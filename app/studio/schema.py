@@ -21,6 +21,7 @@ from app.scenario.grammar_kinds import (
     ID,
     LEVEL,
     LINE_ID,
+    PERCENT,
     RATE,
     SAY,
     TEXT,
@@ -30,6 +31,7 @@ from app.scenario.grammar_kinds import (
     Key,
     ListOf,
     MapOf,
+    Number,
     Section,
     Value,
     sentence,
@@ -42,7 +44,6 @@ from app.studio import schema_parts as parts
 from app.studio.schema_parts import Schema, d, obj, ref
 
 CRITERION_KINDS = ("required", "prohibited", "manual")
-PERCENT = {"type": "number", "minimum": 0, "maximum": 100}
 DEFS = (LINE, LINE_REF, HANDLER, EVIDENCE, STEP)  # kept once in $defs, referred to by name
 
 _ATOMS: dict[str, Schema] = {
@@ -56,17 +57,13 @@ _ATOMS: dict[str, Schema] = {
     "bool": {"type": "boolean"},
     "true": {"const": True},
     "format": {"const": FORMAT},
-    "minutes": {"type": "number", "minimum": 0},
-    "percent": PERCENT,
     "weight": {"type": "number", "exclusiveMinimum": 0},
-    "nth": {"type": "integer", "minimum": 1},
     "rate": ref("rate"),
     "step_level": ref("step_level"),
     "expr": {"type": ["string", "number"]},
     "say": ref("say"),
     "say_item": ref("say_item"),
     "value": {"type": ["boolean", "integer", "string"]},
-    "integer": {"type": "integer"},
     "evidence": ref("evidence"),
     "criterion_kind": {"enum": list(CRITERION_KINDS)},
     "status": {"enum": list(STATUSES)},
@@ -76,8 +73,19 @@ _ATOMS: dict[str, Schema] = {
 def atom_schema(atom: Atom) -> Schema:
     """The JSON type of a kind of plain value."""
     if atom.name == "score":
-        return {"anyOf": [PERCENT, section_schema(SCORE_RANGE)]}
+        return {"anyOf": [number_schema(PERCENT), section_schema(SCORE_RANGE)]}
+    if atom.name not in _ATOMS and isinstance(atom, Number):
+        return number_schema(atom)
     return _ATOMS[atom.name]
+
+
+def number_schema(kind: Number) -> Schema:
+    out: Schema = {"type": "integer" if kind.integer else "number"}
+    if kind.minimum is not None:
+        out["minimum"] = kind.minimum
+    if kind.maximum is not None:
+        out["maximum"] = kind.maximum
+    return out
 
 
 def value_schema(value: Value) -> Schema:
@@ -141,8 +149,8 @@ def shared_defs() -> dict[str, Schema]:
                 ]
             },
         ),
-        "step_level": d(sentence(LEVEL.doc), {"type": "integer", "minimum": -5, "maximum": 5}),
-        "rate": d(sentence(RATE.doc), {"type": "number", "minimum": 0.3, "maximum": 3.0}),
+        "step_level": d(sentence(LEVEL.doc), number_schema(LEVEL)),
+        "rate": d(sentence(RATE.doc), number_schema(RATE)),
         "anchor": d(sentence(ANCHOR.doc), {"type": "string", "pattern": parts.ANCHOR}),
         "line": section_schema(LINE),
         "line_ref": section_schema(LINE_REF),
