@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from app.scenario import grammar_kinds as kinds
 from app.scenario.grammar_kinds import ANCHOR_KIND, Enum, ListOf, or_list
+from app.scenario.grammar_kinds import LINE_ID as LINE_ID_VALUE
 from app.scenario.grammar_rubric import BUILT_IN_METRICS, CRITERION, EVIDENCE, METRIC
 from app.scenario.model import Anchor, Criterion, Evidence, Metric
 from app.scenario.problems import did_you_mean
@@ -52,7 +52,7 @@ def read_evidence(r: Reader, node: YNode | None, depth: int = 0) -> Evidence | N
         children = tuple(c for n in items if (c := read_evidence(r, n, depth + 1)) is not None)
         return Evidence(kind, children=children, pos=node.pos)  # type: ignore[arg-type]
     value = EVIDENCE.key(kind).value
-    if value is kinds.LINE_ID:
+    if value is LINE_ID_VALUE:
         ref = r.ident(m[kind], kind, LINE_ID)
     elif isinstance(value, Enum):
         ref = r.text(m[kind], kind)
