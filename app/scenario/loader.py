@@ -12,6 +12,39 @@ from dataclasses import replace
 from pathlib import Path
 
 from app.scenario import expr
+from app.scenario.grammar import (
+    CALLER,
+    EMOTION,
+    EVENT,
+    FLAG,
+    HANDLER,
+    INTENT,
+    LINE,
+    LINE_REF,
+    LOG_FIELD,
+    PATTERN,
+    SCENARIO,
+    SEQUENCE,
+    STATE,
+    TRIGGER_KEYS,
+    VARIABLE,
+    VOICE,
+    find_trigger,
+)
+from app.scenario.grammar_kinds import (
+    FORMAT,
+    GENDER,
+    LEVEL,
+    MINUTES,
+    NTH,
+    PERCENT,
+    RATE,
+    VARIABLE_TYPE,
+    WHOLE,
+    Number,
+    or_list,
+)
+from app.scenario.grammar_rubric import DEBRIEF, RUBRIC
 from app.scenario.model import (
     Caller,
     Criterion,
@@ -37,19 +70,9 @@ from app.scenario.rubric_reader import read_criterion, read_metrics
 from app.scenario.steps import read_playtest
 from app.scenario.yamlsrc import YNode, load_yaml
 
-FORMAT = "callsim/scenario@1"
 MAX_FILE_BYTES = 2_000_000
-
-TOP_REQUIRED = ("format", "id", "title", "start", "caller", "intents", "states", "rubric")
-TOP_OPTIONAL = (
-    "summary", "expected_minutes", "content_note", "source", "emotions", "variables", "flags",
-    "log_fields", "global", "debrief", "playtests",
-)  # fmt: skip
-HANDLER_KEYS = (
-    "intent", "event", "fallback", "flag", "field", "after", "nth", "once", "when", "say",
-    "set", "add", "goto", "mark", "hang_up",
-)  # fmt: skip
-EVENTS = ("closing_attempt", "silence", "flag_raised", "flag_lowered", "log_changed")
+# what a trigger that needs a key says when it is missing (by default: "event X needs 'key'")
+_NEEDS = {"after": "a silence handler needs 'after' (e.g. after: 15s)"}
 
 
 def read_source(path: str | Path) -> tuple[str, bytes]:
@@ -143,7 +166,7 @@ class _Builder:
     # -- top level -------------------------------------------------------------------------
     def build(self, root: YNode) -> Scenario | None:
         r = self.r
-        top = r.mapping(root, "the scenario", required=TOP_REQUIRED, optional=TOP_OPTIONAL)
+        top = r.section(root, "the scenario", SCENARIO)
         if top is None:
             return None
         fmt = r.text(top.get("format"), "format")
@@ -167,7 +190,7 @@ class _Builder:
             for i, node in enumerate(r.seq(top.get("playtests"), "playtests"))
             if (pt := read_playtest(r, node, f"playtest {i + 1}")) is not None
         )
-        expected = r.number(top.get("expected_minutes"), "expected_minutes", minimum=0)
+        expected = r.amount(top.get("expected_minutes"), "expected_minutes", MINUTES)
         # checked here, not in references.py, because only here do we know where they are
         states_node, emotions_node = top.get("states"), top.get("emotions")
         if start is not None and states_node is not None and states_node.is_map:
@@ -215,39 +238,28 @@ class _Builder:
 
     # -- simple sections -------------------------------------------------------------------
     def caller(self, node: YNode | None) -> Caller | None:
-        m = self.r.mapping(
-            node, "caller", required=("name",), optional=("voice", "default_emotion")
-        )
+        m = self.r.section(node, "caller", CALLER)
         if m is None:
             return None
         name = self.r.text(m.get("name"), "caller name")
         voice = Voice()
-        vm = self.r.mapping(m.get("voice"), "voice", optional=("rate", "pitch", "volume", "gender"))
+        vm = self.r.section(m.get("voice"), "voice", VOICE)
         if vm is not None:
             gender = self.r.text(vm.get("gender"), "gender")
-            if gender is not None and gender not in ("female", "male", "neutral"):
-                self.r.error(vm["gender"].pos, "E013", "gender must be female, male or neutral")
+            if gender is not None and gender not in GENDER:
+                self.r.error(vm["gender"].pos, "E013", f"gender must be {GENDER.spoken()}")
                 gender = None
             voice = Voice(
-                rate=self._num(vm.get("rate"), "rate", 0.3, 3.0, 1.0),
-                pitch=int(self._num(vm.get("pitch"), "pitch", -5, 5, 0, integer=True)),
-                volume=int(self._num(vm.get("volume"), "volume", -5, 5, 0, integer=True)),
+                rate=self._num(vm.get("rate"), "rate", RATE, 1.0),
+                pitch=int(self._num(vm.get("pitch"), "pitch", LEVEL, 0)),
+                volume=int(self._num(vm.get("volume"), "volume", LEVEL, 0)),
                 gender=gender or "neutral",  # type: ignore[arg-type]
             )
         emotion = self.r.ident(m.get("default_emotion"), "default_emotion")
         return Caller(name, voice, emotion) if name else None
 
-    def _num(
-        self,
-        node: YNode | None,
-        what: str,
-        lo: float,
-        hi: float,
-        default: float,
-        *,
-        integer: bool = False,
-    ) -> float:
-        v = self.r.number(node, what, minimum=lo, maximum=hi, integer=integer)
+    def _num(self, node: YNode | None, what: str, kind: Number, default: float) -> float:
+        v = self.r.amount(node, what, kind)
         return default if v is None else v
 
     def emotions(self, node: YNode | None) -> dict[str, Emotion]:
@@ -259,12 +271,12 @@ class _Builder:
             assert node is not None
             if not self.r.key_ident(node, key, "emotion"):
                 continue
-            em = self.r.mapping(val, f"emotion '{key}'", optional=("rate", "pitch", "volume"))
+            em = self.r.section(val, f"emotion '{key}'", EMOTION)
             if em is not None:
                 out[key] = Emotion(
-                    rate=self._num(em.get("rate"), "rate", 0.3, 3.0, 1.0),
-                    pitch=int(self._num(em.get("pitch"), "pitch", -5, 5, 0, integer=True)),
-                    volume=int(self._num(em.get("volume"), "volume", -5, 5, 0, integer=True)),
+                    rate=self._num(em.get("rate"), "rate", RATE, 1.0),
+                    pitch=int(self._num(em.get("pitch"), "pitch", LEVEL, 0)),
+                    volume=int(self._num(em.get("volume"), "volume", LEVEL, 0)),
                 )
         return out
 
@@ -284,13 +296,14 @@ class _Builder:
     def variables(self, node: YNode | None) -> dict[str, Variable]:
         out: dict[str, Variable] = {}
         for key, val, pos in self._named(node, "variables"):
-            m = self.r.mapping(val, f"variable '{key}'", required=("type",), optional=("default",))
+            m = self.r.section(val, f"variable '{key}'", VARIABLE)
             if m is None:
                 continue
             vtype = self.r.text(m.get("type"), "type")
-            if vtype not in ("bool", "int", "str"):
+            if vtype is None or vtype not in VARIABLE_TYPE:
                 if vtype is not None:
-                    self.r.error(m["type"].pos, "E013", "variable type must be bool, int or str")
+                    msg = f"variable type must be {VARIABLE_TYPE.spoken()}"
+                    self.r.error(m["type"].pos, "E013", msg)
                 continue
             zero: dict[str, bool | int | str] = {"bool": False, "int": 0, "str": ""}
             default = m["default"].value if "default" in m else zero[vtype]
@@ -308,7 +321,7 @@ class _Builder:
     def flags(self, node: YNode | None) -> dict[str, Flag]:
         out: dict[str, Flag] = {}
         for key, val, _ in self._named(node, "flags"):
-            m = self.r.mapping(val, f"flag '{key}'", required=("label",), optional=("description",))
+            m = self.r.section(val, f"flag '{key}'", FLAG)
             if m is not None and (label := self.r.text(m.get("label"), "label")):
                 out[key] = Flag(key, label, self.r.text(m.get("description"), "description"))
         return out
@@ -316,9 +329,7 @@ class _Builder:
     def log_fields(self, node: YNode | None) -> dict[str, LogField]:
         out: dict[str, LogField] = {}
         for key, val, _ in self._named(node, "log_fields"):
-            m = self.r.mapping(
-                val, f"log field '{key}'", required=("label",), optional=("multiline",)
-            )
+            m = self.r.section(val, f"log field '{key}'", LOG_FIELD)
             if m is not None and (label := self.r.text(m.get("label"), "label")):
                 out[key] = LogField(
                     key, label, bool(self.r.boolean(m.get("multiline"), "multiline"))
@@ -328,16 +339,12 @@ class _Builder:
     def intents(self, node: YNode | None) -> dict[str, Intent]:
         out: dict[str, Intent] = {}
         for key, val, pos in self._named(node, "intents"):
-            m = self.r.mapping(
-                val,
-                f"intent '{key}'",
-                optional=("examples", "patterns", "not", "closing", "description"),
-            )
+            m = self.r.section(val, f"intent '{key}'", INTENT)
             if m is None:
                 continue
             patterns = []
             for pnode in self.r.seq(m.get("patterns"), "patterns"):
-                pm = self.r.mapping(pnode, "pattern", optional=("any", "all"))
+                pm = self.r.section(pnode, "pattern", PATTERN)
                 if pm is None:
                     continue
                 p = Pattern(
@@ -366,7 +373,7 @@ class _Builder:
     def line(self, node: YNode, what: str) -> Line | None:
         r = self.r
         if node.is_map and "ref" in node.value:
-            m = r.mapping(node, "line reference", required=("ref",))
+            m = r.section(node, "line reference", LINE_REF)
             ref = r.ident(m.get("ref") if m else None, "ref", LINE_ID)
             if ref is None:
                 return None
@@ -378,12 +385,9 @@ class _Builder:
             msg = f"{what} must be {{id: ..., text: ...}}, not bare text ({tag_hint})"
             r.error(node.pos, "E010", msg)
             return None
-        m = r.mapping(
-            node,
-            what,
-            required=("text",),
-            optional=("id", "emotion", "note", "pause_before"),
-        )
+        # a missing id gets its own message, with the way to add one
+        required = tuple(k for k in LINE.required if k != "id")
+        m = r.mapping(node, what, required=required, optional=LINE.names)
         if m is None:
             return None
         if "id" not in m:
@@ -413,7 +417,7 @@ class _Builder:
         sequence = False
         items: list[YNode]
         if node.is_map and "sequence" in node.value:
-            m = self.r.mapping(node, "say", required=("sequence",))
+            m = self.r.section(node, "say", SEQUENCE)
             items = self.r.seq(m.get("sequence") if m else None, "sequence")
             sequence = True
         else:
@@ -455,7 +459,7 @@ class _Builder:
     def states(self, node: YNode | None) -> dict[str, State]:
         out: dict[str, State] = {}
         for key, val, pos in self._named(node, "states"):
-            m = self.r.mapping(val, f"state '{key}'", optional=("say", "on", "description"))
+            m = self.r.section(val, f"state '{key}'", STATE)
             if m is None:
                 continue
             out[key] = State(
@@ -479,13 +483,13 @@ class _Builder:
 
     def handler(self, node: YNode, key: str) -> Handler | None:
         r = self.r
-        m = r.mapping(node, "a handler", optional=HANDLER_KEYS)
+        m = r.section(node, "a handler", HANDLER)
         if m is None:
             return None
         key_pos = {k: (v.text_pos if k in ("when",) else node.key_pos[k]) for k, v in m.items()}
-        triggers = [t for t in ("intent", "event", "fallback") if t in m]
+        triggers = [t for t in TRIGGER_KEYS if t in m]
         if len(triggers) != 1:
-            msg = "a handler needs exactly one of 'intent', 'event' or 'fallback'"
+            msg = "a handler needs exactly one of " + or_list([f"'{k}'" for k in TRIGGER_KEYS])
             if triggers:
                 msg += f" (found {', '.join(triggers)})"
             r.error(node.pos, "E022", msg)
@@ -506,28 +510,21 @@ class _Builder:
                 r.error(m["fallback"].pos, "E013", "write 'fallback: true'")
         else:
             ev = r.text(m["event"], "event")
-            if ev not in EVENTS:
+            if ev is None or ev not in EVENT:
                 if ev is not None:
                     from app.scenario.problems import did_you_mean
 
-                    hint = did_you_mean(ev, EVENTS)
+                    hint = did_you_mean(ev, EVENT.names)
                     r.error(m["event"].pos, "E013", f"unknown event '{ev}'{hint}")
                 return None
             trigger = ev
         after = r.duration(m.get("after"), "after")
-        if trigger == "silence" and after is None and "after" not in m:
-            r.error(node.pos, "E011", "a silence handler needs 'after' (e.g. after: 15s)")
-        if trigger != "silence" and "after" in m:
-            r.error(node.key_pos["after"], "E023", "'after' only applies to event: silence")
+        self._trigger_option(node, m, trigger, "after")
         flag = r.ident(m.get("flag"), "flag")
-        if "flag" in m and trigger not in ("flag_raised", "flag_lowered"):
-            r.error(node.key_pos["flag"], "E023", "'flag' only applies to flag_raised/flag_lowered")
-        if trigger in ("flag_raised", "flag_lowered") and "flag" not in m:
-            r.error(node.pos, "E011", f"event {trigger} needs 'flag'")
+        self._trigger_option(node, m, trigger, "flag")
         field = r.ident(m.get("field"), "field")
-        if "field" in m and trigger != "log_changed":
-            r.error(node.key_pos["field"], "E023", "'field' only applies to event: log_changed")
-        nth = r.number(m.get("nth"), "nth", minimum=1, integer=True)
+        self._trigger_option(node, m, trigger, "field")
+        nth = r.amount(m.get("nth"), "nth", NTH)
         when = None
         if "when" in m:
             src = r.text(m["when"], "when")
@@ -553,7 +550,7 @@ class _Builder:
         for vname, vnode in (
             r.mapping(m.get("add"), "add", optional=_keys(m.get("add"))) or {}
         ).items():
-            n = r.number(vnode, f"add {vname}", integer=True)
+            n = r.amount(vnode, f"add {vname}", WHOLE)
             if n is not None:
                 adds.append((vname, int(n)))
         return Handler(
@@ -576,13 +573,24 @@ class _Builder:
             key_pos=key_pos,
         )
 
+    def _trigger_option(self, node: YNode, m: dict[str, YNode], trigger: str, key: str) -> None:
+        """A key that goes with some triggers only: refused on others, required by those that
+        need it (see HANDLER and TRIGGERS in grammar.py)."""
+        applies = HANDLER.key(key).applies_to
+        if key in m and trigger not in applies:
+            where = f"event: {applies[0]}" if len(applies) == 1 else "/".join(applies)
+            self.r.error(node.key_pos[key], "E023", f"'{key}' only applies to {where}")
+        if key not in m and key in find_trigger(trigger).needs:
+            msg = _NEEDS.get(key, f"event {trigger} needs '{key}'")
+            self.r.error(node.pos, "E011", msg)
+
     # -- rubric and debrief ----------------------------------------------------------------
     def rubric(self, node: YNode | None) -> tuple[list[Criterion], list, float | None]:  # type: ignore[type-arg]
         r = self.r
-        m = r.mapping(node, "rubric", required=("pass_mark", "criteria"), optional=("metrics",))
+        m = r.section(node, "rubric", RUBRIC)
         if m is None:
             return [], [], None
-        pass_mark = r.number(m.get("pass_mark"), "pass_mark", minimum=0, maximum=100)
+        pass_mark = r.amount(m.get("pass_mark"), "pass_mark", PERCENT)
         criteria = []
         seen: dict[str, Pos] = {}
         for cnode in r.seq(m.get("criteria"), "criteria"):
@@ -604,7 +612,7 @@ class _Builder:
         return criteria, metrics, pass_mark
 
     def debrief(self, node: YNode | None) -> Debrief:
-        m = self.r.mapping(node, "debrief", optional=("summary", "questions", "learning_points"))
+        m = self.r.section(node, "debrief", DEBRIEF)
         if m is None:
             return Debrief()
         return Debrief(

@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from app.scenario.grammar_kinds import Number, Section
 from app.scenario.model import Pos
 from app.scenario.problems import Problem, did_you_mean
 from app.scenario.yamlsrc import YNode
@@ -77,6 +78,10 @@ class Reader:
                 self.error(node.pos, "E011", f"{what} is missing required key '{key}'")
         return {k: v for k, v in entries.items() if k in known}
 
+    def section(self, node: YNode | None, what: str, section: Section) -> dict[str, YNode] | None:
+        """`mapping` with the section's keys (see app/scenario/grammar.py)."""
+        return self.mapping(node, what, required=section.required, optional=section.names)
+
     def seq(self, node: YNode | None, what: str, *, allow_single: bool = False) -> list[YNode]:
         if node is None:
             return []
@@ -135,6 +140,12 @@ class Reader:
             self.error(node.pos, "E013", f"{what} must be{lo}{hi}, not {v}")
             return None
         return int(v) if integer else v  # keep 70 as 70: results print as written
+
+    def amount(self, node: YNode | None, what: str, kind: Number) -> float | None:
+        """`number` within the bounds the grammar gives this kind of number."""
+        return self.number(
+            node, what, minimum=kind.minimum, maximum=kind.maximum, integer=kind.integer
+        )
 
     def duration(self, node: YNode | None, what: str) -> float | None:
         """A duration in seconds from `20s`, `1.5s`, `2m`, `500ms` or a plain number."""

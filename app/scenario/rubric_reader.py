@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+from app.scenario.grammar_kinds import ANCHOR_KIND, Enum, ListOf, or_list
+from app.scenario.grammar_kinds import LINE_ID as LINE_ID_VALUE
+from app.scenario.grammar_rubric import BUILT_IN_METRICS, CRITERION, EVIDENCE, METRIC
 from app.scenario.model import Anchor, Criterion, Evidence, Metric
 from app.scenario.problems import did_you_mean
 from app.scenario.reader import LINE_ID, Reader
 from app.scenario.vocabulary import KINDS, CriterionKind
 from app.scenario.yamlsrc import YNode
 
-EVIDENCE_LEAVES = ("intent", "flag", "log", "line", "mark", "ended_by")
-EVIDENCE_KEYS = (
-    *EVIDENCE_LEAVES, "all", "any", "held_at_end", "contains_any", "after", "before", "within",
-)  # fmt: skip
-ANCHOR_KINDS = ("line", "mark", "flag", "intent")
-CRITERION_KEYS = ("kind", "critical", "evidence", "feedback_met", "feedback_missed")
+EVIDENCE_KINDS = EVIDENCE.names_of("kind")
+EVIDENCE_OPTIONS = EVIDENCE.names_of("option")
+COMBINATORS = tuple(k.name for k in EVIDENCE.role("kind") if isinstance(k.value, ListOf))
+_ANCHOR_FORMS = or_list([f"{m.name}:{m.form}" for m in ANCHOR_KIND.members])
 
 
 def read_anchor(r: Reader, node: YNode | None, what: str) -> Anchor | None:
@@ -22,12 +23,8 @@ def read_anchor(r: Reader, node: YNode | None, what: str) -> Anchor | None:
         return None
     kind, sep, ref = text.partition(":")
     kind, ref = kind.strip(), ref.strip()
-    if not sep or kind not in ANCHOR_KINDS or not ref:
-        r.error(
-            node.pos,
-            "E013",
-            f"{what} must look like line:ID, mark:NAME, flag:ID or intent:ID, not '{text}'",
-        )
+    if not sep or kind not in ANCHOR_KIND or not ref:
+        r.error(node.pos, "E013", f"{what} must look like {_ANCHOR_FORMS}, not '{text}'")
         return None
     return Anchor(kind, ref)  # type: ignore[arg-type]
 
@@ -35,22 +32,19 @@ def read_anchor(r: Reader, node: YNode | None, what: str) -> Anchor | None:
 def read_evidence(r: Reader, node: YNode | None, depth: int = 0) -> Evidence | None:
     if node is None:
         return None
-    m = r.mapping(node, "evidence", optional=EVIDENCE_KEYS)
+    m = r.section(node, "evidence", EVIDENCE)
     if m is None:
         return None
-    kinds = [k for k in (*EVIDENCE_LEAVES, "all", "any") if k in m]
-    if len(kinds) != 1:
-        found = f" (found {', '.join(kinds)})" if kinds else ""
+    found_kinds = [k for k in EVIDENCE_KINDS if k in m]
+    if len(found_kinds) != 1:
+        found = f" (found {', '.join(found_kinds)})" if found_kinds else ""
         r.error(
-            node.pos,
-            "E022",
-            "evidence needs exactly one of intent, flag, log, line, mark, ended_by, all, any"
-            + found,
+            node.pos, "E022", "evidence needs exactly one of " + ", ".join(EVIDENCE_KINDS) + found
         )
         return None
-    kind = kinds[0]
-    if kind in ("all", "any"):
-        for extra in ("held_at_end", "contains_any", "after", "before", "within"):
+    kind = found_kinds[0]
+    if kind in COMBINATORS:
+        for extra in EVIDENCE_OPTIONS:
             if extra in m:
                 r.error(node.key_pos[extra], "E023", f"'{extra}' goes on each item inside '{kind}'")
         items = r.seq(m[kind], kind)
@@ -58,30 +52,31 @@ def read_evidence(r: Reader, node: YNode | None, depth: int = 0) -> Evidence | N
             r.error(m[kind].pos, "E011", f"'{kind}' needs at least one item")
         children = tuple(c for n in items if (c := read_evidence(r, n, depth + 1)) is not None)
         return Evidence(kind, children=children, pos=node.pos)  # type: ignore[arg-type]
-    if kind == "line":
-        ref = r.ident(m[kind], "line", LINE_ID)
-    elif kind == "ended_by":
-        ref = r.text(m[kind], "ended_by")
-        if ref is not None and ref not in ("trainee", "caller"):
-            r.error(m[kind].pos, "E013", "ended_by must be trainee or caller")
+    value = EVIDENCE.key(kind).value
+    if value is LINE_ID_VALUE:
+        ref = r.ident(m[kind], kind, LINE_ID)
+    elif isinstance(value, Enum):
+        ref = r.text(m[kind], kind)
+        if ref is not None and ref not in value:
+            r.error(m[kind].pos, "E013", f"{kind} must be {value.spoken()}")
             ref = None
     else:
         ref = r.ident(m[kind], kind)
     if ref is None:
         return None
     held = bool(r.boolean(m.get("held_at_end"), "held_at_end"))
-    if held and kind != "flag":
-        r.error(node.key_pos["held_at_end"], "E023", "'held_at_end' only applies to flag evidence")
+    if held:
+        _only_on(r, node, kind, "held_at_end")
     contains = r.strings(m.get("contains_any"), "contains_any")
-    if contains and kind != "log":
-        r.error(node.key_pos["contains_any"], "E023", "'contains_any' only applies to log evidence")
+    if contains:
+        _only_on(r, node, kind, "contains_any")
     after = read_anchor(r, m.get("after"), "after")
     before = read_anchor(r, m.get("before"), "before")
     within = r.duration(m.get("within"), "within")
     if within is not None and after is None:
         r.error(node.key_pos["within"], "E023", "'within' needs an 'after' anchor")
-    if kind == "ended_by" and (after or before):
-        r.error(node.pos, "E023", "ended_by evidence takes no anchors")
+    if kind not in EVIDENCE.key("after").applies_to and (after or before):
+        r.error(node.pos, "E023", f"{kind} evidence takes no anchors")
     return Evidence(
         kind,  # type: ignore[arg-type]
         ref=ref,
@@ -94,8 +89,14 @@ def read_evidence(r: Reader, node: YNode | None, depth: int = 0) -> Evidence | N
     )
 
 
+def _only_on(r: Reader, node: YNode, kind: str, key: str) -> None:
+    applies = EVIDENCE.key(key).applies_to
+    if kind not in applies:
+        r.error(node.key_pos[key], "E023", f"'{key}' only applies to {'/'.join(applies)} evidence")
+
+
 def read_criterion(r: Reader, node: YNode) -> Criterion | None:
-    m = r.mapping(node, "a criterion", required=("id", "title", "weight"), optional=CRITERION_KEYS)
+    m = r.section(node, "a criterion", CRITERION)
     if m is None:
         return None
     cid = r.ident(m.get("id"), "criterion id")
@@ -142,10 +143,10 @@ def read_metrics(r: Reader, node: YNode | None) -> list[Metric]:
     for key, val in node.value.items():
         if not r.key_ident(node, key, "metric"):
             continue
-        if key == "duration_s":
-            r.error(node.key_pos[key], "E013", "duration_s is built in; choose another name")
+        if key in BUILT_IN_METRICS:
+            r.error(node.key_pos[key], "E013", f"{key} is built in; choose another name")
             continue
-        m = r.mapping(val, f"metric '{key}'", optional=("at", "from", "to"))
+        m = r.section(val, f"metric '{key}'", METRIC)
         if m is None:
             continue
         at = read_anchor(r, m.get("at"), "at")

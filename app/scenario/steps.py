@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+from app.scenario.grammar_kinds import ENDED_BY, PERCENT
+from app.scenario.grammar_rubric import EXPECT, PLAYTEST, SCORE_RANGE, STEP
 from app.scenario.model import Expect, Playtest, Step
 from app.scenario.problems import did_you_mean
 from app.scenario.reader import LINE_ID, Reader
 from app.scenario.vocabulary import STATUSES, Status
 from app.scenario.yamlsrc import YNode
 
-ACTIONS = ("say", "wait", "flag", "unflag", "log", "end_call", "caller")
-EXPECT_KEYS = ("passed", "score", "critical_failures", "criteria", "ended_by")
+ACTIONS = STEP.names_of("action")
+_EXPECT_INTENT_ON = STEP.key("expect_intent").applies_to
 
 
 def read_step(r: Reader, node: YNode, *, assertions: bool = True) -> Step | None:
-    allowed = (*ACTIONS, "expect_intent") if assertions else ACTIONS[:-1]
+    allowed = STEP.names if assertions else ACTIONS[:-1]
     if not node.is_map:
         r.error(node.pos, "E010", 'a step must be a mapping such as {say: "..."} or {wait: 20s}')
         return None
@@ -23,14 +25,16 @@ def read_step(r: Reader, node: YNode, *, assertions: bool = True) -> Step | None
     actions = [a for a in ACTIONS if a in m]
     if len(actions) != 1:
         found = f" (found {', '.join(actions)})" if actions else ""
-        r.error(node.pos, "E022", "a step needs exactly one of " + ", ".join(allowed[:7]) + found)
+        actions_allowed = ", ".join(a for a in allowed if a in ACTIONS)
+        r.error(node.pos, "E022", "a step needs exactly one of " + actions_allowed + found)
         return None
     action = actions[0]
     val = m[action]
     expect: tuple[str, ...] = ()
     if "expect_intent" in m:
-        if action != "say":
-            r.error(node.key_pos["expect_intent"], "E023", "'expect_intent' goes on a say step")
+        if action not in _EXPECT_INTENT_ON:
+            on = "/".join(_EXPECT_INTENT_ON)
+            r.error(node.key_pos["expect_intent"], "E023", f"'expect_intent' goes on a {on} step")
         expect = tuple(
             i
             for n in r.seq(m["expect_intent"], "expect_intent", allow_single=True)
@@ -80,18 +84,18 @@ def read_steps(r: Reader, node: YNode | None, what: str, *, assertions: bool) ->
 
 
 def read_expect(r: Reader, node: YNode | None) -> Expect | None:
-    m = r.mapping(node, "expect", optional=EXPECT_KEYS)
+    m = r.section(node, "expect", EXPECT)
     if m is None or node is None:
         return None
     lo = hi = None
     if "score" in m:
         s = m["score"]
         if s.is_map:
-            sm = r.mapping(s, "score", optional=("min", "max")) or {}
-            lo = r.number(sm.get("min"), "score min", minimum=0, maximum=100)
-            hi = r.number(sm.get("max"), "score max", minimum=0, maximum=100)
+            sm = r.section(s, "score", SCORE_RANGE) or {}
+            lo = r.amount(sm.get("min"), "score min", PERCENT)
+            hi = r.amount(sm.get("max"), "score max", PERCENT)
         else:
-            lo = hi = r.number(s, "score", minimum=0, maximum=100)
+            lo = hi = r.amount(s, "score", PERCENT)
     crit = None
     if "critical_failures" in m:
         crit = tuple(
@@ -113,8 +117,8 @@ def read_expect(r: Reader, node: YNode | None) -> Expect | None:
                 elif st is not None:
                     criteria.append((cid, Status(st)))
     ended = r.text(m.get("ended_by"), "ended_by")
-    if ended is not None and ended not in ("trainee", "caller"):
-        r.error(m["ended_by"].pos, "E013", "ended_by must be trainee or caller")
+    if ended is not None and ended not in ENDED_BY:
+        r.error(m["ended_by"].pos, "E013", f"ended_by must be {ENDED_BY.spoken()}")
     return Expect(
         passed=r.boolean(m.get("passed"), "passed"),
         score_min=lo,
@@ -127,7 +131,7 @@ def read_expect(r: Reader, node: YNode | None) -> Expect | None:
 
 
 def read_playtest(r: Reader, node: YNode, what: str) -> Playtest | None:
-    m = r.mapping(node, what, required=("name", "steps"), optional=("expect",))
+    m = r.section(node, what, PLAYTEST)
     if m is None:
         return None
     name = r.text(m.get("name"), "playtest name")

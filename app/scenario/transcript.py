@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from app.scenario.grammar_rubric import TRANSCRIPT
 from app.scenario.loader import read_source
 from app.scenario.model import Step
 from app.scenario.problems import ScenarioError
@@ -21,7 +22,7 @@ def load_transcript(path: str | Path) -> tuple[Step, ...]:
     r = Reader(str(path))
     node: YNode | None = root
     if root.is_map:
-        m = r.mapping(root, "the transcript", required=("steps",), optional=("name", "expect"))
+        m = r.section(root, "the transcript", TRANSCRIPT)
         node = m.get("steps") if m else None
     elif not root.is_seq:
         r.error(root.pos, "E010", "a transcript is a list of steps (or a mapping with 'steps:')")

@@ -1,0 +1,321 @@
+"""The grammar of `callsim/scenario@1`, declared once: every section's keys (with the kind of
+value each takes and what it means), the handler triggers, the evidence kinds and the enums.
+This module holds the file's top level, the caller, intents, lines, states and handlers;
+`grammar_rubric.py` the rubric and playtests; `grammar_kinds.py` the building blocks, the enums
+and the plain kinds of value.
+
+Derived from these tables: the loader's key checks and "did you mean" lists, the JSON Schema
+(`callsim schema`, app/studio/schema.py) and the reference tables of docs/scenario-format.md
+(`python -m app.studio.format_tables --write`; tests/test_grammar.py keeps the docs current).
+The loader's deeper rules (what a value must be, references, lint checks) stay in code.
+
+Criterion kinds and result statuses are not declared here: the schema and docs take them from
+where the results code keeps them (the atoms `criterion_kind` and `status`).
+"""
+
+from __future__ import annotations
+
+from app.scenario.grammar_kinds import (
+    BOOL,
+    DURATION,
+    EXPR,
+    FORMAT,
+    FORMAT_NAME,
+    GENDER,
+    ID,
+    LEVEL,
+    LINE_ID,
+    MINUTES,
+    NTH,
+    RATE,
+    SAY,
+    SAY_ITEM,
+    SCENARIO_ID,
+    TEXT,
+    TEXTS,
+    TRUE,
+    VALUE,
+    VARIABLE_TYPE,
+    WHOLE,
+    Enum,
+    Key,
+    ListOf,
+    MapOf,
+    Member,
+    Section,
+    Trigger,
+    or_list,
+)
+from app.scenario.grammar_rubric import DEBRIEF, PLAYTEST, RUBRIC
+
+# -- caller, intents, lines ----------------------------------------------------------------
+_PROSODY = (
+    Key("rate", RATE, "speaking rate: a multiplier (1.0 is normal)"),
+    Key("pitch", LEVEL, "a step from -5 to 5"),
+    Key("volume", LEVEL, "a step from -5 to 5"),
+)
+VOICE = Section("voice", (*_PROSODY, Key("gender", GENDER, GENDER.doc)), "the caller's voice")
+EMOTION = Section("emotion", _PROSODY, "an emotion: how a line is spoken")
+CALLER = Section(
+    "caller",
+    (
+        Key("name", TEXT, "the caller's name", required=True),
+        Key("voice", VOICE, "the caller's voice"),
+        Key("default_emotion", ID, "a key of `emotions`, for lines that name none"),
+    ),
+    "the caller",
+)
+VARIABLE = Section(
+    "variable",
+    (
+        Key("type", VARIABLE_TYPE, "what the variable holds", required=True),
+        Key("default", VALUE, "its value when the call starts (default: false, 0 or empty)"),
+    ),
+    "a variable",
+)
+FLAG = Section(
+    "flag",
+    (Key("label", TEXT, "the button's text", required=True), Key("description", TEXT)),
+    "a flag",
+)
+LOG_FIELD = Section(
+    "log_field",
+    (
+        Key("label", TEXT, "the field's name on screen", required=True),
+        Key("multiline", BOOL, "a box for several lines"),
+    ),
+    "a log field",
+)
+PATTERN = Section(
+    "pattern",
+    (Key("any", TEXTS, "one of the words or phrases"), Key("all", TEXTS, "every one of them")),
+    "a keyword rule: `any` (one of the words or phrases) or `all` (every one of them)",
+)
+INTENT = Section(
+    "intent",
+    (
+        Key("examples", TEXTS, "trainee phrasings; new text is scored by its similarity to them"),
+        Key(
+            "patterns",
+            ListOf(PATTERN),
+            "keyword rules on the normalised text: `any` (one of the words or phrases), `all` "
+            "(every one of them); a pattern hit counts as a strong match",
+            form="[{any: [...]}, {all: [...]}]",
+        ),
+        Key("not", TEXTS, "phrasings that look similar but must not match this intent"),
+        Key("closing", BOOL, "a line with this intent is also a *closing attempt* event"),
+        Key("description", TEXT, "what the intent means, for authors"),
+    ),
+    "an intent: examples and/or patterns the matcher uses",
+)
+LINE = Section(
+    "line",
+    (
+        Key(
+            "id",
+            LINE_ID,
+            "the stable name of the line, unique in the file. Recorded voice-over lives in "
+            "`audio/<scenario-id>/<line-id>.wav`; `callsim tag FILE` adds ids to lines "
+            "without one",
+            required=True,
+        ),
+        Key("text", TEXT, "what the caller says, also the caption", required=True),
+        Key("emotion", ID, "a key of `emotions` (default: the caller's `default_emotion`)"),
+        Key("note", TEXT, "a director's note for voice actors; never shown to trainees"),
+        Key("pause_before", DURATION, "silence before the line"),
+    ),
+    "a caller line",
+)
+LINE_REF = Section(
+    "line_ref",
+    (Key("ref", LINE_ID, "the id of the line to repeat", required=True),),
+    "repeats a line defined elsewhere",
+)
+SEQUENCE = Section(
+    "sequence",
+    (Key("sequence", ListOf(SAY_ITEM, nonempty=True), "the lines", required=True),),
+    "one line per firing, in order; the last one repeats",
+)
+
+# -- handlers ------------------------------------------------------------------------------
+TRIGGERS = (
+    Trigger("intent", "intent", "the trainee's line carried (one of) these intents"),
+    Trigger("closing_attempt", "event", "the line carried an intent marked `closing: true`"),
+    Trigger(
+        "silence",
+        "event",
+        "the trainee has been silent this long since the last thing anyone said or did",
+        needs=("after",),
+    ),
+    Trigger("flag_raised", "event", "the trainee raised the flag", needs=("flag",)),
+    Trigger("flag_lowered", "event", "the trainee lowered the flag", needs=("flag",)),
+    Trigger("log_changed", "event", "the trainee changed the log (or only this field of it)"),
+    Trigger("fallback", "fallback", "any trainee line that no other handler took"),
+)
+EVENT = Enum(
+    "event", tuple(Member(t.name, t.doc) for t in TRIGGERS if t.key == "event"), "an event"
+)
+TRIGGER_KEYS = tuple(dict.fromkeys(t.key for t in TRIGGERS))  # intent, event, fallback
+
+
+def find_trigger(name: str) -> Trigger:
+    return next(t for t in TRIGGERS if t.name == name)
+
+
+# keys that go with some triggers only
+_TRIGGER_OPTIONS = (
+    Key("flag", ID, "the flag", role="option", applies_to=("flag_raised", "flag_lowered")),
+    Key("field", ID, "only this log field", role="option", applies_to=("log_changed",)),
+    Key(
+        "after",
+        DURATION,
+        "how long the trainee has been silent",
+        role="option",
+        applies_to=("silence",),
+    ),
+)
+
+
+def _event_doc(t: Trigger) -> str:
+    """'silence (with `after`)', 'log_changed (optional `field`)'."""
+    extra = [f"with `{k}`" for k in t.needs]
+    extra += [
+        f"optional `{k.name}`"
+        for k in _TRIGGER_OPTIONS
+        if t.name in k.applies_to and k.name not in t.needs
+    ]
+    return t.name + (f" ({', '.join(extra)})" if extra else "")
+
+
+_HANDLER_KEYS = (
+    Key(
+        "intent",
+        ListOf(ID, nonempty=True, single=True),
+        "the trainee's line carried (one of) these intents",
+        role="trigger",
+    ),
+    Key(
+        "event",
+        EVENT,
+        ", ".join(_event_doc(t) for t in TRIGGERS if t.key == "event"),
+        role="trigger",
+    ),
+    Key("fallback", TRUE, "any trainee line that no other handler took", role="trigger"),
+    *_TRIGGER_OPTIONS,
+    Key(
+        "nth",
+        NTH,
+        "fires only on the Nth event of its kind (Nth closing attempt, Nth silence, Nth time "
+        "this intent was heard, Nth unmatched line for a fallback)",
+        role="condition",
+    ),
+    Key("once", BOOL, "fires at most once in the call", role="condition", form="true"),
+    Key(
+        "when",
+        EXPR,
+        "a condition in the expression language, e.g. `not disclosed and count.silence < 2`",
+        role="condition",
+    ),
+    Key("say", SAY, "what the caller says", role="effect"),
+    Key("set", MapOf(VALUE, "variable", ids=False), "variables to set", role="effect"),
+    Key(
+        "add",
+        MapOf(WHOLE, "int_variable", ids=False),
+        "numbers to add to int variables",
+        role="effect",
+    ),
+    Key(
+        "goto",
+        ID,
+        "the state to move to (entering a state says its `say` lines; a `goto` to the "
+        "state the call is already in changes nothing)",
+        role="effect",
+        form="STATE",
+    ),
+    Key(
+        "mark",
+        ID,
+        "names this moment (e.g. `disclosure`) for the rubric and the metrics",
+        role="effect",
+        form="NAME",
+    ),
+    Key("hang_up", BOOL, "the caller ends the call after speaking", role="effect", form="true"),
+)
+HANDLER = Section(
+    "handler",
+    _HANDLER_KEYS,
+    f"a handler: exactly one trigger ({or_list(TRIGGER_KEYS)}), optional conditions ("
+    + ", ".join(k.name for k in _HANDLER_KEYS if k.role == "condition")
+    + ") and effects ("
+    + ", ".join(k.name for k in _HANDLER_KEYS if k.role == "effect")
+    + ")",
+)
+STATE = Section(
+    "state",
+    (
+        Key("say", SAY, "spoken on entering the state"),
+        Key("on", ListOf(HANDLER), "handlers, tried in file order before the global ones"),
+        Key("description", TEXT),
+    ),
+    "a state: what the caller says on entering it, and its handlers",
+)
+
+# -- the file ------------------------------------------------------------------------------
+SCENARIO = Section(
+    "scenario",
+    (
+        Key("format", FORMAT_NAME, f"always `{FORMAT}`", required=True),
+        Key(
+            "id",
+            SCENARIO_ID,
+            "lowercase words joined by `-`, e.g. `misconduct-disclosure`; must match the file name",
+            required=True,
+        ),
+        Key("title", TEXT, "shown in the scenario list", required=True),
+        Key("summary", TEXT, "one or two sentences for the scenario list"),
+        Key("expected_minutes", MINUTES, "typical call length, for the scenario list"),
+        Key("content_note", TEXT, "shown before the call starts (e.g. sexual misconduct)"),
+        Key("source", TEXT, "where the case comes from"),
+        Key("start", ID, "id of the first state", required=True),
+        Key("caller", CALLER, "the caller", required=True),
+        Key(
+            "emotions",
+            MapOf(EMOTION, "name"),
+            "the prosody palette (rate is a multiplier, 1.0 normal; pitch and volume are steps "
+            "from -5 to 5)",
+        ),
+        Key("variables", MapOf(VARIABLE, "name"), "variables for conditions"),
+        Key("flags", MapOf(FLAG), "the toggle buttons the trainee has"),
+        Key("log_fields", MapOf(LOG_FIELD), "the incident log"),
+        Key(
+            "intents",
+            MapOf(INTENT),
+            "what the trainee's lines can mean",
+            required=True,
+            see="Intents",
+        ),
+        Key(
+            "states",
+            MapOf(STATE),
+            "the states of the call",
+            required=True,
+            see="States and handlers",
+        ),
+        Key(
+            "global",
+            ListOf(HANDLER),
+            "a list of handlers active in every state, tried after the state's own",
+            see="States and handlers",
+        ),
+        Key("rubric", RUBRIC, "how the call is scored", required=True, see="Rubric"),
+        Key("debrief", DEBRIEF, "shown after the call"),
+        Key(
+            "playtests",
+            ListOf(PLAYTEST),
+            "a list of automatic tests of the scenario, run by `callsim test`",
+            see="Playtests",
+        ),
+    ),
+    "a callsim scenario file (callsim/scenario@1): a scripted 999 caller, the trainee's tools, "
+    "a rubric and playtests. See docs/scenario-format.md",
+)
