@@ -96,6 +96,7 @@ def kit_scenario(text: str = BASE) -> Scenario:
 class FakeResult:
     intents: tuple[str, ...]
     scores: dict[str, float] = field(default_factory=dict)
+    bands: dict[str, str] = field(default_factory=dict)
 
 
 class FakeMatcher:
@@ -111,5 +112,8 @@ class FakeMatcher:
         }
 
     def match(self, text: str) -> FakeResult:
-        intents = self.table.get(text, ())
-        return FakeResult(intents, {i: 1.0 for i in intents})
+        """An id written with a trailing '?' in the table is heard, but unsure."""
+        table = self.table.get(text, ())
+        intents = tuple(i.rstrip("?") for i in table)
+        bands = {i.rstrip("?"): "unsure" for i in table if i.endswith("?")}
+        return FakeResult(intents, {i: 1.0 for i in intents}, bands)

@@ -24,7 +24,9 @@ REQUIRED, PROHIBITED, MANUAL = CriterionKind.REQUIRED, CriterionKind.PROHIBITED,
 
 
 def test_the_words_are_the_contracts_and_serialise_as_plain_strings() -> None:
-    assert [str(s) for s in STATUSES] == ["met", "missed", "violated", "not_violated", "manual"]
+    assert [str(s) for s in STATUSES] == [
+        "met", "missed", "violated", "not_violated", "manual", "check",
+    ]  # fmt: skip
     assert [str(k) for k in KINDS] == ["required", "prohibited", "manual"]
     assert json.dumps({Status.NOT_VIOLATED: [Status.MET]}) == '{"not_violated": ["met"]}'
     assert f"{Status.MISSED:<8}|" == "missed  |"

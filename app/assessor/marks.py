@@ -16,7 +16,7 @@ from typing import Any, cast
 
 from app.assessor.audit import AuditEntry, append_entry, verify_entries
 from app.assessor.reviewed import reviewed_result
-from app.scenario.vocabulary import CriterionKind, allowed_statuses
+from app.scenario.vocabulary import CriterionKind, Status, allowed_statuses
 from app.scoring.result import ReviewedResult, criterion_kind
 from app.storage import SessionStore, UnknownSessionError, VerifyResult
 from app.storage.audit_repo import AuditRepo
@@ -90,6 +90,11 @@ class Marking:
         if decision == "agree":
             if kind == CriterionKind.MANUAL:
                 raise MarkError(f"{criterion_id} is left to the assessor: score it")
+            if auto_status == Status.CHECK:
+                raise MarkError(
+                    f"the simulator was unsure of {criterion_id}: decide it (overrule to one "
+                    f"of {allowed})"
+                )
             if status not in (None, auto_status):
                 raise MarkError("agreeing keeps the automatic status; to change it, overrule")
             status = None

@@ -233,6 +233,12 @@ def report_html(store: SessionStore, session_id: str, *, marking: Marking) -> st
         unscored = reviewed.get("unscored_manual") or []
         if unscored:
             after += f" <span class='note'>(not yet scored: {_e(', '.join(unscored))})</span>"
+        open_checks = reviewed.get("reviewed_checks") or []
+        if open_checks:
+            after += (
+                " <span class='note'>(the simulator was unsure; still to check: "
+                f"{_e(', '.join(open_checks))})</span>"
+            )
         crit_auto = _e(", ".join(reviewed.get("critical_failures") or []) or "none")
         crit_rev = _e(", ".join(reviewed["reviewed_critical_failures"]) or "none")
         ended_by = _e(reviewed.get("ended_by") or "nobody")

@@ -59,4 +59,5 @@ def reviewed_result(auto: Mapping[str, Any], marks: Mapping[str, Mark]) -> Revie
     out["reviewed_passed"] = t.passed
     out["reviewed_critical_failures"] = t.critical_failures
     out["unscored_manual"] = t.unscored_manual
+    out["reviewed_checks"] = t.checks
     return cast(ReviewedResult, out)

@@ -17,7 +17,7 @@ from typing import Any
 from app.engine import events as ev
 from app.engine.events import Event
 from app.engine.timing import speech_seconds
-from app.matching import IntentMatcher
+from app.matching import UNSURE, IntentMatcher
 from app.scenario import expr
 from app.scenario.model import Handler, Line, Say, Scenario
 
@@ -73,17 +73,29 @@ class Call:
         """The trainee typed `text` and pressed Enter at time `t`."""
         mark = self._begin(t)
         result = self.matcher.match(text)
-        intents = tuple(result.intents)
+        heard = tuple(result.intents)
+        unsure = [i for i in heard if result.bands.get(i) == UNSURE]
+        # The caller acts only on what was heard with confidence; an unsure intent is still
+        # recorded (the rubric gives it to an assessor: `check`).
+        intents = tuple(i for i in heard if i not in unsure)
         st = self.st
         self._count("turns")
         for i in intents:
             self._count(i)
         data: dict[str, Any] = {
             "text": text,
-            "intents": list(intents),
+            "intents": list(heard),
             "scores": {k: result.scores[k] for k in sorted(result.scores)},
         }
+        if unsure:
+            data["unsure"] = unsure
         self._emit(t, ev.TRAINEE_SAID, data)
+        if unsure and not intents and self.scenario.clarify is not None:
+            # Unsure of everything heard: she asks what was meant instead of answering a guess.
+            n = self._count("clarify")
+            self._emit(t, ev.CLARIFY, {"n": n, "intents": unsure})
+            self._speak(self.scenario.clarify, "clarify", t)
+            return self.events[mark:]
         closing = any(i in self._closing for i in intents)
         if closing:
             n = self._count("closing_attempt")
@@ -347,6 +359,7 @@ class Call:
 class Heard:
     intents: tuple[str, ...]
     scores: dict[str, float]
+    bands: dict[str, str] = field(default_factory=dict)
 
 
 class RecordedMatcher:
@@ -356,7 +369,12 @@ class RecordedMatcher:
 
     def __init__(self, events: Iterable[Event]) -> None:
         self._answers = [
-            (str(e.data["text"]), tuple(e.data.get("intents", [])), dict(e.data.get("scores", {})))
+            (
+                str(e.data["text"]),
+                tuple(e.data.get("intents", [])),
+                dict(e.data.get("scores", {})),
+                {str(i): UNSURE for i in e.data.get("unsure", [])},
+            )
             for e in events
             if e.kind == ev.TRAINEE_SAID
         ]
@@ -365,11 +383,11 @@ class RecordedMatcher:
     def match(self, text: str) -> Heard:
         if self._next >= len(self._answers):
             raise ValueError("more trainee lines than the record holds")
-        said, intents, scores = self._answers[self._next]
+        said, intents, scores, bands = self._answers[self._next]
         self._next += 1
         if said != text:
             raise ValueError(f"trainee line {self._next} is not the one recorded")
-        return Heard(intents, scores)
+        return Heard(intents, scores, bands)
 
 
 def replay(scenario: Scenario, matcher: IntentMatcher, inputs: Iterable[Event]) -> Call:

@@ -17,7 +17,8 @@ from typing import Any
 
 # Inputs: what the trainee (or the clock) did.
 CALL_STARTED = "call_started"
-TRAINEE_SAID = "trainee_said"  # {"text", "intents": [...], "scores": {id: score}}
+# {"text", "intents": [...], "scores": {id: score}, "unsure": [...] (only when some were)}
+TRAINEE_SAID = "trainee_said"
 FLAG_RAISED = "flag_raised"  # {"flag"}
 FLAG_LOWERED = "flag_lowered"  # {"flag"}
 LOG_CHANGED = "log_changed"  # {"field", "value"}
@@ -43,6 +44,7 @@ CALLER_SAID = "caller_said"  # {"line_id", "text", "emotion", "duration"}
 CLOSING_ATTEMPT = "closing_attempt"  # {"n"}
 SILENCE = "silence"  # {"n", "silent_for"}
 UNMATCHED = "unmatched"  # {"n"}: a trainee line that carried no intent
+CLARIFY = "clarify"  # {"n", "intents"}: every intent heard was unsure, so the caller asks
 HANDLER_FIRED = "handler_fired"  # {"handler", "trigger"}
 STATE_CHANGED = "state_changed"  # {"from", "to"}
 MARK = "mark"  # {"name"}

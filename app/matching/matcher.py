@@ -24,7 +24,7 @@ result.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from app.matching.clauses import pieces, split_conjunctions
 from app.matching.features import Idf, Index, char_features, stem, word_features
@@ -50,6 +50,7 @@ class MatchResult:
     intents: tuple[str, ...]
     scores: dict[str, float]
     clauses: tuple[str, ...]
+    bands: dict[str, str] = field(default_factory=dict)  # id -> band; absent: confident
 
 
 @dataclass(frozen=True)

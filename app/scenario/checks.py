@@ -34,6 +34,7 @@ def run_checks(s: Scenario, r: Reader, *, file_stem: str | None = None) -> None:
     reach = _reachable_states(s, r, dead)
     _dead_ends(s, r, reach, dead)
     _colliding_examples(s, r)
+    _weak_patterns(s, r)
     _rubric_weights(s, r)
     _unfindable_evidence(s, r, reach, dead)
     _unused(s, r)
@@ -264,6 +265,25 @@ def _colliding_examples(s: Scenario, r: Reader) -> None:
                     f"'{ex}' is both an example of intent '{intent.id}' and in its 'not' list; "
                     "remove it from one of them",
                 )
+
+
+# -- W110: a pattern that is one common word ------------------------------------------------
+def _weak_patterns(s: Scenario, r: Reader) -> None:
+    from app.text import data_lines, tokens
+
+    common = frozenset(data_lines("common_words.txt"))
+    for intent in s.intents.values():
+        for pattern in intent.patterns:
+            for phrase in pattern.any:
+                words = tokens(phrase)
+                if len(words) == 1 and words[0] in common:
+                    r.warn(
+                        pattern.pos,
+                        "W110",
+                        f"pattern '{phrase}' of intent '{intent.id}' is one common word: it "
+                        "turns up in lines that mean something else, so it is weak evidence; "
+                        "use a phrase (e.g. 'your name' rather than 'name')",
+                    )
 
 
 # -- W104, E040: the weights of the rubric --------------------------------------------------

@@ -267,6 +267,9 @@ class Scenario:
     path: str = "<memory>"
     sha256: str = ""  # of the file's bytes as loaded: identifies the scenario as played
     lines: dict[str, Line] = dc_field(default_factory=dict)  # every line defined, by id
+    # What the caller says when every intent heard in a line was unsure (her own
+    # `caller: clarify:` lines, else the intent library's); None: the fallbacks answer.
+    clarify: Say | None = None
 
     def all_handlers(self) -> list[Handler]:
         out = [h for s in self.states.values() for h in s.on]

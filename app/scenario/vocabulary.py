@@ -27,6 +27,9 @@ class Status(StrEnum):
     VIOLATED = "violated"  # a prohibited behaviour happened
     NOT_VIOLATED = "not_violated"
     MANUAL = "manual"  # left to an assessor, who has not scored it yet
+    # The simulator was unsure: the outcome rests on a line it could not hear confidently, so
+    # an assessor decides. Never a critical failure; counts toward nothing until decided.
+    CHECK = "check"
 
 
 STATUSES: tuple[Status, ...] = tuple(Status)

@@ -50,7 +50,9 @@ class CallRecord:
     end_t: float = 0.0
 
     @classmethod
-    def from_events(cls, events: list[Event]) -> CallRecord:
+    def from_events(cls, events: list[Event], *, sure_only: bool = False) -> CallRecord:
+        """Index `events`. With `sure_only`, intents the matcher was unsure of are left out
+        (scoring compares both readings: where they disagree, an assessor decides)."""
         rec = cls()
         for e in events:
             rec.end_t = max(rec.end_t, e.t)
@@ -66,11 +68,17 @@ class CallRecord:
             elif e.kind == ev.TRAINEE_SAID:
                 turn = len(rec.turns)
                 intents = list(d.get("intents", []))
-                rec.turns.append(
-                    {"t": e.t, "speaker": "trainee", "text": d["text"], "intents": intents}
-                )
+                unsure = [str(i) for i in d.get("unsure", [])]
+                said: Turn = {"t": e.t, "speaker": "trainee", "text": d["text"], "intents": intents}
+                if unsure:
+                    said["unsure"] = unsure
+                rec.turns.append(said)
                 for i in intents:
-                    rec.intents.setdefault(i, []).append(Occurrence(e.seq, e.t, turn, d["text"]))
+                    if i in unsure and sure_only:
+                        continue
+                    extra = (("unsure", True),) if i in unsure else ()
+                    occ = Occurrence(e.seq, e.t, turn, d["text"], extra)
+                    rec.intents.setdefault(i, []).append(occ)
             elif e.kind in (ev.FLAG_RAISED, ev.FLAG_LOWERED):
                 flag, raised = d["flag"], e.kind == ev.FLAG_RAISED
                 rec.flag_events.append({"flag": flag, "t": e.t, "raised": raised})

@@ -6,7 +6,10 @@ automatic score and the score after an assessor's marks can never disagree about
 
 - the score is the weighted share (0-100, one decimal) of the decided criteria that are GOOD;
 - a critical criterion with a BAD status fails the call whatever the score;
-- a criterion whose status is not decided (`manual`, not yet scored) counts toward nothing.
+- a criterion whose status is not decided (`manual` not yet scored, or `check`: the simulator
+  was unsure) counts toward nothing;
+- a call whose critical criterion is `check` is not passed until an assessor decides it (the
+  simulator does not claim a pass it is unsure of); `checks` lists what waits for them.
 
 A result read back from storage may come from an older version: read it with `.get` and
 `criterion_kind`, never assume a key.
@@ -31,6 +34,7 @@ class Evidence(TypedDict, total=False):
     raised: bool
     field: str  # a log field
     ended_by: str
+    unsure: bool  # the matcher was unsure of this line's intent
 
 
 class AssessorMark(TypedDict):
@@ -63,6 +67,7 @@ class Turn(TypedDict):
     line_id: NotRequired[str]  # caller turns
     text: str
     intents: NotRequired[list[str]]  # trainee turns
+    unsure: NotRequired[list[str]]  # trainee turns: the intents heard without confidence
 
 
 class FlagEvent(TypedDict):
@@ -86,6 +91,7 @@ class Result(TypedDict):
     log: dict[str, str]
     closing_attempts: list[float]
     metrics: dict[str, float | None]
+    checks: NotRequired[list[str]]  # criteria at `check` (absent from results before v2)
 
 
 class ReviewedResult(Result):
@@ -95,6 +101,7 @@ class ReviewedResult(Result):
     reviewed_passed: bool
     reviewed_critical_failures: list[str]
     unscored_manual: list[str]
+    reviewed_checks: list[str]  # criteria still at `check` after the assessor's marks
 
 
 class Counted(NamedTuple):
@@ -112,6 +119,7 @@ class Tally:
     passed: bool
     critical_failures: list[str]  # in rubric order
     unscored_manual: list[str]  # manual criteria nobody has scored yet
+    checks: list[str]  # criteria the simulator was unsure of, for an assessor to decide
 
 
 def tally(criteria: Mapping[str, Counted], pass_mark: float) -> Tally:
@@ -119,9 +127,14 @@ def tally(criteria: Mapping[str, Counted], pass_mark: float) -> Tally:
     earned = total = 0.0
     critical_failures: list[str] = []
     unscored: list[str] = []
+    checks: list[str] = []
+    critical_open = False
     for cid, c in criteria.items():
         if c.status not in DECIDED:
-            if c.kind == CriterionKind.MANUAL:
+            if c.status == Status.CHECK:
+                checks.append(cid)
+                critical_open = critical_open or c.critical
+            elif c.kind == CriterionKind.MANUAL:
                 unscored.append(cid)
             continue
         total += c.weight
@@ -130,8 +143,8 @@ def tally(criteria: Mapping[str, Counted], pass_mark: float) -> Tally:
         if c.critical and c.status in BAD:
             critical_failures.append(cid)
     score = round(100.0 * earned / total, 1) if total else 0.0
-    passed = not critical_failures and score >= pass_mark
-    return Tally(score, passed, critical_failures, unscored)
+    passed = not critical_failures and not critical_open and score >= pass_mark
+    return Tally(score, passed, critical_failures, unscored, checks)
 
 
 def criterion_kind(entry: Mapping[str, Any]) -> CriterionKind:

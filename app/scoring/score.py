@@ -7,13 +7,14 @@ never happened is missed, because nothing can come after it.
 
 from __future__ import annotations
 
+from app.engine import events as ev
 from app.engine.events import Event
 from app.scenario.model import Anchor, Evidence, Scenario
-from app.scenario.vocabulary import DECIDED, GOOD, CriterionKind, automatic_status
+from app.scenario.vocabulary import DECIDED, GOOD, CriterionKind, Status, automatic_status
 from app.scoring.record import CallRecord, Occurrence
 from app.scoring.result import Counted, CriterionResult, Result, tally
 
-RESULT_VERSION = 1
+RESULT_VERSION = 2  # 2: the `check` status and the `checks` list
 
 
 def _anchored(rec: CallRecord, ev: Evidence, occs: list[Occurrence]) -> list[Occurrence]:
@@ -107,11 +108,19 @@ def _metrics(s: Scenario, rec: CallRecord) -> dict[str, float | None]:
 
 def score_call(s: Scenario, events: list[Event]) -> Result:
     rec = CallRecord.from_events(events)
+    unsure = any(e.kind == ev.TRAINEE_SAID and e.data.get("unsure") for e in events)
+    sure = CallRecord.from_events(events, sure_only=True) if unsure else rec
     criteria: dict[str, CriterionResult] = {}
     counted: dict[str, Counted] = {}
     for c in s.rubric.criteria:
         found, occs = (False, []) if c.evidence is None else find(rec, c.evidence)
         status = automatic_status(c.kind, found)
+        if c.evidence is not None and sure is not rec:
+            # Judged again on the confident hearings alone: if that changes the outcome, it
+            # rests on a line the matcher was unsure of, and an assessor decides (`check`),
+            # never the simulator's guess (and never a critical failure).
+            if automatic_status(c.kind, find(sure, c.evidence)[0]) != status:
+                status = Status.CHECK
         feedback = c.feedback_met if status in GOOD else c.feedback_missed
         entry: CriterionResult = {
             "status": status,
@@ -141,4 +150,5 @@ def score_call(s: Scenario, events: list[Event]) -> Result:
         "log": dict(sorted(rec.log_at_end.items())),
         "closing_attempts": [o.t for o in rec.closing_attempts],
         "metrics": _metrics(s, rec),
+        "checks": t.checks,
     }

@@ -27,5 +27,6 @@ def test_the_colour_follows_good_bad_or_not_decided() -> None:
         "missed": "bad",
         "violated": "bad",
         "manual": "open",
+        "check": "open",
     }
     assert all(f'[tone="{t}"]' in STYLE for t in set(tones.values()))

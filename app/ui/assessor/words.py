@@ -25,6 +25,8 @@ def status_words(status: str | None) -> str:
         return tr("—")
     if status == Status.MANUAL:
         return tr("? Not scored")
+    if status == Status.CHECK:
+        return tr("? Check: the simulator was unsure")
     return trainee_status_words(status)
 
 

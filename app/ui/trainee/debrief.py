@@ -133,7 +133,15 @@ class DebriefScreen(QWidget):
     # -- filling ------------------------------------------------------------------------------
     def show_result(self, result: Result, scenario: Scenario, notice: str | None = None) -> None:
         passed = bool(result.get("passed"))
-        self.verdict.setText(self.tr("Passed") if passed else self.tr("Not passed"))
+        checks = list(result.get("checks") or [])
+        verdict = self.tr("Passed") if passed else self.tr("Not passed")
+        if checks:  # the simulator was unsure of some lines: an assessor has the last word
+            verdict = (
+                self.tr("{verdict} for now: an assessor will check {n} part(s)")
+                .replace("{verdict}", verdict)
+                .replace("{n}", str(len(checks)))
+            )
+        self.verdict.setText(verdict)
         self.verdict.setProperty("passed", passed)
         self.verdict.style().unpolish(self.verdict)
         self.verdict.style().polish(self.verdict)

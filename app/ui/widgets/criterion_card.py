@@ -45,6 +45,7 @@ def status_words(status: str) -> str:
         Status.MISSED: tr("debrief", "✗ Missed"),
         Status.VIOLATED: tr("debrief", "✗ Happened"),
         Status.MANUAL: tr("debrief", "? For your assessor"),
+        Status.CHECK: tr("debrief", "? Unsure: your assessor decides"),
     }
     return words.get(status, status)
 
