@@ -5,6 +5,7 @@ failure (issue 9, "Honest uncertainty")."""
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -155,3 +156,30 @@ def test_the_same_unsure_call_always_gets_the_same_result(text: str) -> None:
     s = scenario()
     first = score_call(s, play(s, text).events)
     assert all(score_call(s, play(s, text).events) == first for _ in range(3))
+
+
+def test_an_assessor_cannot_agree_with_a_check_only_decide_it(tmp_path: Path) -> None:
+    from app.assessor.marks import MarkError, Marking
+    from app.storage import SessionStore
+
+    s = scenario()
+    c = play(s, "hello", "whereabouts then")
+    with SessionStore(tmp_path / "callsim.db") as store:
+        sid = store.start_session(
+            trainee="Ana", scenario_id=s.id, scenario_sha256=s.sha256, scenario_title=s.title,
+            mode="headless",
+        )  # fmt: skip
+        store.append_events(sid, c.events)
+        store.finish_session(sid, score_call(s, c.events))
+        marking = Marking(store)
+        with pytest.raises(MarkError, match="unsure of asked_where: decide it"):
+            marking.mark(sid, "asked_where", "agree", assessor="Sgt Jones")
+        mark = marking.mark(
+            sid,
+            "asked_where",
+            "overrule",
+            status="met",
+            reason="she was asked",
+            assessor="Sgt Jones",
+        )
+        assert mark.status == "met"
