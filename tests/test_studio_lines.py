@@ -48,7 +48,9 @@ def test_csv_quotes_commas_quotes_and_newlines() -> None:
     assert text.splitlines()[0] == "id,emotion,note,text"
     assert text.endswith("\r\n")
     rows = list(csv.reader(io.StringIO(text, newline="")))
-    assert rows == [
+    library = rows[4:]  # the intent library's clarify lines, which this caller says too
+    assert library and all(r[0].startswith("library.clarify.") for r in library)
+    assert rows[:4] == [
         ["id", "emotion", "note", "text"],
         ["g.fb", "upset", "", 'He said "stop", then left.'],  # file order: global comes first
         ["one.plain", "calm", "", "Hello"],  # the caller's default emotion; the ref adds no row
@@ -76,8 +78,9 @@ def test_cli_lines_table(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     f.write_text(QUOTING, encoding="utf-8")
     assert main(["lines", str(f)]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[0] == 'g.fb       [upset] He said "stop", then left.'
-    assert out[-1].strip().startswith("note: First line of the note")
+    assert " ".join(out[0].split()) == 'g.fb [upset] He said "stop", then left.'
+    notes = [n for n, line in enumerate(out) if line.strip().startswith("note: First line")]
+    assert notes and all(line.split()[0].startswith("library.") for line in out[notes[0] + 3 :])
 
 
 def test_cli_lines_missing_file_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -46,7 +46,7 @@ RUBRIC = """rubric:
 
 def scenario(clarify: bool = True) -> Scenario:
     s = kit_scenario(BASE[:RUBRIC_AT] + RUBRIC)
-    return replace(s, clarify=CLARIFY) if clarify else s
+    return replace(s, clarify=CLARIFY if clarify else None)
 
 
 def play(s: Scenario, *lines: str) -> Call:

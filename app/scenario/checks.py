@@ -237,25 +237,32 @@ def _colliding_examples(s: Scenario, r: Reader) -> None:
     from app.text import normalise
 
     owner: dict[str, tuple[str, str]] = {}  # normalised example -> (intent, example as written)
-    for intent in s.intents.values():
+    # The library's own intents come first; a collision is reported at the file's intent (a
+    # library is checked by its own tests, and its positions are not in this file).
+    ordered = sorted(s.intents.values(), key=lambda i: i.origin is None)
+    for intent in ordered:
         mine: set[str] = set()
         for ex in intent.examples:
             key = normalise(ex)
             if not key or key in mine:
                 continue
             mine.add(key)
-            if key in owner:
+            if key in owner and intent.origin is None:
                 other, written = owner[key]
                 same = "" if written == ex else f" (written '{written}' there)"
+                where = s.intents[other]
+                at = f"the library {where.origin}" if where.origin else f"line {where.pos.line}"
                 r.warn(
                     intent.pos,
                     "W103",
                     f"example '{ex}' of intent '{intent.id}' is also an example of intent "
-                    f"'{other}' (line {s.intents[other].pos.line}){same}: the matcher cannot "
-                    "tell them apart; keep it under one intent",
+                    f"'{other}' ({at}){same}: the matcher cannot tell them apart; keep it under "
+                    "one intent",
                 )
-            else:
+            elif key not in owner:
                 owner[key] = (intent.id, ex)
+        if intent.origin is not None:
+            continue
         for ex in intent.not_examples:
             key = normalise(ex)
             if key and key in mine:
@@ -272,7 +279,7 @@ def _weak_patterns(s: Scenario, r: Reader) -> None:
     from app.text import data_lines, tokens
 
     common = frozenset(data_lines("common_words.txt"))
-    for intent in s.intents.values():
+    for intent in (i for i in s.intents.values() if i.origin is None):
         for pattern in intent.patterns:
             for phrase in pattern.any:
                 words = tokens(phrase)
@@ -413,7 +420,7 @@ def _unused(s: Scenario, r: Reader) -> None:
     for m in s.rubric.metrics:
         used.update(a.ref for a in (m.at, m.start, m.end) if a is not None and a.kind == "intent")
     for intent in s.intents.values():
-        if intent.id not in used:
+        if intent.id not in used and intent.origin is None:  # a library intent may go unused
             r.warn(
                 intent.pos,
                 "W105",

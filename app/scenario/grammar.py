@@ -24,18 +24,23 @@ from app.scenario.grammar_kinds import (
     GENDER,
     ID,
     LEVEL,
+    LIBRARY_CHOICE,
+    LIBRARY_FORMAT_NAME,
     LINE_ID,
     MINUTES,
+    NEAR,
     NTH,
     RATE,
     SAY,
     SAY_ITEM,
     SCENARIO_ID,
+    SHARE,
     TEXT,
     TEXTS,
     TRUE,
     VALUE,
     VARIABLE_TYPE,
+    VERSION,
     WHOLE,
     Enum,
     Key,
@@ -62,6 +67,13 @@ CALLER = Section(
         Key("name", TEXT, "the caller's name", required=True),
         Key("voice", VOICE, "the caller's voice"),
         Key("default_emotion", ID, "a key of `emotions`, for lines that name none"),
+        Key(
+            "clarify",
+            ListOf(SAY_ITEM, nonempty=True),
+            "what she says, one line at a time, when the simulator is unsure what the "
+            "trainee meant (default: the intent library's `clarify` lines)",
+            form="[{id: LINE_ID, text: TEXT}, ...]",
+        ),
     ),
     "the caller",
 )
@@ -88,8 +100,14 @@ LOG_FIELD = Section(
 )
 PATTERN = Section(
     "pattern",
-    (Key("any", TEXTS, "one of the words or phrases"), Key("all", TEXTS, "every one of them")),
-    "a keyword rule: `any` (one of the words or phrases) or `all` (every one of them)",
+    (
+        Key("any", TEXTS, "one of the words or phrases"),
+        Key("all", TEXTS, "every one of them"),
+        Key("ordered", BOOL, "`all`: in the order written"),
+        Key("near", NEAR, "`all`: each within this many words of the one before"),
+    ),
+    "a keyword rule: `any` (one of the words or phrases) or `all` (every one of them); "
+    "evidence for its intent, never a verdict on its own",
 )
 INTENT = Section(
     "intent",
@@ -105,6 +123,12 @@ INTENT = Section(
         Key("not", TEXTS, "phrasings that look similar but must not match this intent"),
         Key("closing", BOOL, "a line with this intent is also a *closing attempt* event"),
         Key("description", TEXT, "what the intent means, for authors"),
+        Key(
+            "threshold",
+            SHARE,
+            "how sure the matcher must be to hear this intent (default: the matcher's bar); "
+            "raise it for an intent that must never be heard by mistake",
+        ),
     ),
     "an intent: examples and/or patterns the matcher uses",
 )
@@ -288,6 +312,22 @@ SCENARIO = Section(
         Key("flags", MapOf(FLAG), "the toggle buttons the trainee has"),
         Key("log_fields", MapOf(LOG_FIELD), "the incident log"),
         Key(
+            "library",
+            LIBRARY_CHOICE,
+            "the intent library whose intents the scenario understands (default: "
+            "`uk-call-handling`); `none` opts out; `{id, only: [...]}` or `{id, except: [...]}` "
+            "narrows it. The file's own intents are added, and one with a library id replaces "
+            "the library's",
+            see="Intents",
+        ),
+        Key(
+            "off_topic",
+            TEXTS,
+            "near misses: lines a trainee may type here that share words with an intent but "
+            "mean none (the matcher learns to hear them as nothing)",
+            see="Intents",
+        ),
+        Key(
             "intents",
             MapOf(INTENT),
             "what the trainee's lines can mean",
@@ -318,4 +358,34 @@ SCENARIO = Section(
     ),
     "a callsim scenario file (callsim/scenario@1): a scripted 999 caller, the trainee's tools, "
     "a rubric and playtests. See docs/scenario-format.md",
+)
+
+
+# -- intent libraries (callsim/intent-library@1) ---------------------------------------------
+LIBRARY_USE = Section(
+    "library_use",
+    (
+        Key("id", ID, "the library's id, e.g. `uk-call-handling`", required=True),
+        Key("only", TEXTS, "use just these of its intents"),
+        Key("except", TEXTS, "use all of its intents but these"),
+    ),
+    "the intent library, narrowed",
+)
+INTENT_LIBRARY = Section(
+    "intent_library",
+    (
+        Key("format", LIBRARY_FORMAT_NAME, "always `callsim/intent-library@1`", required=True),
+        Key("id", SCENARIO_ID, "the library's id, e.g. `uk-call-handling`", required=True),
+        Key("version", VERSION, "its version; ids never change meaning within one", required=True),
+        Key("title", TEXT, "what it is"),
+        Key("source", TEXT, "where its moves come from"),
+        Key("clarify", TEXTS, "the caller's default lines when the simulator is unsure"),
+        Key(
+            "intents",
+            MapOf(INTENT),
+            "the intents, written as a scenario writes them",
+            required=True,
+        ),
+    ),
+    "an intent library: call-handling moves any scenario can use",
 )

@@ -201,6 +201,16 @@ FORMAT_NAME = Atom("format", FORMAT, f"always {FORMAT}")
 MINUTES = Number("minutes", "N", "a number of minutes, 0 or more", minimum=0)
 PERCENT = Number("percent", "N", "a number from 0 to 100", minimum=0, maximum=100)
 WEIGHT = Atom("weight", "N", "a number greater than 0")
+SHARE = Number("share", "N", "a number from 0 to 1", minimum=0, maximum=1)
+NEAR = Number("near", "N", "a whole number of words, 1 to 50", minimum=1, maximum=50, integer=True)
+VERSION = Number("version", "N", "a whole number, 1 or more", minimum=1, integer=True)
+LIBRARY_FORMAT = "callsim/intent-library@1"
+LIBRARY_FORMAT_NAME = Atom("library_format", LIBRARY_FORMAT, f"always {LIBRARY_FORMAT}")
+LIBRARY_CHOICE = Atom(
+    "library_choice",
+    "ID, none or {id, only, except}",
+    "which intent library the scenario uses: its id, `none`, or a mapping that narrows it",
+)
 NTH = Number("nth", "N", "a whole number, 1 or more", minimum=1, integer=True)
 RATE = Number(
     "rate",

@@ -18,11 +18,10 @@ from app.scenario.grammar import (
     EVENT,
     FLAG,
     HANDLER,
-    INTENT,
+    LIBRARY_USE,
     LINE,
     LINE_REF,
     LOG_FIELD,
-    PATTERN,
     SCENARIO,
     SEQUENCE,
     STATE,
@@ -45,6 +44,14 @@ from app.scenario.grammar_kinds import (
     or_list,
 )
 from app.scenario.grammar_rubric import DEBRIEF, RUBRIC
+from app.scenario.intent_reader import named, read_intents
+from app.scenario.library import (
+    SHIPPED_ID,
+    IntentLibrary,
+    known_libraries,
+    merge_intents,
+    shipped_library,
+)
 from app.scenario.model import (
     Caller,
     Criterion,
@@ -55,7 +62,6 @@ from app.scenario.model import (
     Intent,
     Line,
     LogField,
-    Pattern,
     Pos,
     Rubric,
     Say,
@@ -180,9 +186,12 @@ class _Builder:
         variables = self.variables(top.get("variables"))
         flags = self.flags(top.get("flags"))
         log_fields = self.log_fields(top.get("log_fields"))
-        intents = self.intents(top.get("intents"))
+        own_intents = self.intents(top.get("intents"))
+        library, intents = self.library(top.get("library"), own_intents)
+        off_topic = tuple(" ".join(t.split()) for t in r.strings(top.get("off_topic"), "off_topic"))
         states = self.states(top.get("states"))
         global_handlers = self.handlers(top.get("global"), "global")
+        clarify = self.clarify(top.get("caller"), library)  # after the states: lines in order
         criteria, metrics, pass_mark = self.rubric(top.get("rubric"))
         debrief = self.debrief(top.get("debrief"))
         playtests = tuple(
@@ -227,7 +236,79 @@ class _Builder:
             debrief=debrief,
             playtests=playtests,
             lines=dict(self.lines),
+            clarify=clarify,
+            library=library.ref if library is not None else None,
+            library_sha256=library.sha256 if library is not None else "",
+            off_topic=off_topic,
+            negatives=library.negatives if library is not None else (),
         )
+
+    def library(
+        self, node: YNode | None, own: dict[str, Intent]
+    ) -> tuple[IntentLibrary | None, dict[str, Intent]]:
+        """The library the scenario uses (the shipped one unless it says `library: none`) and
+        its intents with the scenario's own beside them."""
+        r = self.r
+        only: tuple[str, ...] | None = None
+        exclude: tuple[str, ...] = ()
+        lid: str | None = SHIPPED_ID
+        where = node
+        if node is not None and node.is_map:
+            m = r.section(node, "library", LIBRARY_USE)
+            if m is None:
+                return None, own
+            lid = r.ident(m.get("id"), "library id", SCENARIO_ID)
+            where = m.get("id")
+            if "only" in m:
+                only = r.strings(m.get("only"), "only")
+            exclude = r.strings(m.get("except"), "except")
+            if only is not None and exclude:
+                r.error(m["except"].pos, "E013", "use 'only' or 'except', not both")
+        elif node is not None:
+            word = r.text(node, "library")
+            lid = None if word in (None, "none") else word
+        if lid is None:
+            return None, own
+        if lid not in known_libraries():
+            from app.scenario.problems import did_you_mean
+
+            hint = did_you_mean(lid, known_libraries())
+            pos = where.pos if where is not None else Pos(1, 1)
+            r.error(
+                pos,
+                "E020",
+                f"unknown intent library '{lid}'{hint} (shipped: {', '.join(known_libraries())})",
+            )
+            return None, own
+        library = shipped_library(lid)
+        if node is not None and node.is_map:
+            for key in ("only", "except"):
+                for item in r.seq(node.value.get(key), key, allow_single=True):
+                    iid = item.value if isinstance(item.value, str) else None
+                    if iid is not None and iid not in library.intents:
+                        from app.scenario.problems import did_you_mean
+
+                        hint = did_you_mean(iid, library.intents)
+                        r.error(
+                            item.pos, "E020", f"'{iid}' is not an intent of {library.ref}{hint}"
+                        )
+        return library, merge_intents(library, own, only=only, exclude=exclude)
+
+    def clarify(self, caller: YNode | None, library: IntentLibrary | None) -> Say | None:
+        """The caller's own `clarify:` lines, else the library's (as lines `library.clarify.N`)."""
+        node = caller.value.get("clarify") if caller is not None and caller.is_map else None
+        if node is not None:
+            items = self.r.seq(node, "clarify")
+            lines = tuple(ln for item in items if (ln := self.line(item, "a clarify line")))
+            return Say(lines, sequence=True, pos=node.pos) if lines else None
+        if library is None or not library.clarify:
+            return None
+        lines = tuple(
+            Line(id=f"library.clarify.{n}", text=text) for n, text in enumerate(library.clarify, 1)
+        )
+        for line in lines:
+            self.lines.setdefault(line.id, line)
+        return Say(lines, sequence=True)
 
     def _known(self, node: YNode, kind: str, ref: str, known: dict[str, YNode]) -> None:
         if ref not in known:
@@ -281,17 +362,7 @@ class _Builder:
         return out
 
     def _named(self, node: YNode | None, what: str) -> list[tuple[str, YNode, Pos]]:
-        """Entries of a mapping keyed by snake_case ids."""
-        if node is None:
-            return []
-        if not node.is_map:
-            self.r.error(node.pos, "E010", f"{what} must be a mapping of ids")
-            return []
-        return [
-            (key, val, node.key_pos[key])
-            for key, val in node.value.items()
-            if self.r.key_ident(node, key, what)
-        ]
+        return named(self.r, node, what)
 
     def variables(self, node: YNode | None) -> dict[str, Variable]:
         out: dict[str, Variable] = {}
@@ -337,37 +408,7 @@ class _Builder:
         return out
 
     def intents(self, node: YNode | None) -> dict[str, Intent]:
-        out: dict[str, Intent] = {}
-        for key, val, pos in self._named(node, "intents"):
-            m = self.r.section(val, f"intent '{key}'", INTENT)
-            if m is None:
-                continue
-            patterns = []
-            for pnode in self.r.seq(m.get("patterns"), "patterns"):
-                pm = self.r.section(pnode, "pattern", PATTERN)
-                if pm is None:
-                    continue
-                p = Pattern(
-                    any=self.r.strings(pm.get("any"), "any"),
-                    all=self.r.strings(pm.get("all"), "all"),
-                    pos=pnode.pos,
-                )
-                if not p.any and not p.all:
-                    self.r.error(pnode.pos, "E011", "a pattern needs 'any' or 'all' words")
-                patterns.append(p)
-            examples = self.r.strings(m.get("examples"), "examples")
-            if not examples and not patterns:
-                self.r.error(pos, "E011", f"intent '{key}' needs examples or patterns")
-            out[key] = Intent(
-                id=key,
-                examples=examples,
-                patterns=tuple(patterns),
-                not_examples=self.r.strings(m.get("not"), "not"),
-                closing=bool(self.r.boolean(m.get("closing"), "closing")),
-                description=self.r.text(m.get("description"), "description"),
-                pos=pos,
-            )
-        return out
+        return read_intents(self.r, node)
 
     # -- lines -----------------------------------------------------------------------------
     def line(self, node: YNode, what: str) -> Line | None:

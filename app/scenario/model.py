@@ -50,6 +50,8 @@ class Pattern:
     any: tuple[str, ...] = ()
     all: tuple[str, ...] = ()
     pos: Pos = NOWHERE
+    ordered: bool = False  # `all` phrases must come in the order written
+    near: int | None = None  # `all` phrases must lie within this many words of each other
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,8 @@ class Intent:
     closing: bool = False
     description: str | None = None
     pos: Pos = NOWHERE
+    threshold: float | None = None  # the matcher's bar for this intent (None: its default)
+    origin: str | None = None  # "uk-call-handling@1" for an intent taken from a library
 
 
 Trigger = Literal[
@@ -270,6 +274,10 @@ class Scenario:
     # What the caller says when every intent heard in a line was unsure (her own
     # `caller: clarify:` lines, else the intent library's); None: the fallbacks answer.
     clarify: Say | None = None
+    library: str | None = None  # the intent library used, "uk-call-handling@1"; None: none
+    library_sha256: str = ""  # of the library's files, for caches keyed by content
+    off_topic: tuple[str, ...] = ()  # the file's near misses: lines that mean no intent
+    negatives: tuple[str, ...] = ()  # the library's generic lines that mean no intent
 
     def all_handlers(self) -> list[Handler]:
         out = [h for s in self.states.values() for h in s.on]

@@ -13,7 +13,10 @@ CSV_COLUMNS = ("id", "emotion", "note", "text")
 def defined_lines(s: Scenario) -> list[Line]:
     """Each line defined in the file once (a `ref:` repeats a line, it defines none), in file
     order."""
-    return sorted(s.lines.values(), key=lambda ln: (ln.pos.line, ln.pos.col, ln.id))
+    # file order; lines from outside the file (the intent library's clarify lines) come last
+    return sorted(
+        s.lines.values(), key=lambda ln: (ln.pos.line == 0, ln.pos.line, ln.pos.col, ln.id)
+    )
 
 
 def line_emotion(s: Scenario, line: Line) -> str:

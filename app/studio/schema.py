@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import json
 
-from app.scenario.grammar import HANDLER, LINE, LINE_REF, SCENARIO, SEQUENCE
+from app.scenario.grammar import HANDLER, LIBRARY_USE, LINE, LINE_REF, SCENARIO, SEQUENCE
 from app.scenario.grammar_kinds import (
     ANCHOR,
     DURATION,
     FORMAT,
     ID,
     LEVEL,
+    LIBRARY_FORMAT,
     LINE_ID,
     PERCENT,
     RATE,
@@ -74,6 +75,11 @@ def atom_schema(atom: Atom) -> Schema:
     """The JSON type of a kind of plain value."""
     if atom.name == "score":
         return {"anyOf": [number_schema(PERCENT), section_schema(SCORE_RANGE)]}
+    if atom.name == "library_choice":
+        library_id = {"type": "string", "pattern": SCENARIO_ID.pattern}  # or `none`
+        return {"anyOf": [library_id, section_schema(LIBRARY_USE)]}
+    if atom.name == "library_format":
+        return {"const": LIBRARY_FORMAT}
     if atom.name not in _ATOMS and isinstance(atom, Number):
         return number_schema(atom)
     return _ATOMS[atom.name]

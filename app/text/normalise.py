@@ -32,14 +32,14 @@ SPELLING_RUN = 3
 _LETTER_RUN = re.compile(r"([a-z])\1{2,}")  # "sooo" -> "soo": three or more of a letter
 
 
-def _read_data(name: str, package: str) -> str:
-    return resources.files(package).joinpath("data", name).read_text(encoding="utf-8")
+def _read_data(name: str, package: str, folder: str) -> str:
+    return resources.files(package).joinpath(folder, name).read_text(encoding="utf-8")
 
 
-def data_lines(name: str, package: str = "app.text") -> list[str]:
-    """The non-blank, non-comment lines of a data file in `package`'s data folder, stripped."""
+def data_lines(name: str, package: str = "app.text", folder: str = "data") -> list[str]:
+    """The non-blank, non-comment lines of a data file of `package` (in `folder`), stripped."""
     out: list[str] = []
-    for raw in _read_data(name, package).splitlines():
+    for raw in _read_data(name, package, folder).splitlines():
         line = raw.split("#", 1)[0].strip()
         if line:
             out.append(line)
