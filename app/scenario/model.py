@@ -49,6 +49,8 @@ class Pattern:
     any: tuple[str, ...] = ()
     all: tuple[str, ...] = ()
     pos: Pos = NOWHERE
+    ordered: bool = False  # `all` phrases must come in the order written
+    near: int | None = None  # `all` phrases must lie within this many words of each other
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,7 @@ class Intent:
     closing: bool = False
     description: str | None = None
     pos: Pos = NOWHERE
+    threshold: float | None = None  # the matcher's bar for this intent (None: its default)
 
 
 Trigger = Literal[
