@@ -145,3 +145,24 @@ def test_cli_nlu_unmatched_reads_recorded_sessions(
         "  2  zebra crossing lollipop\n"
         "2 distinct lines (6 times)\n"
     )
+
+
+def test_cross_validation_gives_accuracy_collisions_and_weak_intents(colliding: Path) -> None:
+    s = load_scenario(colliding, check=False)
+    report = nlu_report(s, build_matcher(s))
+    acc = {a.intent: a for a in report.accuracy}
+    assert set(acc) == {"calm", "breathe", "ask_location"}
+    assert all(a.held_out == 2 and a.accuracy is not None for a in acc.values())
+    # each of the two colliding intents' "take a deep breath" is heard as the other one
+    pairs = {(c.intent, c.heard_as) for c in report.collisions}
+    assert ("calm", "breathe") in pairs or ("breathe", "calm") in pairs
+    assert {w.intent for w in report.weak} == {"calm", "breathe", "ask_location"}
+    assert all(w.reason == "only 2 examples" for w in report.weak)
+    assert nlu_report(s, build_matcher(s), folds=0).accuracy == ()
+
+
+def test_cross_validation_skips_a_matcher_that_cannot_be_retrained() -> None:
+    from tests.scenario_kit import FakeMatcher, kit_scenario
+
+    report = nlu_report(kit_scenario(), FakeMatcher())
+    assert report.accuracy == () and report.collisions == () and report.weak == ()

@@ -1,47 +1,55 @@
 """Free text -> intents: the trainee's typed line, matched against a scenario's intents.
 
-How a line is matched (see docs/scenario-format.md, *Intents*):
+How a line is decided (docs/matching.md has the whole story and the measurements):
 
-1. The line is split into clauses (punctuation, then joining words such as "and") and each
-   clause is normalised (case, punctuation, typos, text-speak).
-2. Each clause is compared with every reference phrase: the intents' `examples`, their `not`
-   examples, and the shipped "none of these" phrases (`data/none.txt`). Similarity is a blend
-   of IDF-weighted cosines over light word stems and character trigrams (the trigrams forgive
-   typos the table does not know). An intent's example score is its nearest example.
-3. A `patterns` hit is a strong match: the score becomes at least `PATTERN_SCORE`.
-4. An intent whose nearest `not` example is closer than its nearest example is blocked in that
-   clause. If the nearest none-phrase scores at least as high as the best remaining intent
-   (pattern floor included), the clause matches nothing.
-5. The best intent at or above the threshold is taken, with every other pattern hit. The words
-   the taken intents did not explain are matched again (at a higher bar), so "thanks for
-   telling us I'll make sure it's investigated" gives two intents without a comma. If a
-   split at a joining word leaves no part matching anything, the unsplit piece is tried.
+1. The line is split into clauses at punctuation, then at joining words ("and", "but") when
+   both sides are long enough; each clause is normalised (case, punctuation, contractions,
+   text-speak) and its typos are fixed against the words the examples use.
+2. Each clause is scored by a classifier trained at load on the intents (classifier.py):
+   one probability per intent and one for *none*. Patterns are evidence among the features
+   (a pattern hit is a feature whose weight training learns), never a floor; words after a
+   negation ("don't", "never", "no need to") are different features.
+3. The best intent of the clause is taken when its probability reaches the intent's bar
+   (`Intent.threshold`, else the matcher's), is at least the *none* probability, and no
+   `not` line, off-topic line or generic negative is a closer match for the clause than the
+   intent's nearest example is (a near copy of a negative blocks). A clause with "and" in it
+   whose parts each clearly mean a different intent gives both.
+4. Each intent found has a band: `confident` when its probability reaches the confident bar,
+   else `unsure`; the line is unsure when any intent found is. Below the lower bar there is
+   nothing.
 
 Nothing is random and nothing depends on hash order: the same line always gives the same
-result.
+result, in any process.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from app.matching.clauses import pieces, split_conjunctions
-from app.matching.features import Idf, Index, char_features, stem, word_features
-from app.scenario.model import Intent, Pattern
+import numpy as np
+import numpy.typing as npt
+
+from app.matching import trained as tm
+from app.matching.classifier import Settings, softmax
+from app.matching.clauses import CONJUNCTIONS, pieces, split_conjunctions
+from app.matching.explain import Candidate, ClauseExplanation, Explanation, Nearest
+from app.matching.features import Rule, compile_rule, stem
+from app.matching.vectors import WordVectors, shipped_vectors
+from app.scenario.model import Intent
 from app.text import data_lines, tokens
 
-DEFAULT_THRESHOLD = 0.45
-PATTERN_SCORE = 0.85  # a keyword pattern hit scores at least this
-WORD_WEIGHT = 0.7  # share of the word-stem cosine in the blend (the rest: character trigrams)
-UNSEEN_WEIGHT = 0.7  # IDF weight of a feature no class uses, relative to a one-class feature
-NOT_MIN = 0.3  # a `not` example less similar than this blocks nothing, however weak the intent
-RESIDUAL_MARGIN = 0.25  # the leftover words of a clause need threshold + this to match
-RESIDUAL_MIN_WORDS = 2  # ...and at least this many content words
-MAX_PER_CLAUSE = 3
-REPORT_MIN = 0.25  # scores at or above this are reported even for intents not found
-
-_EX, _NOT, _NONE = 0, 1, 2
+F32 = npt.NDArray[np.float32]
+DEFAULT_THRESHOLD = 0.05
+CONFIDENT = 0.8  # a found intent at or above this probability is confident, else unsure
+NONE_RATIO = 2.0  # an intent is taken only when p(intent) >= NONE_RATIO * p(none)
+BLOCK = 0.9  # a negative at least this similar, and closer than every example, blocks
+VETO = 0.0  # the nearest example must be at least this similar (0: no veto)
+SPLIT = 0.6  # "a and b": both parts at this probability, different intents -> both
+REPORT_MIN = 0.05  # other intents' probabilities reported in `scores` from this
+CANDIDATES = 4  # candidates listed per clause in an explanation
+SPLIT_WORDS = frozenset({*CONJUNCTIONS, "or", "n"})
 
 
 @dataclass(frozen=True)
@@ -50,228 +58,352 @@ class MatchResult:
     intents: tuple[str, ...]
     scores: dict[str, float]
     clauses: tuple[str, ...]
-    bands: dict[str, str] = field(default_factory=dict)  # id -> band; absent: confident
+    bands: dict[str, str] = field(default_factory=dict)  # id -> "confident" | "unsure"
+    unsure: bool = False  # some intent found is only `unsure`
 
 
 @dataclass(frozen=True)
-class _Row:
-    kind: int
-    intent: int  # index into Matcher ids; -1 for a none-phrase
-    stems: frozenset[str]
+class Bars:
+    """The decision's bars (chosen on the tune set; docs/matching.md)."""
+
+    confident: float = CONFIDENT
+    none_ratio: float = NONE_RATIO
+    block: float = BLOCK
+    veto: float = VETO
+    split: float = SPLIT
 
 
 @dataclass(frozen=True)
-class _Rule:
+class _Clause:
+    """One clause scored: everything the decision and the explanation need."""
+
+    words: tuple[str, ...]  # after typo correction
+    prob: F32  # per intent
+    none: float
+    sims: F32  # per reference row
+    hits: frozenset[int]  # intents with a pattern hit (not negated)
+
+
+@dataclass(frozen=True)
+class _Taken:
     intent: int
-    any: tuple[str, ...]  # stemmed phrases, each padded with spaces: " collar number "
-    all: tuple[str, ...]
-
-    def hit(self, padded: str) -> tuple[str, ...] | None:
-        """The phrases that matched, or None if the rule does not hold on `padded`."""
-        if not self.any and not self.all:
-            return None
-        found = tuple(p for p in self.any if p in padded)
-        if self.any and not found:
-            return None
-        if any(p not in padded for p in self.all):
-            return None
-        return found + self.all
+    prob: float
+    band: str
 
 
-@dataclass
-class _Scores:
-    score: list[float]  # per intent: max(example score, pattern floor)
-    example: list[float]  # per intent: nearest example
-    best_row: list[int]  # per intent: the row of that nearest example (-1: none)
-    blocked: list[bool]  # per intent: a `not` example is closer
-    hits: list[tuple[str, ...] | None]  # per intent: pattern phrases matched
-    none: float  # nearest none-phrase
-
-
-def _phrase(text: str) -> str:
-    return " " + " ".join(stem(w) for w in tokens(text)) + " "
-
-
-def _rule(intent: int, pattern: Pattern) -> _Rule:
-    return _Rule(
-        intent,
-        tuple(p for p in (_phrase(t) for t in pattern.any) if p.strip()),
-        tuple(p for p in (_phrase(t) for t in pattern.all) if p.strip()),
-    )
+def _stems(text: str) -> list[str]:
+    return [stem(w) for w in tokens(text)]
 
 
 class Matcher:
-    """Matches trainee text to a scenario's intents. Build once per scenario; `match` is fast."""
+    """Matches trainee text to a scenario's intents. Build once per scenario; `match` is fast.
 
-    def __init__(self, intents: Iterable[Intent], threshold: float = DEFAULT_THRESHOLD) -> None:
+    `intents`: the scenario's intents (library merged in: `library.merge_intents`);
+    `threshold`: the default lower bar (an intent's own `threshold` wins); `off_topic`: the
+    scenario's near-miss lines, heard as nothing; `names`: the names of the scenario's people
+    (the caller's, say), so that "bye for now Danny" reads as "bye for now" and a name is not
+    taken for an unknown word (generic negatives teach that lines to colleagues by name are
+    not call handling); `negatives`: generic lines heard as nothing
+    (None: the shipped generic negatives); `cache_dir`: where the trained classifier may be
+    kept between runs (None: train every time).
+    """
+
+    def __init__(
+        self,
+        intents: Iterable[Intent],
+        threshold: float = DEFAULT_THRESHOLD,
+        *,
+        off_topic: Sequence[str] = (),
+        names: Sequence[str] = (),
+        negatives: Sequence[str] | None = None,
+        cache_dir: Path | None = None,
+        settings: Settings | None = None,
+        bars: Bars | None = None,
+        vectors: WordVectors | None = None,
+    ) -> None:
         intent_list = list(intents)
+        self._intents = tuple(intent_list)
+        self._options = (
+            threshold,
+            tuple(off_topic),
+            tuple(names),
+            negatives,
+            settings,
+            bars,
+            vectors,
+        )
         self._ids: tuple[str, ...] = tuple(i.id for i in intent_list)
         if len(set(self._ids)) != len(self._ids):
             raise ValueError("duplicate intent ids")
-        if not 0.0 < threshold <= 1.0:
-            raise ValueError("threshold must be in (0, 1]")
+        if not 0.0 < threshold < 1.0:
+            raise ValueError("threshold must be in (0, 1)")
+        for i in intent_list:
+            if i.threshold is not None and not 0.0 < i.threshold < 1.0:
+                raise ValueError(f"threshold of '{i.id}' must be in (0, 1)")
         self.threshold = threshold
-        self._function_words = frozenset(data_lines("function_words.txt", "app.matching"))
+        self.settings = s = settings or Settings()
+        self.bars = bars or Bars()
+        if negatives is None:
+            from app.scenario.library import generic_negatives
 
-        texts: list[list[str]] = []
-        rows: list[_Row] = []
-
-        def add(kind: int, intent: int, text: str) -> None:
-            words = tokens(text)
-            if words:
-                texts.append(words)
-                rows.append(_Row(kind, intent, frozenset(stem(w) for w in words)))
-
-        self._rules: list[_Rule] = []
+            negatives = generic_negatives()
+        if vectors is None and s.use_vectors:
+            vectors = shipped_vectors()
+        self._bar = np.array(
+            [i.threshold if i.threshold is not None else threshold for i in intent_list],
+            dtype=np.float32,
+        )
+        rules: list[Rule] = []
         for n, intent in enumerate(intent_list):
-            for text in intent.examples:
-                add(_EX, n, text)
-            for text in intent.not_examples:
-                add(_NOT, n, text)
-            self._rules.extend(_rule(n, p) for p in intent.patterns)
-        for text in data_lines("none.txt", "app.matching"):
-            add(_NONE, -1, text)
-        self._rows = rows
-
-        # IDF classes: one per intent (its examples and pattern words) and one for none.
-        n_classes = len(intent_list) + 1
-        class_words: list[list[str]] = [[] for _ in range(n_classes)]
-        class_chars: list[list[str]] = [[] for _ in range(n_classes)]
-        for row, words in zip(rows, texts, strict=True):
-            if row.kind == _NOT:
-                continue
-            c = row.intent if row.kind == _EX else n_classes - 1
-            class_words[c].extend(word_features(words))
-            class_chars[c].extend(char_features(words))
-        for n, intent in enumerate(intent_list):
-            for p in intent.patterns:
-                words = [w for t in (*p.any, *p.all) for w in tokens(t)]
-                class_words[n].extend(word_features(words))
-                class_chars[n].extend(char_features(words))
-        self._idf_w = Idf(class_words, UNSEEN_WEIGHT)
-        self._idf_c = Idf(class_chars, UNSEEN_WEIGHT)
-        self._index_w = Index([self._idf_w.vector(word_features(w)) for w in texts])
-        self._index_c = Index([self._idf_c.vector(char_features(w)) for w in texts])
+            rules.extend(compile_rule(n, p, _stems) for p in intent.patterns)
+        function_words = frozenset(data_lines("function_words.txt", "app.matching"))
+        self._function_words = function_words
+        name_words = frozenset(w for n in names for w in tokens(n))
+        key = tm.cache_key(
+            intent_list,
+            negatives,
+            off_topic,
+            s,
+            vectors,
+            [*sorted(function_words), "|", *sorted(name_words)],
+        )
+        self.cache_key = key
+        file = Path(cache_dir) / f"matcher-{key}.npz" if cache_dir is not None else None
+        model = (
+            tm.load(file, rules, s, vectors, function_words, name_words)
+            if file is not None
+            else None
+        )
+        if model is None:
+            model = tm.train_model(
+                intent_list,
+                rules,
+                negatives,
+                off_topic,
+                s,
+                vectors,
+                function_words,
+                name_words,
+            )
+            if file is not None:
+                tm.save(model, file)
+        self._model = model
+        self.from_cache = model.from_cache
+        self.iterations = model.iterations
+        kinds = model.row_kind
+        self._ex_rows = np.nonzero((kinds == tm.EXAMPLE) | (kinds == tm.PHRASE))[0]
+        self._not_rows = np.nonzero(kinds == tm.NOT)[0]
+        self._neg_rows = np.nonzero((kinds == tm.NEGATIVE) | (kinds == tm.OFF_TOPIC))[0]
 
     @property
     def intent_ids(self) -> tuple[str, ...]:
         return self._ids
 
-    def match(self, text: str) -> MatchResult:
-        found: list[tuple[int, float, str]] = []  # (clause, -score, id) for sorting
-        best: dict[str, float] = {}
-        clauses: list[str] = []
-        for piece in pieces(text):
-            parts = split_conjunctions(piece)
-            taken = [self._clause(p, best) for p in parts]
-            if len(parts) > 1 and not any(taken):
-                # Splitting may have cut one phrase in two ("was it just her and her mum").
-                parts, taken = [piece], [self._clause(piece, best)]
-            for part, got in zip(parts, taken, strict=True):
-                n = len(clauses)
-                clauses.append(" ".join(part))
-                found.extend((n, -score, self._ids[i]) for i, score in got)
+    @property
+    def intents(self) -> tuple[Intent, ...]:
+        return self._intents
 
-        intents: list[str] = []
-        for _, _, intent_id in sorted(found):
-            if intent_id not in intents:
-                intents.append(intent_id)
-        scores = {i: round(best[i], 3) for i in intents}
-        others = sorted((-s, i) for i, s in best.items() if i not in scores and s >= REPORT_MIN)
-        scores.update((i, round(-s, 3)) for s, i in others)
-        return MatchResult(text, tuple(intents), scores, tuple(clauses))
-
-    def _clause(self, words: Sequence[str], best: dict[str, float]) -> list[tuple[int, float]]:
-        """The intents taken in one clause, with their scores; `best` collects all scores."""
-        taken: list[tuple[int, float]] = []
-        exclude: set[int] = set()
-        threshold = self.threshold
-        remaining = list(words)
-        if all(w in self._function_words for w in words):
-            # "now", "right then": a clause of function words carries no meaning of its own,
-            # so only an explicit pattern may claim it, never similarity to an example.
-            s = self._score(remaining)
-            hits = [
-                (i, sc)
-                for i, sc in enumerate(s.score)
-                if s.hits[i] is not None and not s.blocked[i] and sc >= threshold
-            ]
-            chosen = sorted(hits, key=lambda h: (-h[1], self._ids[h[0]]))[:1]
-            for i, sc in chosen:
-                best[self._ids[i]] = max(best.get(self._ids[i], 0.0), sc)
-            return chosen
-        while len(taken) < MAX_PER_CLAUSE:
-            s = self._score(remaining)
-            new = self._take(s, exclude, threshold)
-            # Report every score of the whole clause, but only what was taken from leftovers.
-            reported = enumerate(s.score) if not taken else iter(new)
-            for i, score in reported:
-                if score > best.get(self._ids[i], 0.0):
-                    best[self._ids[i]] = score
-            if not new:
-                break
-            taken.extend(new)
-            explained: set[str] = set()
-            for i, _ in new:
-                exclude.add(i)
-                if s.best_row[i] >= 0:
-                    explained |= self._rows[s.best_row[i]].stems
-                for phrase in s.hits[i] or ():
-                    explained.update(phrase.split())
-            remaining = [w for w in remaining if stem(w) not in explained]
-            content = [w for w in remaining if w not in self._function_words]
-            if len(content) < RESIDUAL_MIN_WORDS:
-                break
-            threshold = self.threshold + RESIDUAL_MARGIN
-        return taken
-
-    def _take(self, s: _Scores, exclude: set[int], threshold: float) -> list[tuple[int, float]]:
-        ranked = sorted(
-            (-score, self._ids[i], i)
-            for i, score in enumerate(s.score)
-            if i not in exclude and not s.blocked[i]
+    def with_intents(self, intents: Iterable[Intent]) -> Matcher:
+        """A matcher like this one (bars, off-topic lines, negatives) for other intents,
+        trained afresh (no cache): for cross-validation."""
+        threshold, off_topic, names, negatives, settings, bars, vectors = self._options
+        return Matcher(
+            intents,
+            threshold,
+            off_topic=off_topic,
+            names=names,
+            negatives=negatives,
+            settings=settings,
+            bars=bars,
+            vectors=vectors,
         )
-        if not ranked or s.none >= -ranked[0][0]:
-            return []  # nothing, or closer to a none-phrase than to any intent
-        ranked = [r for r in ranked if -r[0] >= threshold]
-        if not ranked:
-            return []
-        top = ranked[0][2]
-        return [(i, -neg) for neg, _, i in ranked if i == top or s.hits[i] is not None]
 
-    def _score(self, words: Sequence[str]) -> _Scores:
-        n = len(self._ids)
-        out = _Scores([0.0] * n, [0.0] * n, [-1] * n, [False] * n, [None] * n, 0.0)
-        if not words:
-            return out
-        nots = [0.0] * n
-        for r, sim in enumerate(self._similarities(words)):
-            row = self._rows[r]
-            if row.kind == _EX:
-                if sim > out.example[row.intent]:
-                    out.example[row.intent] = sim
-                    out.best_row[row.intent] = r
-            elif row.kind == _NOT:
-                nots[row.intent] = max(nots[row.intent], sim)
-            else:
-                out.none = max(out.none, sim)
-        padded = " " + " ".join(stem(w) for w in words) + " "
-        for rule in self._rules:
-            found = rule.hit(padded)
-            if found is not None:
-                i = rule.intent
-                out.hits[i] = (out.hits[i] or ()) + found
-        for i in range(n):
-            ex = out.example[i]
-            score = ex
-            if out.hits[i] is not None:
-                score = PATTERN_SCORE + (1.0 - PATTERN_SCORE) * ex
-            out.score[i] = min(1.0, score)
-            out.blocked[i] = nots[i] >= NOT_MIN and nots[i] > ex
+    # -- scoring ---------------------------------------------------------------------------
+    def _score(self, words: Sequence[str]) -> _Clause:
+        m = self._model
+        e = m.encoder.encode(words)
+        w = m.weights
+        z = w.b.astype(np.float32).copy()
+        if len(e.idx):
+            z += e.val @ w.w[e.idx]
+        if len(e.emb):
+            z += (e.emb * np.float32(self.settings.w_emb)) @ w.wd
+        p = softmax(z)
+        sims = m.sim.row_dots(e.sim_idx, e.sim_val)
+        a = self.settings.sim_emb
+        if len(e.emb) and a > 0 and len(m.sim_emb):
+            sims = ((1.0 - a) * sims + a * (m.sim_emb @ e.emb)).astype(np.float32)
+        hits = frozenset(i for i, neg in e.hits if not neg)
+        return _Clause(e.words, p[:-1], float(p[-1]), sims, hits)
+
+    def _nearest(self, c: _Clause, rows: npt.NDArray[np.intp]) -> int:
+        """The most similar of `rows` (-1: none), first in file order on ties."""
+        if not len(rows):
+            return -1
+        return int(rows[int(np.argmax(c.sims[rows]))])
+
+    def _rows_of(self, intent: int, rows: npt.NDArray[np.intp]) -> npt.NDArray[np.intp]:
+        out: npt.NDArray[np.intp] = rows[self._model.row_intent[rows] == intent]
         return out
 
-    def _similarities(self, words: Sequence[str]) -> list[float]:
-        cw = self._index_w.cosines(self._idf_w.vector(word_features(words)))
-        cc = self._index_c.cosines(self._idf_c.vector(char_features(words)))
-        a = WORD_WEIGHT
-        return [a * w + (1.0 - a) * c for w, c in zip(cw, cc, strict=True)]
+    def _status(self, c: _Clause, i: int) -> tuple[str, int, int]:
+        """Why intent `i` is or is not taken in clause `c` (ignoring whether it is the best),
+        with its nearest example row and the nearest row that could block it (-1: none)."""
+        ex = self._nearest(c, self._rows_of(i, self._ex_rows))
+        ex_sim = float(c.sims[ex]) if ex >= 0 else 0.0
+        blockers = [r for r in (self._nearest(c, self._rows_of(i, self._not_rows)),
+                                self._nearest(c, self._neg_rows)) if r >= 0]  # fmt: skip
+        blocker = max(blockers, key=lambda r: (float(c.sims[r]), -r)) if blockers else -1
+        p = float(c.prob[i])
+        b = self.bars
+        if p < float(self._bar[i]):
+            return "below threshold", ex, blocker
+        if p < b.none_ratio * c.none:
+            return "below none", ex, blocker
+        if i not in c.hits and all(w in self._function_words for w in c.words):
+            return "function words only", ex, blocker
+        if ex_sim < b.veto:
+            return "vetoed", ex, blocker
+        if blocker >= 0 and float(c.sims[blocker]) >= b.block and float(c.sims[blocker]) > ex_sim:
+            return "blocked", ex, blocker
+        return "taken", ex, blocker
+
+    def _band(self, c: _Clause, i: int) -> str:
+        return (
+            "confident" if float(c.prob[i]) >= max(self.bars.confident, self._bar[i]) else "unsure"
+        )
+
+    def _decide(self, c: _Clause) -> list[_Taken]:
+        """The intent a clause expresses, if any: the most probable one that passes. A clause
+        of function words alone ("now", "right then") carries no meaning of its own: only an
+        intent whose pattern it matches may claim it."""
+        order = np.argsort(-c.prob, kind="stable")
+        for i in order[:CANDIDATES]:
+            i = int(i)
+            if float(c.prob[i]) < float(self._bar.min(initial=1.0)):
+                break
+            if self._status(c, i)[0] == "taken":
+                return [_Taken(i, float(c.prob[i]), self._band(c, i))]
+        return []
+
+    def _split(self, words: Sequence[str]) -> list[list[str]]:
+        out: list[list[str]] = [[]]
+        for w in words:
+            if w in SPLIT_WORDS:
+                out.append([])
+            else:
+                out[-1].append(w)
+        return [p for p in out if p]
+
+    def _clause(self, words: list[str]) -> tuple[list[_Taken], list[tuple[_Clause, str]]]:
+        """A clause's intents, and the scored units behind them (for explanations)."""
+        c = self._score(words)
+        taken = self._decide(c)
+        parts = self._split(words)
+        if len(parts) > 1:
+            scored = [self._score(p) for p in parts]
+            sub = [t for sc in scored for t in self._decide(sc) if t.prob >= self.bars.split]
+            if len({t.intent for t in sub}) >= 2:
+                firsts: dict[int, _Taken] = {}
+                for t in sub:
+                    firsts.setdefault(t.intent, t)
+                return list(firsts.values()), [(sc, "part") for sc in scored]
+        return taken, [(c, "")]
+
+    def _line(self, text: str) -> list[tuple[str, list[_Taken], list[tuple[_Clause, str]]]]:
+        out = []
+        for piece in pieces(text):
+            parts = split_conjunctions(piece)
+            results = [self._clause(p) for p in parts]
+            if len(parts) > 1 and not any(t for t, _ in results):
+                # splitting may have cut one phrase in two ("was it just her and her mum")
+                taken, units = self._clause(piece)
+                units = [(u, "unsplit: no part matched") for u, _ in units]
+                out.append((" ".join(piece), taken, units))
+                continue
+            for part, (taken, units) in zip(parts, results, strict=True):
+                out.append((" ".join(part), taken, units))
+        return out
+
+    # -- the API ---------------------------------------------------------------------------
+    def match(self, text: str) -> MatchResult:
+        found: list[tuple[int, float, str]] = []  # (clause, -prob, id), for ordering
+        taken_p: dict[str, float] = {}
+        bands: dict[str, str] = {}
+        other: dict[str, float] = {}
+        clauses: list[str] = []
+        for n, (clause, taken, units) in enumerate(self._line(text)):
+            clauses.append(clause)
+            for t in taken:
+                iid = self._ids[t.intent]
+                found.append((n, -t.prob, iid))
+                if t.prob > taken_p.get(iid, -1.0):
+                    taken_p[iid] = t.prob
+                    bands[iid] = t.band
+            for u, _ in units:
+                for i in np.nonzero(u.prob >= REPORT_MIN)[0]:
+                    iid = self._ids[int(i)]
+                    other[iid] = max(other.get(iid, 0.0), float(u.prob[i]))
+        intents: list[str] = []
+        for _, _, iid in sorted(found):
+            if iid not in intents:
+                intents.append(iid)
+        scores = {i: round(taken_p[i], 3) for i in intents}
+        rest = sorted((-v, i) for i, v in other.items() if i not in scores)
+        scores.update((i, round(-v, 3)) for v, i in rest)
+        bands = {i: bands[i] for i in intents}
+        unsure = any(b == "unsure" for b in bands.values())
+        return MatchResult(text, tuple(intents), scores, tuple(clauses), bands, unsure)
+
+    def explain(self, text: str) -> Explanation:
+        """What `match` decided, clause by clause, and why."""
+        result = self.match(text)
+        clauses: list[ClauseExplanation] = []
+        for _, taken, units in self._line(text):
+            taken_ids = {t.intent for t in taken}
+            for u, note in units:
+                order = [int(i) for i in np.argsort(-u.prob, kind="stable")[:CANDIDATES]]
+                cands = []
+                for rank, i in enumerate(order):
+                    status, ex, blocker = self._status(u, i)
+                    if status == "taken" and i not in taken_ids:
+                        status = "not top" if rank else "taken"
+                    if i in taken_ids:
+                        status = "taken"
+                    band = self._band(u, i) if status == "taken" else None
+                    cands.append(
+                        Candidate(
+                            self._ids[i],
+                            round(float(u.prob[i]), 3),
+                            round(float(self._bar[i]), 3),
+                            status,
+                            band,
+                            self._near(u, ex),
+                            self._near(u, blocker),
+                            i in u.hits,
+                        )
+                    )
+                neg = self._nearest(u, self._neg_rows)
+                clauses.append(
+                    ClauseExplanation(
+                        " ".join(u.words),
+                        round(u.none, 3),
+                        tuple(cands),
+                        tuple(self._ids[t.intent] for t in taken),
+                        self._near(u, neg),
+                        "part of a clause split at 'and'" if note == "part" else note,
+                    )
+                )
+        return Explanation(text, result.intents, result.bands, result.unsure, tuple(clauses))
+
+    def _near(self, c: _Clause, row: int) -> Nearest | None:
+        if row < 0:
+            return None
+        m = self._model
+        intent = int(m.row_intent[row])
+        return Nearest(
+            tm.KIND_NAMES[int(m.row_kind[row])],
+            self._ids[intent] if intent >= 0 else None,
+            m.row_text[row],
+            round(float(c.sims[row]), 3),
+        )

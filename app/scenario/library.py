@@ -20,15 +20,16 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
 from functools import cache
 from importlib import resources
+from pathlib import Path
 
 from app.scenario.grammar import INTENT_LIBRARY
 from app.scenario.grammar_kinds import LIBRARY_FORMAT, VERSION
 from app.scenario.intent_reader import read_intents
 from app.scenario.model import Intent
-from app.scenario.problems import ScenarioError
+from app.scenario.problems import Problem, ScenarioError
 from app.scenario.reader import SCENARIO_ID, Reader
 from app.scenario.yamlsrc import load_yaml
-from app.text import data_lines, normalise
+from app.text import normalise
 
 SHIPPED_ID = "uk-call-handling"
 _FILES = {SHIPPED_ID: ("uk-call-handling.yaml", "generic-negatives.txt")}
@@ -89,16 +90,70 @@ def known_libraries() -> tuple[str, ...]:
     return tuple(_FILES)
 
 
+def _negative_lines(text: str) -> tuple[str, ...]:
+    """One line each; blank lines and `#` comments are left out."""
+    out = (raw.split("#", 1)[0].strip() for raw in text.splitlines())
+    return tuple(" ".join(line.split()) for line in out if line)
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        why = exc.strerror or type(exc).__name__
+        raise LibraryError(
+            [Problem(str(path), 1, 1, "error", "E001", f"cannot read: {why}")]
+        ) from None
+
+
+def _text(data: bytes, path: str) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise LibraryError(
+            [Problem(path, line, col, "error", "E002", "the file is not UTF-8 text")]
+        ) from None
+
+
+def _shipped_bytes(name: str) -> bytes:
+    return resources.files("app.content").joinpath("library", name).read_bytes()
+
+
+def load_library(
+    path: str | Path | None = None, *, negatives: str | Path | None = None
+) -> IntentLibrary:
+    """A library file (None: the shipped `uk-call-handling`) with its generic negatives (None:
+    the shipped ones, which any English call-handling library can share). LibraryError, with
+    `path:line:col`, for anything wrong in either file."""
+    name, negatives_name = _FILES[SHIPPED_ID]
+    if path is None:
+        data, where = _shipped_bytes(name), f"<callsim>/library/{name}"
+    else:
+        data, where = _read(Path(path)), str(path)
+    if negatives is None:
+        neg, neg_where = _shipped_bytes(negatives_name), f"<callsim>/library/{negatives_name}"
+    else:
+        neg, neg_where = _read(Path(negatives)), str(negatives)
+    sha = hashlib.sha256(data + b"\0" + neg).hexdigest()
+    lines = _negative_lines(_text(neg, neg_where))
+    return parse_library(_text(data, where), where, lines, sha)
+
+
 @cache
 def shipped_library(library_id: str = SHIPPED_ID) -> IntentLibrary:
     """A library that ships with callsim, read once per process. KeyError: no such library."""
-    name, negatives_name = _FILES[library_id]
-    folder = resources.files("app.content").joinpath("library")
-    data = folder.joinpath(name).read_bytes()
-    negatives = folder.joinpath(negatives_name).read_bytes()
-    sha = hashlib.sha256(data + b"\0" + negatives).hexdigest()
-    lines = tuple(data_lines(negatives_name, "app.content", folder="library"))
-    return parse_library(data.decode("utf-8"), f"<callsim>/library/{name}", lines, sha)
+    if library_id not in _FILES:
+        raise KeyError(library_id)
+    return load_library()
+
+
+@cache
+def generic_negatives() -> tuple[str, ...]:
+    """The shipped generic negatives (without parsing the library)."""
+    name = _FILES[SHIPPED_ID][1]
+    return _negative_lines(_text(_shipped_bytes(name), name))
 
 
 def merge_intents(

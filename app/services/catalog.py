@@ -22,6 +22,7 @@ from typing import Generic, TypeVar
 from app.matching import Matcher
 from app.scenario.model import Scenario
 from app.scenario.problems import ScenarioError, did_you_mean
+from app.voice.cache import default_cache_dir
 
 SCENARIOS_ENV = "CALLSIM_SCENARIOS"
 _ROOT = Path(__file__).resolve().parents[2]
@@ -32,10 +33,24 @@ Found = tuple[Path | None, Scenario | None, bool | None]
 """(path, scenario, matches) for a played scenario: see `ScenarioCatalog.find`."""
 
 
-def build_matcher(scenario: Scenario) -> Matcher:
-    """The intent matcher for `scenario`. The one place a matcher is made, so replacing the
-    matcher changes this function only; `ScenarioCatalog.matcher` builds each one once."""
-    return Matcher(scenario.intents.values())
+def matcher_cache_dir() -> Path:
+    """Where trained matchers are kept (`$CALLSIM_CACHE_DIR/matchers`, else the per-user
+    cache): training the built-in scenario's matcher takes seconds, reading it back a tenth."""
+    return default_cache_dir() / "matchers"
+
+
+def build_matcher(scenario: Scenario, cache_dir: Path | None = None) -> Matcher:
+    """The intent matcher for `scenario` (its intents, the library's included, its near misses
+    and the library's generic negatives). The one place a matcher is made; a trained matcher
+    is kept in `cache_dir` (default `matcher_cache_dir()`), keyed by everything it learnt
+    from, so a changed scenario or library is trained afresh."""
+    return Matcher(
+        scenario.intents.values(),
+        off_topic=scenario.off_topic,
+        names=(scenario.caller.name,),
+        negatives=scenario.negatives if scenario.library is not None else (),
+        cache_dir=cache_dir if cache_dir is not None else matcher_cache_dir(),
+    )
 
 
 class CatalogError(LookupError):

@@ -4,18 +4,24 @@ from recorded sessions that matched nothing (`callsim nlu --unmatched`).
 Each example is matched on its own with the scenario's matcher. An example is *misheard* when
 its intent is not among the intents heard (another intent took it, or nothing did). An
 example is *shared* when, normalised, it is also an example of another intent.
+
+A trained matcher hears its own examples almost always, so the real estimate is the
+*cross-validation*: the examples are cut into `folds` parts, a matcher is trained without
+each part and hears that part's examples as new lines. That gives each intent an accuracy,
+the *collisions* (intent A's held-out examples heard as B) and the *weak* intents (few
+examples, or a low accuracy), which are the ones trainees will find deaf.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Protocol, cast
 
 from app.engine.events import TRAINEE_SAID
 from app.matching import IntentMatcher, normalise
-from app.scenario.model import Pos, Scenario
+from app.scenario.model import Intent, Pos, Scenario
 from app.scenario.yamlsrc import YNode
 
 if TYPE_CHECKING:
@@ -44,10 +50,45 @@ class Shared:
 
 
 @dataclass(frozen=True)
+class IntentAccuracy:
+    intent: str
+    examples: int
+    held_out: int  # examples heard by a matcher trained without them
+    right: int  # ...and heard as this intent
+    confused: tuple[tuple[str, int], ...]  # other intents heard instead, most first
+
+    @property
+    def accuracy(self) -> float | None:
+        return self.right / self.held_out if self.held_out else None
+
+
+@dataclass(frozen=True)
+class Collision:
+    intent: str  # whose held-out examples...
+    heard_as: str  # ...were heard as this intent
+    count: int
+
+
+@dataclass(frozen=True)
+class Weak:
+    intent: str
+    reason: str
+
+
+COLLISIONS = 20  # listed at most
+WEAK_EXAMPLES = 10  # fewer examples than this: a weak intent
+WEAK_ACCURACY = 0.7  # a cross-validated accuracy below this: a weak intent
+FOLDS = 5
+
+
+@dataclass(frozen=True)
 class NluReport:
     intents: tuple[tuple[str, int], ...]  # (intent id, number of examples), file order
     misheard: tuple[Misheard, ...]
     shared: tuple[Shared, ...]
+    accuracy: tuple[IntentAccuracy, ...] = ()  # cross-validated, matcher's intent order
+    collisions: tuple[Collision, ...] = ()  # most first
+    weak: tuple[Weak, ...] = ()
 
     @property
     def examples(self) -> int:
@@ -74,7 +115,69 @@ def example_positions(root: YNode | None) -> dict[tuple[str, int], Pos]:
     return out
 
 
-def nlu_report(s: Scenario, matcher: IntentMatcher, root: YNode | None = None) -> NluReport:
+class RetrainableMatcher(IntentMatcher, Protocol):
+    @property
+    def intents(self) -> tuple[Intent, ...]: ...
+    def with_intents(self, intents: Iterable[Intent]) -> IntentMatcher: ...
+
+
+def cross_validate(
+    matcher: RetrainableMatcher, folds: int = FOLDS
+) -> tuple[tuple[IntentAccuracy, ...], tuple[Collision, ...], tuple[Weak, ...]]:
+    """Per-intent accuracy on examples held out of training, `folds` parts in turn (example
+    n of an intent is in part n % folds), with the collisions and weak intents it shows."""
+    intents = matcher.intents
+    right = {i.id: 0 for i in intents}
+    held = {i.id: 0 for i in intents}
+    confused: dict[str, Counter[str]] = {i.id: Counter() for i in intents}
+    for f in range(max(2, folds)):
+        train = []
+        test: list[tuple[str, str]] = []
+        for i in intents:
+            if len(i.examples) < 2:
+                train.append(i)
+                continue
+            keep = tuple(e for n, e in enumerate(i.examples) if n % folds != f)
+            test.extend((i.id, e) for n, e in enumerate(i.examples) if n % folds == f)
+            train.append(replace(i, examples=keep))
+        if not test:
+            continue
+        m = matcher.with_intents(train)
+        for iid, ex in test:
+            heard = m.match(ex).intents
+            held[iid] += 1
+            if iid in heard:
+                right[iid] += 1
+            else:
+                confused[iid].update(heard[:1] or ("(nothing)",))
+    acc = tuple(
+        IntentAccuracy(
+            i.id,
+            len(i.examples),
+            held[i.id],
+            right[i.id],
+            tuple(sorted(confused[i.id].items(), key=lambda kv: (-kv[1], kv[0]))),
+        )
+        for i in intents
+    )
+    collisions = sorted(
+        (Collision(a.intent, b, n) for a in acc for b, n in a.confused if b != "(nothing)"),
+        key=lambda c: (-c.count, c.intent, c.heard_as),
+    )
+    weak: list[Weak] = []
+    for a in acc:
+        if a.examples < WEAK_EXAMPLES:
+            weak.append(Weak(a.intent, f"only {a.examples} example{'s' * (a.examples != 1)}"))
+        elif a.accuracy is not None and a.accuracy < WEAK_ACCURACY:
+            weak.append(Weak(a.intent, f"{a.accuracy:.0%} of held-out examples heard"))
+    return acc, tuple(collisions), tuple(weak)
+
+
+def nlu_report(
+    s: Scenario, matcher: IntentMatcher, root: YNode | None = None, *, folds: int = FOLDS
+) -> NluReport:
+    """The report. Cross-validation needs a matcher that can be retrained (`with_intents`);
+    `folds=0` leaves it out."""
     where = example_positions(root)
     misheard: list[Misheard] = []
     owners: dict[str, list[tuple[str, str, Pos]]] = {}
@@ -106,7 +209,12 @@ def nlu_report(s: Scenario, matcher: IntentMatcher, root: YNode | None = None) -
             shared.append(Shared(second[1], ids, second[2], entries[0][1], entries[0][2]))
     shared.sort(key=lambda x: (x.pos.line, x.pos.col))
     counts = tuple((i.id, len(i.examples)) for i in s.intents.values())
-    return NluReport(counts, tuple(misheard), tuple(shared))
+    acc: tuple[IntentAccuracy, ...] = ()
+    collisions: tuple[Collision, ...] = ()
+    weak: tuple[Weak, ...] = ()
+    if folds and hasattr(matcher, "with_intents") and hasattr(matcher, "intents"):
+        acc, collisions, weak = cross_validate(cast(RetrainableMatcher, matcher), folds)
+    return NluReport(counts, tuple(misheard), tuple(shared), acc, collisions, weak)
 
 
 def format_report(report: NluReport, path: str) -> str:
@@ -114,9 +222,13 @@ def format_report(report: NluReport, path: str) -> str:
     by_intent: dict[str, list[Misheard]] = {}
     for m in report.misheard:
         by_intent.setdefault(m.intent, []).append(m)
+    cv = {a.intent: a for a in report.accuracy}
     for iid, n in report.intents:
         bad = by_intent.get(iid, [])
         status = "all heard" if not bad else f"{len(bad)} not heard as '{iid}'"
+        a = cv.get(iid)
+        if a is not None and a.accuracy is not None:
+            status += f"; held out: {a.right}/{a.held_out} heard ({a.accuracy:.0%})"
         out.append(f"{iid}: {n} example{'s' * (n != 1)}, {status}")
         for m in bad:
             if m.heard:
@@ -137,6 +249,22 @@ def format_report(report: NluReport, path: str) -> str:
             out.append(
                 f'  {path}:{sh.pos.line}:{sh.pos.col}: "{sh.example}" is under {names} ({also})'
             )
+    others = [a for a in report.accuracy if a.intent not in {i for i, _ in report.intents}]
+    if others:
+        right = sum(a.right for a in others)
+        held = sum(a.held_out for a in others)
+        out.append(
+            f"{len(others)} library intents: {right}/{held} held-out examples heard"
+            + (f" ({right / held:.0%})" if held else "")
+        )
+    if report.collisions:
+        out.append("collisions (held-out examples heard as another intent):")
+        out.extend(
+            f"  {c.intent} -> {c.heard_as}: {c.count}" for c in report.collisions[:COLLISIONS]
+        )
+    if report.weak:
+        out.append("weak intents:")
+        out.extend(f"  {w.intent}: {w.reason}" for w in report.weak)
     n_other = sum(1 for m in report.misheard if m.heard)
     n_none = len(report.misheard) - n_other
     out.append(
