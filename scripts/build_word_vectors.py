@@ -28,8 +28,8 @@ OUT = ROOT / "app" / "matching" / "data"
 WORD = re.compile(r"^[a-z][a-z0-9]*$")
 TOKEN = re.compile(r"[a-z][a-z0-9]*")
 SOURCES = [
-    ROOT / "app" / "matching" / "library" / "uk-call-handling.yaml",
-    ROOT / "app" / "matching" / "library" / "generic-negatives.txt",
+    ROOT / "app" / "content" / "library" / "uk-call-handling.yaml",
+    ROOT / "app" / "content" / "library" / "generic-negatives.txt",
     ROOT / "app" / "matching" / "data" / "textspeak.txt",
     *sorted((ROOT / "scenarios").glob("*.yaml")),
 ]

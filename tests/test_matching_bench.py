@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
-from app.matching.library import shipped_library
+from app.scenario.library import shipped_library
 
 from app.matching import Matcher, format_explanation, normalise
 from benchmarks.bench_matcher import (

@@ -9,7 +9,7 @@ import sys
 from dataclasses import replace
 
 import pytest
-from app.matching.normalise import tokens
+from app.text.normalise import tokens
 
 from app.matching import DEFAULT_THRESHOLD, Matcher, MatchResult, format_explanation
 from app.matching.features import PhraseIndex, compile_rule, negated, stem

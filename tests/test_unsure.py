@@ -84,9 +84,11 @@ def test_an_unsure_closing_phrase_is_not_a_closing_attempt() -> None:
     assert said(c) == ["one.hi", "lib.clarify.1", "lib.clarify.1"]
 
 
-def test_without_clarify_lines_the_fallback_answers() -> None:
+def test_without_clarify_lines_she_answers_the_best_guess() -> None:
     c = play(scenario(clarify=False), "whereabouts then")
-    assert said(c) == ["one.hi", "g.fb1"]
+    assert said(c) == ["one.hi", "one.where"]  # nobody to ask: the guess is answered...
+    r = score_call(c.scenario, c.events)
+    assert r["criteria"]["asked_where"]["status"] == "check"  # ...but not marked as heard
 
 
 def test_unsure_evidence_is_check_never_a_critical_failure() -> None:

@@ -99,21 +99,25 @@ def cmd_play(args: argparse.Namespace, ctx: Context) -> int:
 def cmd_match(args: argparse.Namespace, ctx: Context) -> int:
     scenario = load(ctx, args.scenario)
     matcher = ctx.catalog.matcher(scenario)
+    if args.explain:
+        from app.matching import format_explanation
+
+        texts = [args.text] if args.text is not None else [t.rstrip("\n") for t in sys.stdin]
+        print("\n\n".join(format_explanation(matcher.explain(t)) for t in texts))
+        return EXIT_OK
     if args.text is not None:
         r = matcher.match(args.text)
         if not r.intents:
             print("(no intent)")
         for i in r.intents:
-            print(f"{i}\t{r.scores.get(i, 0):.3f}")
+            band = r.bands.get(i, "confident")
+            print(f"{i}\t{r.scores.get(i, 0):.3f}" + ("\tunsure" if band == "unsure" else ""))
         return EXIT_OK
     for raw in sys.stdin:
         text = raw.rstrip("\n")
         r = matcher.match(text)
-        print(
-            json.dumps(
-                {"text": text, "intents": list(r.intents), "scores": r.scores}, ensure_ascii=False
-            )
-        )
+        line = {"text": text, "intents": list(r.intents), "scores": r.scores}  # contract §1
+        print(json.dumps(line, ensure_ascii=False))
     return EXIT_OK
 
 
@@ -176,6 +180,12 @@ def register(sub: Any) -> None:
     s = sub.add_parser("match", help="show the intents found in text")
     s.add_argument("scenario", metavar="SCENARIO")
     s.add_argument("text", nargs="?", metavar="TEXT")
+    s.add_argument(
+        "--explain",
+        action="store_true",
+        help="per clause: the top candidates with their scores, the bar and band, and what a "
+        "'not' line, an off-topic line or the generic negatives blocked",
+    )
     s.set_defaults(fn=cmd_match)
     s = sub.add_parser("demo", help="play a scenario's first playtest and print the result")
     s.add_argument("scenario", nargs="?", default=None, metavar="SCENARIO")

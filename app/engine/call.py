@@ -78,6 +78,8 @@ class Call:
         # The caller acts only on what was heard with confidence; an unsure intent is still
         # recorded (the rubric gives it to an assessor: `check`).
         intents = tuple(i for i in heard if i not in unsure)
+        if unsure and not intents and self.scenario.clarify is None:
+            intents = heard  # nobody to ask: she answers the best guess (scored `check`)
         st = self.st
         self._count("turns")
         for i in intents:
