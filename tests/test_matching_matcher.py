@@ -207,9 +207,9 @@ def test_off_topic_lines_of_a_scenario_block() -> None:
 def test_per_intent_threshold_is_honoured(matcher: Matcher) -> None:
     line = "has somebody been injured"
     p = matcher.match(line).scores["ask_injuries"]
-    assert p < 0.95
+    assert p < 0.99
     assert matcher.match(line).intents == ("ask_injuries",)
-    strict = [replace(i, threshold=p + 0.03) if i.id == "ask_injuries" else i for i in INTENTS]
+    strict = [replace(i, threshold=(p + 1) / 2) if i.id == "ask_injuries" else i for i in INTENTS]
     m = Matcher(strict)
     assert m.match(line).intents == ()
     assert m.explain(line).clauses[0].candidates[0].status == "below threshold"
@@ -221,8 +221,10 @@ def test_bands_and_unsure(matcher: Matcher) -> None:
     assert sure.bands == {"ask_injuries": "confident"} and not sure.unsure
     assert MatchResult("x", (), {}, ()).bands == {} and not MatchResult("x", (), {}, ()).unsure
     # an intent heard below the confident bar is unsure, and so is the line
-    m = Matcher(INTENTS, threshold=0.05, bars=replace(matcher.bars, confident=0.999))
-    r = m.match("is anybody hurt")
+    line = "has somebody been injured"
+    p = matcher.match(line).scores["ask_injuries"]
+    m = Matcher(INTENTS, bars=replace(matcher.bars, confident=(p + 1) / 2))
+    r = m.match(line)
     assert r.intents == ("ask_injuries",)
     assert r.bands == {"ask_injuries": "unsure"} and r.unsure
 

@@ -10,10 +10,11 @@ How a line is decided (docs/matching.md has the whole story and the measurements
    (a pattern hit is a feature whose weight training learns), never a floor; words after a
    negation ("don't", "never", "no need to") are different features.
 3. The best intent of the clause is taken when its probability reaches the intent's bar
-   (`Intent.threshold`, else the matcher's), is at least the *none* probability, and no
-   `not` line, off-topic line or generic negative is a closer match for the clause than the
-   intent's nearest example is (a near copy of a negative blocks). A clause with "and" in it
-   whose parts each clearly mean a different intent gives both.
+   (`Intent.threshold`, else the matcher's), is at least twice the *none* probability, the
+   clause is not a near copy of a `not` line, off-topic line or generic negative that is
+   closer than the intent's nearest example, and the clause is not function words alone
+   (unless a pattern of the intent matches). If it fails, the next best is tried. A clause
+   with "and" in it whose parts each clearly mean a different intent gives both.
 4. Each intent found has a band: `confident` when its probability reaches the confident bar,
    else `unsure`; the line is unsure when any intent found is. Below the lower bar there is
    nothing.
@@ -48,7 +49,7 @@ BLOCK = 0.9  # a negative at least this similar, and closer than every example, 
 VETO = 0.0  # the nearest example must be at least this similar (0: no veto)
 SPLIT = 0.6  # "a and b": both parts at this probability, different intents -> both
 REPORT_MIN = 0.05  # other intents' probabilities reported in `scores` from this
-CANDIDATES = 4  # candidates listed per clause in an explanation
+CANDIDATES = 4  # candidates tried per clause, and listed in an explanation
 SPLIT_WORDS = frozenset({*CONJUNCTIONS, "or", "n"})
 
 
