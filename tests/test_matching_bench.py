@@ -8,9 +8,9 @@ import re
 from pathlib import Path
 
 import pytest
-from app.scenario.library import shipped_library
 
 from app.matching import Matcher, format_explanation, normalise
+from app.scenario.library import shipped_library
 from benchmarks.bench_matcher import (
     HELDOUT,
     KINDS,

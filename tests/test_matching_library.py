@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def contract_ids() -> list[str]:
     """The intent ids in the library file, in file order."""
-    text = (ROOT / "app" / "matching" / "library" / "uk-call-handling.yaml").read_text()
+    text = (ROOT / "app" / "content" / "library" / "uk-call-handling.yaml").read_text()
     return re.findall(r"^  ([a-z_]+):$", text, re.M)
 
 
@@ -96,7 +96,7 @@ def test_a_library_file(tmp_path: Path) -> None:
         (("    threshold: 0.4", "    threshold: 1.5"), "11:16", "threshold must be"),
         (("ordered: true, near: 2", "ordered: yes"), "10:38", "ordered must be true or false"),
         (("{all: [where, you], ordered: true, near: 2}", "{all: [where], near: 2}"), "10:30",
-         "need at least two 'all' phrases"),
+         "needs two or more 'all' words or phrases"),
         (("    examples: [bye]", "    exmples: [bye]"), "13:5", "unknown key 'exmples'"),
         (("  say_bye:", "  Say-Bye:"), "12:3", "not a valid id"),
         (("    closing: true", "    closing: true\n    closing: false"), "15:5", "duplicate key"),

@@ -9,11 +9,11 @@ import sys
 from dataclasses import replace
 
 import pytest
-from app.text.normalise import tokens
 
 from app.matching import DEFAULT_THRESHOLD, Matcher, MatchResult, format_explanation
 from app.matching.features import PhraseIndex, compile_rule, negated, stem
 from app.scenario.model import Intent, Pattern
+from app.text.normalise import tokens
 
 LOCATION = Intent(
     "ask_location",

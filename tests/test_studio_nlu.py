@@ -40,6 +40,7 @@ rubric:
   pass_mark: 50
   criteria:
     - {id: c, title: C, weight: 1, evidence: {intent: ask_location}}
+library: none  # the report is about these intents alone (and stays quick to retrain)
 """
 
 

@@ -61,7 +61,11 @@ def parse_library(
 ) -> IntentLibrary:
     """A library from its text; raises LibraryError with every problem located."""
     r = Reader(path)
-    top = r.section(load_yaml(text, path), "the intent library", INTENT_LIBRARY)
+    try:
+        root = load_yaml(text, path)
+    except ScenarioError as exc:  # YAML syntax, duplicate keys: located already
+        raise LibraryError(exc.problems) from None
+    top = r.section(root, "the intent library", INTENT_LIBRARY)
     if top is None:
         raise LibraryError(r.problems)
     fmt = r.text(top.get("format"), "format")
@@ -157,7 +161,7 @@ def generic_negatives() -> tuple[str, ...]:
 
 
 def merge_intents(
-    library: IntentLibrary,
+    library: IntentLibrary | None,
     own: Mapping[str, Intent],
     *,
     only: Collection[str] | None = None,
@@ -170,6 +174,11 @@ def merge_intents(
     scenario's own examples (once normalised) is left out, so a file written before the
     library ("where are you" under its own `ask_location`) keeps its meaning rather than
     losing the line to a library intent (`ask_caller_location`) it has no handler for."""
+    if library is None:
+        return dict(own)
+    unknown = sorted({*(only or ()), *exclude} - set(library.intents))
+    if unknown:  # the loader reports these located; a caller in code gets told plainly
+        raise ValueError(f"not in {library.id}: {', '.join(unknown)}")
     claimed = {normalise(ex) for intent in own.values() for ex in intent.examples}
     out: dict[str, Intent] = {}
     for iid, intent in library.intents.items():

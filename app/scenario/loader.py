@@ -292,6 +292,9 @@ class _Builder:
                         r.error(
                             item.pos, "E020", f"'{iid}' is not an intent of {library.ref}{hint}"
                         )
+        known = library.intents
+        only = None if only is None else tuple(i for i in only if i in known)  # errors above
+        exclude = tuple(i for i in exclude if i in known)
         return library, merge_intents(library, own, only=only, exclude=exclude)
 
     def clarify(self, caller: YNode | None, library: IntentLibrary | None) -> Say | None:

@@ -48,7 +48,7 @@ def build_matcher(scenario: Scenario, cache_dir: Path | None = None) -> Matcher:
         scenario.intents.values(),
         off_topic=scenario.off_topic,
         names=(scenario.caller.name,),
-        negatives=scenario.negatives if scenario.library is not None else (),
+        negatives=scenario.negatives or None,  # None: the shipped generic negatives
         cache_dir=cache_dir if cache_dir is not None else matcher_cache_dir(),
     )
 
