@@ -86,7 +86,7 @@ def test_an_unsure_closing_phrase_is_not_a_closing_attempt() -> None:
 
 def test_without_clarify_lines_she_answers_the_best_guess() -> None:
     c = play(scenario(clarify=False), "whereabouts then")
-    assert said(c) == ["one.hi", "one.where"]  # nobody to ask: the guess is answered...
+    assert said(c) == ["one.hi", "one.where", "two.enter"]  # nobody to ask: the guess...
     r = score_call(c.scenario, c.events)
     assert r["criteria"]["asked_where"]["status"] == "check"  # ...but not marked as heard
 

@@ -64,6 +64,7 @@ def scenario_outline(s: Scenario) -> tuple[OutlineEntry, ...]:
             iid + ("  (closing)" if it.closing else ""), "intent", it.pos.line, it.pos.col, iid
         )
         for iid, it in s.intents.items()
+        if it.origin is None  # the file's own: the library's are not in this file
     )
     groups.append(OutlineEntry(f"Intents ({len(intents)})", "group", children=intents))
     lines = tuple(
@@ -75,6 +76,7 @@ def scenario_outline(s: Scenario) -> tuple[OutlineEntry, ...]:
             ln.id,
         )
         for ln in defined_lines(s)
+        if ln.pos.line > 0  # lines from outside the file (the library's clarify lines) are not
     )
     groups.append(OutlineEntry(f"Lines ({len(lines)})", "group", children=lines))
     criteria = tuple(
@@ -102,7 +104,7 @@ def line_near(s: Scenario, line: int, reach: int = 3) -> Line | None:
     `reach` lines above it (a block-style line spans several: `- id:`, `text:`, ...)."""
     best: Line | None = None
     for ln in s.lines.values():
-        if line - reach <= ln.pos.line <= line and (
+        if ln.pos.line > 0 and line - reach <= ln.pos.line <= line and (
             best is None or (ln.pos.line, ln.pos.col) > (best.pos.line, best.pos.col)
         ):
             best = ln

@@ -79,6 +79,8 @@ def test_write_break_fix_play_save_and_run_green(
                      "states.opening.on[0]", "open.what", "ask_location", "global[1]",
                      "Number 3, Station Road"):  # fmt: skip
         assert expected in shown
+    assert 'line: "What\'s the address?"' in shown  # the matcher's explanation of each line
+    assert "clause 1: 'what is the address'" in shown
     assert w.play.session is not None and len(w.play.session.turns) == 3
 
     # 5. save them as a playtest (named in the prompt): it is written into the file's text

@@ -282,6 +282,16 @@ class PlayPane(QWidget):
         x = st.text if st.kind != "wait" else f"{st.seconds:g}"
         return f"<i>{html.escape(words.get(st.kind, st.kind).replace('{x}', x))}</i>"
 
+    def _explanation(self, text: str) -> str:
+        """How the matcher decided `text`, when the matcher can say (the real one can)."""
+        matcher = self.session.matcher if self.session is not None else None
+        explain = getattr(matcher, "explain", None)
+        if explain is None:
+            return ""
+        from app.matching import format_explanation
+
+        return format_explanation(explain(text))
+
     def _event_html(self, e: ev.Event) -> list[str]:
         d = e.data
         if e.kind == ev.TRAINEE_SAID:
@@ -293,7 +303,14 @@ class PlayPane(QWidget):
             )
             said = f"<b>{self.tr('You')}:</b> {html.escape(str(d['text']))}"
             heard_text = shown or f"<i>{self.tr('no intent (fallback)')}</i>"
-            return [said, f"<span style='color:#37414b'>{self.tr('heard')}: {heard_text}</span>"]
+            unsure = [str(i) for i in d.get("unsure", [])]
+            if unsure:
+                heard_text += f" <i>({self.tr('unsure')}: {html.escape(', '.join(unsure))})</i>"
+            out = [said, f"<span style='color:#37414b'>{self.tr('heard')}: {heard_text}</span>"]
+            why = self._explanation(str(d["text"]))
+            if why:  # the same explanation as `callsim match --explain`
+                out.append(f"<pre style='color:#37414b'>{html.escape(why)}</pre>")
+            return out
         if e.kind == ev.HANDLER_FIRED:
             key = str(d["handler"])
             line = self._handler_lines.get(key, 0)
