@@ -112,15 +112,15 @@ PATTERN = Section(
 INTENT = Section(
     "intent",
     (
-        Key("examples", TEXTS, "trainee phrasings; new text is scored by its similarity to them"),
+        Key("examples", TEXTS, "trainee phrasings; the matcher is trained on them at load"),
         Key(
             "patterns",
             ListOf(PATTERN),
             "keyword rules on the normalised text: `any` (one of the words or phrases), `all` "
-            "(every one of them); a pattern hit counts as a strong match",
+            "(every one of them); a pattern hit is evidence the matcher weighs, never a verdict",
             form="[{any: [...]}, {all: [...]}]",
         ),
-        Key("not", TEXTS, "phrasings that look similar but must not match this intent"),
+        Key("not", TEXTS, "phrasings that look similar but are not this intent (trained as such)"),
         Key("closing", BOOL, "a line with this intent is also a *closing attempt* event"),
         Key("description", TEXT, "what the intent means, for authors"),
         Key(

@@ -104,8 +104,10 @@ def line_near(s: Scenario, line: int, reach: int = 3) -> Line | None:
     `reach` lines above it (a block-style line spans several: `- id:`, `text:`, ...)."""
     best: Line | None = None
     for ln in s.lines.values():
-        if ln.pos.line > 0 and line - reach <= ln.pos.line <= line and (
-            best is None or (ln.pos.line, ln.pos.col) > (best.pos.line, best.pos.col)
+        if (
+            ln.pos.line > 0
+            and line - reach <= ln.pos.line <= line
+            and (best is None or (ln.pos.line, ln.pos.col) > (best.pos.line, best.pos.col))
         ):
             best = ln
     return best
