@@ -70,7 +70,7 @@ from app.scenario.model import (
     Variable,
     Voice,
 )
-from app.scenario.problems import Problem, ScenarioError
+from app.scenario.problems import Problem, ScenarioError, did_you_mean
 from app.scenario.reader import LINE_ID, SCENARIO_ID, Reader
 from app.scenario.rubric_reader import read_criterion, read_metrics
 from app.scenario.steps import read_playtest
@@ -270,8 +270,6 @@ class _Builder:
         if lid is None:
             return None, own
         if lid not in known_libraries():
-            from app.scenario.problems import did_you_mean
-
             hint = did_you_mean(lid, known_libraries())
             pos = where.pos if where is not None else Pos(1, 1)
             r.error(
@@ -286,8 +284,6 @@ class _Builder:
                 for item in r.seq(node.value.get(key), key, allow_single=True):
                     iid = item.value if isinstance(item.value, str) else None
                     if iid is not None and iid not in library.intents:
-                        from app.scenario.problems import did_you_mean
-
                         hint = did_you_mean(iid, library.intents)
                         r.error(
                             item.pos, "E020", f"'{iid}' is not an intent of {library.ref}{hint}"
@@ -315,8 +311,6 @@ class _Builder:
 
     def _known(self, node: YNode, kind: str, ref: str, known: dict[str, YNode]) -> None:
         if ref not in known:
-            from app.scenario.problems import did_you_mean
-
             hint = did_you_mean(ref, known)
             self.r.error(node.pos, "E020", f"unknown {kind} '{ref}'{hint}")
 
@@ -477,8 +471,6 @@ class _Builder:
             return line
         target = self.lines.get(ref[0])
         if target is None:
-            from app.scenario.problems import did_you_mean
-
             hint = did_you_mean(ref[0], self.lines)
             self.r.error(ref[1], "E020", f"ref to unknown line '{ref[0]}'{hint}")
             return line
@@ -556,8 +548,6 @@ class _Builder:
             ev = r.text(m["event"], "event")
             if ev is None or ev not in EVENT:
                 if ev is not None:
-                    from app.scenario.problems import did_you_mean
-
                     hint = did_you_mean(ev, EVENT.names)
                     r.error(m["event"].pos, "E013", f"unknown event '{ev}'{hint}")
                 return None
