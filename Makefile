@@ -24,8 +24,8 @@ run: setup
 	$(VENV)/bin/callsim
 
 test: setup
-	$(VENV)/bin/ruff check app tests benchmarks scripts
-	$(VENV)/bin/ruff format --check app tests benchmarks scripts
+	$(VENV)/bin/ruff check app tests benchmarks scripts setup.py
+	$(VENV)/bin/ruff format --check app tests benchmarks scripts setup.py
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
 	QT_QPA_PLATFORM=offscreen $(VENV)/bin/pytest

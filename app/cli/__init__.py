@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
+from app import __version__
 from app.cli import assessor_cmds, scenario_cmds, studio_cmds
 from app.cli.common import (
     EXIT_INTERNAL,
@@ -42,6 +43,7 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="callsim", description="999 call-handling simulator")
+    p.add_argument("--version", action="version", version=f"callsim {__version__}")
     sub = p.add_subparsers(dest="command", parser_class=_Parser)
     for group in GROUPS:
         group.register(sub)

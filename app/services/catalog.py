@@ -19,14 +19,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Generic, TypeVar
 
+from app.content import shipped_path
 from app.matching import Matcher
 from app.scenario.model import Scenario
 from app.scenario.problems import ScenarioError, did_you_mean
 from app.voice.cache import default_cache_dir
 
 SCENARIOS_ENV = "CALLSIM_SCENARIOS"
-_ROOT = Path(__file__).resolve().parents[2]
-PRODUCT_FILE = _ROOT / "resources" / "product.toml"
+PRODUCT_FILE = shipped_path("resources") / "product.toml"
 CACHE_SIZE = 32
 
 Found = tuple[Path | None, Scenario | None, bool | None]
@@ -129,10 +129,11 @@ class ScenarioCatalog:
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> ScenarioCatalog:
-        """The shipped scenarios: `CALLSIM_SCENARIOS`, else the checkout's `scenarios/`."""
+        """`CALLSIM_SCENARIOS`, else the shipped scenarios (the install's copy, or the
+        checkout's `scenarios/`)."""
         env = os.environ if environ is None else environ
         value = env.get(SCENARIOS_ENV)
-        return cls(Path(value) if value else _ROOT / "scenarios")
+        return cls(Path(value) if value else shipped_path("scenarios"))
 
     # -- the folder ---------------------------------------------------------------------------
     def paths(self) -> list[Path]:
