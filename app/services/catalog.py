@@ -129,11 +129,13 @@ class ScenarioCatalog:
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> ScenarioCatalog:
-        """`CALLSIM_SCENARIOS`, else the shipped scenarios (the install's copy, or the
+        """`scenarios_dir` of the configuration (machine file, user file or
+        `$CALLSIM_SCENARIOS`), else the shipped scenarios (the install's copy, or the
         checkout's `scenarios/`)."""
-        env = os.environ if environ is None else environ
-        value = env.get(SCENARIOS_ENV)
-        return cls(Path(value) if value else shipped_path("scenarios"))
+        from app.config import load_config
+
+        folder = load_config(environ=environ).path("scenarios_dir")
+        return cls(folder if folder is not None else shipped_path("scenarios"))
 
     # -- the folder ---------------------------------------------------------------------------
     def paths(self) -> list[Path]:

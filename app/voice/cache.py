@@ -27,10 +27,13 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 
 
 def default_cache_dir() -> Path:
-    """`$CALLSIM_CACHE_DIR` if set, else the per-user cache directory for callsim."""
-    override = os.environ.get("CALLSIM_CACHE_DIR")
-    if override:
-        return Path(override)
+    """`cache_dir` of the configuration (the machine file, else the user's file or
+    `$CALLSIM_CACHE_DIR`), else the per-user cache directory for callsim."""
+    from app.config import load_config
+
+    configured = load_config().path("cache_dir")
+    if configured is not None:
+        return configured
     import platformdirs
 
     return Path(platformdirs.user_cache_dir("callsim"))
