@@ -8,6 +8,7 @@ internal error (a bug), as one line naming the log file that holds its traceback
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import sys
 from collections.abc import Sequence
@@ -57,6 +58,7 @@ def _say(line: str) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    multiprocessing.freeze_support()  # a frozen build's voice worker starts through here
     try:
         setup_logging(default_log_dir())
     except OSError:  # e.g. the working folder is gone: an internal error prints its traceback
