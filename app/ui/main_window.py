@@ -304,6 +304,7 @@ class MainWindow(QMainWindow):
         self.stack.addWidget(screen)
         self.apply_font_again()
         self.stack.setCurrentWidget(screen)
+        screen.incoming.set_sound(self.services.voice.status.sound)
         if not self.voice.preparing:
             screen.incoming.show_progress(1, 1)
         screen.setFocus()
