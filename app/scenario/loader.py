@@ -113,9 +113,12 @@ def read_source(path: str | Path) -> tuple[str, bytes]:
     return text, data
 
 
-def load_scenario(path: str | Path, *, check: bool = True) -> Scenario:
-    """Load and validate a scenario file. Raises ScenarioError if it has any error."""
-    scenario, problems = _load(path, check=check)
+def load_scenario(
+    path: str | Path, *, check: bool = True, cache_dir: Path | None = None
+) -> Scenario:
+    """Load and validate a scenario file. Raises ScenarioError if it has any error.
+    `cache_dir`: where the parsed YAML may be kept between runs (`load_yaml`)."""
+    scenario, problems = _load(path, check=check, cache_dir=cache_dir)
     if scenario is None or any(p.is_error for p in problems):
         raise ScenarioError(problems)
     return scenario
@@ -138,16 +141,26 @@ def load_scenario_text(text: str, path: str = "<memory>") -> Scenario:
     return scenario
 
 
-def _load(path: str | Path, *, check: bool) -> tuple[Scenario | None, list[Problem]]:
+def _load(
+    path: str | Path, *, check: bool, cache_dir: Path | None = None
+) -> tuple[Scenario | None, list[Problem]]:
     text, data = read_source(path)
-    return _build(text, data, str(path), check=check, file_stem=Path(path).stem)
+    return _build(
+        text, data, str(path), check=check, file_stem=Path(path).stem, cache_dir=cache_dir
+    )
 
 
 def _build(
-    text: str, data: bytes, path: str, *, check: bool, file_stem: str | None = None
+    text: str,
+    data: bytes,
+    path: str,
+    *,
+    check: bool,
+    file_stem: str | None = None,
+    cache_dir: Path | None = None,
 ) -> tuple[Scenario | None, list[Problem]]:
-    root = load_yaml(text, path)
-    builder = _Builder(path)
+    root = load_yaml(text, path, cache_dir)
+    builder = _Builder(path, cache_dir)
     scenario = builder.build(root)
     if scenario is not None:
         scenario = replace(scenario, path=path, sha256=hashlib.sha256(data).hexdigest())
@@ -164,8 +177,9 @@ def _build(
 
 
 class _Builder:
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, cache_dir: Path | None = None) -> None:
         self.r = Reader(path)
+        self.cache_dir = cache_dir  # for the parsed library too
         self.lines: dict[str, Line] = {}
         self.refs: dict[int, tuple[str, Pos]] = {}  # placeholder line object id -> (ref, pos)
 
@@ -278,7 +292,7 @@ class _Builder:
                 f"unknown intent library '{lid}'{hint} (shipped: {', '.join(known_libraries())})",
             )
             return None, own
-        library = shipped_library(lid)
+        library = shipped_library(lid, self.cache_dir)
         if node is not None and node.is_map:
             for key in ("only", "except"):
                 for item in r.seq(node.value.get(key), key, allow_single=True):

@@ -39,6 +39,11 @@ def matcher_cache_dir() -> Path:
     return default_cache_dir() / "matchers"
 
 
+def parsed_cache_dir() -> Path:
+    """Where parsed scenario files are kept (JSON trees keyed by the text's sha256)."""
+    return default_cache_dir() / "parsed"
+
+
 def build_matcher(scenario: Scenario, cache_dir: Path | None = None) -> Matcher:
     """The intent matcher for `scenario` (its intents, the library's included, its near misses
     and the library's generic negatives). The one place a matcher is made; a trained matcher
@@ -185,7 +190,7 @@ class ScenarioCatalog:
         # Looked up when called, not imported once: tests count the loads by replacing it.
         from app.scenario import loader
 
-        scenario = loader.load_scenario(path, check=check)
+        scenario = loader.load_scenario(path, check=check, cache_dir=parsed_cache_dir())
         self._scenarios.put((str(path), scenario.sha256, check), scenario)
         return scenario
 
