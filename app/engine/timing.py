@@ -11,9 +11,17 @@ from __future__ import annotations
 
 WORDS_PER_SECOND = 2.5
 MIN_SECONDS = 1.0
+RATE_MIN, RATE_MAX = 0.5, 2.0  # the combined rate a line is said at; beyond 2x is gabble
 FLAG_SECONDS = 1.0  # a click on a flag button
 LOG_SECONDS = 2.0  # an entry in the incident log (per step)
 TYPING_INTERVAL = 2.0  # how often composing a line is reported as activity
+
+
+def speaking_rate(voice_rate: float, emotion_rate: float = 1.0) -> float:
+    """The rate a line is said at: the caller's voice rate times the emotion's, clamped to
+    what a voice can say and rounded to three places. The voice renders at this rate and the
+    clock estimates with it, so the two never disagree (1.1 * 1.2 and 1.32 are one rate)."""
+    return round(max(RATE_MIN, min(RATE_MAX, voice_rate * emotion_rate)), 3)
 
 
 def speech_seconds(text: str, rate: float = 1.0) -> float:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from app.engine.timing import speaking_rate
 from app.scenario.model import Emotion, Line, Scenario, Voice
 
 Gender = Literal["female", "male", "neutral"]
@@ -17,7 +18,6 @@ Gender = Literal["female", "male", "neutral"]
 # Words per minute at rate 1.0. The headless clock assumes 150 wpm (docs/scenario-format.md);
 # espeak-ng's own default is 175, and a caller at 160 sounds natural without running long.
 BASE_WPM = 160
-RATE_MIN, RATE_MAX = 0.5, 2.0  # espeak-ng will not go below 80 wpm; beyond 2x is gabble
 STEP_MIN, STEP_MAX = -5, 5
 
 
@@ -50,12 +50,13 @@ class VoiceSettings:
 def resolve_voice(scenario_caller_voice: Voice, emotion: Emotion | None) -> VoiceSettings:
     """Combine the caller's voice with an emotion: rates multiply, steps add, all clamped.
 
-    The rate is rounded to three places so that, e.g., 1.1 * 1.2 and 1.32 give one cache key.
+    The rate is the one the headless clock estimates with (`speaking_rate`: rounded to three
+    places, so that, e.g., 1.1 * 1.2 and 1.32 give one cache key).
     """
     voice = scenario_caller_voice
     if emotion is None:
         emotion = Emotion()
-    rate = round(_clamp(voice.rate * emotion.rate, RATE_MIN, RATE_MAX), 3)
+    rate = speaking_rate(voice.rate, emotion.rate)
     pitch = int(_clamp(voice.pitch + emotion.pitch, STEP_MIN, STEP_MAX))
     volume = int(_clamp(voice.volume + emotion.volume, STEP_MIN, STEP_MAX))
     return VoiceSettings(rate=rate, pitch=pitch, volume=volume, gender=voice.gender)
