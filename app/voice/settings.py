@@ -13,14 +13,14 @@ import math
 from dataclasses import dataclass
 from typing import Literal
 
-from app.engine.timing import speaking_rate, speech_seconds
+from app.engine.timing import WORDS_PER_MINUTE, speaking_rate, speech_seconds
 from app.scenario.model import Emotion, Line, Scenario, Voice
 
 Gender = Literal["female", "male", "neutral"]
 
 # Words a minute heard at rate 1.0, on every engine: people on the phone speak at about
-# 150-170.
-BASE_WPM = 155
+# 150-170. The headless clock is calibrated to the same pace (app/engine/timing.py).
+BASE_WPM = WORDS_PER_MINUTE
 STEP_MIN, STEP_MAX = -5, 5
 
 # espeak-ng (its program's `-s`, and pyttsx3's espeak driver's "rate": one unit). Measured on

@@ -5,6 +5,7 @@ from collections.abc import Callable
 
 import pytest
 
+from app.engine.timing import WORDS_PER_MINUTE
 from app.scenario.model import Emotion, Line, Scenario, Voice
 from app.voice.settings import (
     BASE_WPM,
@@ -78,8 +79,8 @@ def test_espeak_mappings_stay_in_range() -> None:
 RATES = [round(0.5 + 0.01 * i, 2) for i in range(151)]  # every rate a line can be said at
 
 
-def test_rate_1_is_one_natural_pace_on_every_engine() -> None:
-    assert 150 <= BASE_WPM <= 170  # people on the phone
+def test_rate_1_is_one_natural_pace_for_the_voice_and_the_clock() -> None:
+    assert BASE_WPM == WORDS_PER_MINUTE and 150 <= BASE_WPM <= 170  # people on the phone
     assert VoiceSettings().wpm == BASE_WPM and VoiceSettings(rate=1.2).wpm == 186
     assert espeak_speed(1.0) == 155  # measured: espeak-ng's -s 155 is heard at 155 wpm
     assert sapi5_step(1.0) == 0  # the SAPI5 voice's own default rate

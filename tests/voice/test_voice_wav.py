@@ -77,10 +77,10 @@ def test_silent_synth_output_verifies_and_follows_the_text(tmp_path: Path) -> No
     ten_words = "one two three four five six seven eight nine ten"
     synth.render(ten_words, VoiceSettings(), tmp_path / "a.wav")
     synth.render(ten_words, VoiceSettings(rate=2.0), tmp_path / "b.wav")
-    synth.render("Hi.", VoiceSettings(), tmp_path / "c.wav")
-    assert verify_wav(tmp_path / "a.wav") == pytest.approx(4.0, abs=0.01)  # 10 / 2.5
-    assert verify_wav(tmp_path / "b.wav") == pytest.approx(2.0, abs=0.01)
-    assert verify_wav(tmp_path / "c.wav") == pytest.approx(1.0, abs=0.01)  # at least 1 s
+    synth.render("Hm", VoiceSettings(), tmp_path / "c.wav")
+    assert verify_wav(tmp_path / "a.wav") == pytest.approx(2.613, abs=0.01)  # 39 letters
+    assert verify_wav(tmp_path / "b.wav") == pytest.approx(1.307, abs=0.01)
+    assert verify_wav(tmp_path / "c.wav") == pytest.approx(0.5, abs=0.01)  # at least 0.5 s
 
 
 def test_silence_lasts_as_long_as_the_headless_clock_says(tmp_path: Path) -> None:
