@@ -16,7 +16,7 @@ from typing import Any
 
 from app.engine import events as ev
 from app.engine.events import Event
-from app.engine.timing import speech_seconds
+from app.engine.timing import speaking_rate, speech_seconds
 from app.matching import UNSURE, IntentMatcher
 from app.scenario import expr
 from app.scenario.model import Handler, Line, Say, Scenario
@@ -341,7 +341,7 @@ class Call:
     def _rate(self, line: Line) -> float:
         emotion = line.emotion or self.scenario.caller.default_emotion
         em = self.scenario.emotions.get(emotion) if emotion else None
-        return self.scenario.caller.voice.rate * (em.rate if em else 1.0)
+        return speaking_rate(self.scenario.caller.voice.rate, em.rate if em else 1.0)
 
     def _end(self, by: str, t: float) -> None:
         if self.ended:

@@ -55,7 +55,7 @@ from app.scenario.grammar_rubric import DEBRIEF, PLAYTEST, RUBRIC
 
 # -- caller, intents, lines ----------------------------------------------------------------
 _PROSODY = (
-    Key("rate", RATE, "speaking rate: a multiplier (1.0 is normal)"),
+    Key("rate", RATE, "speaking rate: a multiplier (1.0 is about 155 words a minute)"),
     Key("pitch", LEVEL, "a step from -5 to 5"),
     Key("volume", LEVEL, "a step from -5 to 5"),
 )
@@ -305,8 +305,8 @@ SCENARIO = Section(
         Key(
             "emotions",
             MapOf(EMOTION, "name"),
-            "the prosody palette (rate is a multiplier, 1.0 normal; pitch and volume are steps "
-            "from -5 to 5)",
+            "the prosody palette (rate multiplies the voice's, 1.0 normal; pitch and volume "
+            "are steps from -5 to 5, added to the voice's; see *The caller's voice and pace*)",
         ),
         Key("variables", MapOf(VARIABLE, "name"), "variables for conditions"),
         Key("flags", MapOf(FLAG), "the toggle buttons the trainee has"),

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Literal
 
 from app.scenario.model import Line, Scenario
-from app.voice.settings import VoiceSettings, settings_for_line
+from app.voice.settings import VoiceSettings, pace_fingerprint, settings_for_line
 from app.voice.synth import Synthesiser, render_verified
 from app.voice.wav import BadAudio, verify_wav
 
@@ -46,8 +46,9 @@ def safe_name(part: str) -> str:
 
 
 def audio_hash(text: str, settings: VoiceSettings, backend: str) -> str:
-    """The 12 hex digits that change whenever the sound of a line would."""
-    blob = "\x1f".join((text, settings.key(), backend)).encode("utf-8")
+    """The 12 hex digits that change whenever the sound of a line would: its text, settings
+    and backend, and how those settings are rendered (the pace calibration)."""
+    blob = "\x1f".join((text, settings.key(), backend, pace_fingerprint())).encode("utf-8")
     return hashlib.sha256(blob).hexdigest()[:12]
 
 
