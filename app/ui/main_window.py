@@ -86,7 +86,7 @@ class MainWindow(QMainWindow):
         self.result: Result | None = None
 
         self.stack = QStackedWidget()
-        self.start = StartScreen(self.settings.trainee_name, self.settings.mode)
+        self.start = StartScreen("", self.settings.mode)  # each call starts with no name
         self.note = ContentNotePage()
         self.debrief = DebriefScreen()
         for page in (self.start, self.note, self.debrief):
@@ -238,6 +238,7 @@ class MainWindow(QMainWindow):
     # -- moving between screens ---------------------------------------------------------------
     def show_start(self) -> None:
         self._drop_call_screen()
+        self.start.name.clear()  # a shared PC: the next call may be someone else's
         self.stack.setCurrentWidget(self.start)
         self.start.set_busy(False)
         self.start.setFocus()
@@ -248,7 +249,6 @@ class MainWindow(QMainWindow):
             self.voice.prepare(entry.scenario)
 
     def _call_requested(self, entry: CatalogEntry, name: str, mode: str) -> None:
-        self.settings.trainee_name = name
         self.settings.mode = mode
         self.settings.last_scenario = entry.key
         self.settings.sync()

@@ -70,7 +70,9 @@ class Option(Generic[T]):
         return Option(key, default, _blob)
 
 
-TRAINEE_NAME = Option.text("trainee/name", "")
+# Never stored: on a shared PC the next trainee must not find the last one's name (#11).
+# Kept only so that a name an older callsim stored is deleted on start-up.
+FORMER_TRAINEE_NAME = "trainee/name"
 LAST_SCENARIO = Option.text("trainee/last_scenario", "")
 MODE = Option.text("trainee/mode", "practice")
 FONT_PT = Option.number("view/font_pt", FONT_DEFAULT_PT)
@@ -83,6 +85,9 @@ class UiSettings:
 
     def __init__(self, store: QSettings) -> None:
         self._store = store
+        if self._store.contains(FORMER_TRAINEE_NAME):  # written by callsim 0.1
+            self._store.remove(FORMER_TRAINEE_NAME)
+            self._store.sync()
 
     @classmethod
     def default(cls) -> UiSettings:
@@ -105,14 +110,6 @@ class UiSettings:
         self._store.sync()
 
     # -- the options, with the rules they keep ------------------------------------------------
-    @property
-    def trainee_name(self) -> str:
-        return self.get(TRAINEE_NAME)
-
-    @trainee_name.setter
-    def trainee_name(self, value: str) -> None:
-        self.set(TRAINEE_NAME, value.strip())
-
     @property
     def last_scenario(self) -> str:
         return self.get(LAST_SCENARIO)

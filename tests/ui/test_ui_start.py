@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSettings, Qt
 
 from app.display import no_display
 from app.services.catalog import ScenarioCatalog
@@ -17,6 +17,7 @@ from app.storage import SessionStore
 from app.ui import main as ui_main
 from app.ui.main_window import MainWindow
 from app.ui.services import AppServices
+from app.ui.settings import UiSettings
 from tests.ui.conftest import BUILT_IN, focused
 
 CTRL = Qt.KeyboardModifier.ControlModifier
@@ -29,16 +30,31 @@ def request_call(qtbot: Any, window: MainWindow, name: str = "Ana Khan") -> None
     qtbot.keyClick(focused(window), Qt.Key.Key_Return)
 
 
-def test_the_trainee_name_is_remembered_between_runs(
-    qtbot: Any, make_window: Callable[..., MainWindow]
+def test_no_trainee_name_is_kept_for_the_next_person(
+    qtbot: Any, make_window: Callable[..., MainWindow], settings: UiSettings
 ) -> None:
     first = make_window()
     assert first.start.name.text() == ""
     request_call(qtbot, first, "Ana Khan")
     qtbot.waitUntil(lambda: first.stack.currentWidget() is first.note)
+    first.show_start()  # back to the list (e.g. after the debrief)
+    assert first.start.name.text() == ""
     first.close()
     second = make_window()
-    assert second.start.name.text() == "Ana Khan"
+    assert second.start.name.text() == ""
+    settings.sync()
+    assert "Ana Khan" not in " ".join(
+        str(settings._store.value(k)) for k in settings._store.allKeys()
+    )
+
+
+def test_a_name_an_older_version_stored_is_deleted(tmp_path: Path) -> None:
+    path = tmp_path / "old.ini"
+    old = QSettings(str(path), QSettings.Format.IniFormat)
+    old.setValue("trainee/name", "Previous Trainee")
+    old.sync()
+    UiSettings.at(path)
+    assert "Previous Trainee" not in path.read_text(encoding="utf-8")
 
 
 def test_starting_needs_a_name(qtbot: Any, window: MainWindow) -> None:
