@@ -26,7 +26,7 @@ from app.services.catalog import CatalogEntry
 from app.storage import SessionInfo, SessionStore
 from app.ui.assessor.entry import AssessorEntry
 from app.ui.services import AppServices
-from app.ui.settings import FONT_DEFAULT_PT, FONT_MAX_PT, FONT_MIN_PT
+from app.ui.settings import TEXT_STEP_PERCENT
 from app.ui.style import STYLE, apply_font
 from app.ui.trainee.call_screen import CallScreen, CallSetup
 from app.ui.trainee.content_note import ContentNotePage
@@ -42,7 +42,7 @@ During the call:
   Ctrl+1 … Ctrl+9 — raise or lower a flag
   Ctrl+L — the incident log (Tab moves between fields; leaving a field saves it)
   Ctrl+E or F12 — end the call at once
-Text size: Ctrl+= larger, Ctrl+- smaller, Ctrl+0 normal.
+Text size: Ctrl+= 10% larger, Ctrl+- 10% smaller (70% to 200%), Ctrl+0 normal.
 Assessor area: Ctrl+Shift+A (passphrase); in a replay Ctrl+Space plays or pauses."""
 
 
@@ -172,12 +172,15 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(message, 15000)
 
     def set_font_size(self, point_size: int) -> None:
-        point_size = max(FONT_MIN_PT, min(FONT_MAX_PT, int(point_size)))
-        self.settings.font_pt = point_size
-        apply_font(self, point_size)
+        self.settings.font_pt = point_size  # kept to the nearest 10% step
+        apply_font(self, self.settings.font_pt)
 
     def step_font(self, step: int) -> None:
-        self.set_font_size(FONT_DEFAULT_PT if step == 0 else self.settings.font_pt + step)
+        """Ctrl+= / Ctrl+-: 10% larger or smaller; Ctrl+0 (step 0): the normal size."""
+        percent = self.settings.text_percent
+        self.settings.text_percent = 100 if step == 0 else percent + step * TEXT_STEP_PERCENT
+        apply_font(self, self.settings.font_pt)
+        self.post(self.tr("Text size {n}%").replace("{n}", str(self.settings.text_percent)))
 
     # -- start-up -----------------------------------------------------------------------------
     def _startup(self) -> None:

@@ -127,8 +127,10 @@ def test_font_size_follows_the_setting_and_is_remembered(
     for _ in range(3):
         qtbot.keyClick(focused(window), Qt.Key.Key_Equal, CTRL)
     assert window.start.name.font().pointSize() == 15
+    assert services.settings.text_percent == 140  # three 10% steps from 110%
     qtbot.keyClick(focused(window), Qt.Key.Key_Minus, CTRL)
     assert services.settings.font_pt == 14
+    assert "Text size 130%" in window.statusBar().currentMessage()
     window.close()
     again = make_window()
     assert again.start.name.font().pointSize() == 14
