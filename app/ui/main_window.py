@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import QByteArray, QThreadPool, Signal
+from PySide6.QtCore import QByteArray, Qt, QThreadPool, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QLabel,
@@ -152,6 +152,9 @@ class MainWindow(QMainWindow):
         keys_action.setShortcut(QKeySequence("F1"))
         keys_action.triggered.connect(self._show_keys)
         help_menu.addAction(keys_action)
+        about_action = QAction(self.tr("&About callsim"), self)
+        about_action.triggered.connect(self._show_about)
+        help_menu.addAction(about_action)
         overflow = self.menuBar().findChild(QToolButton, "qt_menubar_ext_button")
         if overflow is not None:  # Qt's "more menus" arrow, shown when the window is narrow
             overflow.setAccessibleName(self.tr("More menus"))
@@ -164,6 +167,42 @@ class MainWindow(QMainWindow):
             QMessageBox.StandardButton.Close,
             self,
         )
+        box.setModal(False)
+        box.show()
+
+    def about_text(self) -> str:
+        """Version, licences and where things are kept: for IT and support."""
+        from app import __version__
+        from app.config import load_config
+        from app.content import shipped_path
+        from app.storage.paths import data_dir, default_log_dir
+
+        try:
+            cfg = load_config()
+            config = str(cfg.machine_file or self.tr("none (defaults)"))
+        except ValueError as exc:  # a broken file: say so here too
+            config = str(exc)
+        return "\n".join(
+            [
+                self.tr("callsim {v}: a 999 call-handling simulator.").replace("{v}", __version__),
+                self.tr("Licence: MIT. Third-party components and their licences (Qt: LGPL-3.0):"),
+                f"  {shipped_path('THIRD-PARTY-NOTICES.md')}",
+                self.tr("Data folder: ") + str(data_dir()),
+                self.tr("Log folder: ") + str(default_log_dir()),
+                self.tr("Machine configuration: ") + config,
+                self.tr("Voice: ") + self.services.voice.status.summary(),
+            ]
+        )
+
+    def _show_about(self) -> None:
+        box = QMessageBox(
+            QMessageBox.Icon.Information,
+            self.tr("About callsim"),
+            self.about_text(),
+            QMessageBox.StandardButton.Close,
+            self,
+        )
+        box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         box.setModal(False)
         box.show()
 

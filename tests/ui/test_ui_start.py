@@ -181,3 +181,14 @@ def test_no_display_gives_one_line_and_exit_2(
     assert err.count("\n") == 1 and "no display found" in err and "callsim demo" in err
     assert no_display(environ={"DISPLAY": ":0"}, platform="linux") is None
     assert no_display(environ={}, platform="win32") is None
+
+
+def test_about_says_version_licences_and_where_things_are_kept(window: MainWindow) -> None:
+    import app
+
+    text = window.about_text()
+    assert f"callsim {app.__version__}" in text
+    assert "MIT" in text and "LGPL-3.0" in text and "THIRD-PARTY-NOTICES.md" in text
+    assert "Data folder: " in text and "Log folder: " in text and "Voice: " in text
+    menus = [a.text() for m in window.menuBar().actions() for a in m.menu().actions()]
+    assert "&About callsim" in menus
