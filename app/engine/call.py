@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from app.engine import events as ev
@@ -19,7 +20,7 @@ from app.engine.events import Event
 from app.engine.timing import speech_seconds
 from app.matching import UNSURE, IntentMatcher
 from app.scenario import expr
-from app.scenario.model import Handler, Line, Say, Scenario
+from app.scenario.model import Answer, Handler, Line, Say, Scenario
 
 
 class CallEnded(Exception):
@@ -105,6 +106,19 @@ class Call:
         if not intents:
             self._emit(t, ev.UNMATCHED, {"n": st.counts.get("unmatched", 0) + 1})
             self._count("unmatched")
+        if self.scenario.replies == "each":
+            replied = self._reply_to_each(intents, t)
+        else:
+            replied = self._reply_once(intents, closing, t)
+        if not replied and not self.ended:
+            n = self._count("fallback")
+            self._fire_first(self._fallbacks(), lambda h: n, t, "fallback")
+        return self.events[mark:]
+
+    def _reply_once(self, intents: tuple[str, ...], closing: bool, t: float) -> bool:
+        """`replies: first`: the first handler that takes the line, else the answer to the
+        first intent (in the order said) that has one. False: nothing took the line."""
+        st = self.st
 
         def takes(h: Handler) -> int | None:
             if h.trigger == "intent":
@@ -114,11 +128,79 @@ class Call:
                 return st.counts.get("closing_attempt", 0)
             return None
 
-        if not self._fire_first(self._specific(), takes, t, "say"):
-            n = self._count("fallback")
-            fallbacks = self._fallbacks()
-            self._fire_first(fallbacks, lambda h: n, t, "fallback")
-        return self.events[mark:]
+        if self._fire_first(self._specific(), takes, t, "say"):
+            return True
+        for i in intents:
+            answer = self._answer_for(i)
+            if answer is not None:
+                self._answer(answer, t)
+                return True
+        return False
+
+    def _reply_to_each(self, intents: tuple[str, ...], t: float) -> bool:
+        """`replies: each`: each part of the line, in the order said, gets the reply its
+        intent would get alone (handler, else answer), all in one turn. The rules
+        (docs/scenario-format.md, "The caller's answers"): each part is answered in the state
+        the call is in by then; a handler fires at most once a line, and a part it also
+        answers (it lists that intent too, or the line's closing attempt) is not answered
+        again; the closing attempt is answered once; the first handler that moves the call
+        to another state does, and later `goto`s in the same line are ignored (their other
+        effects happen); after a `hang_up` nothing more is answered."""
+        st = self.st
+        fired: set[str] = set()
+        covered: set[str] = set()
+        closing_answered = False  # the line's closing attempt has had its reply
+        moved = False
+        replied = False
+        for part in dict.fromkeys(intents):
+            if self.ended:
+                break
+            if part in covered:
+                continue
+            takes = partial(
+                self._takes_part, part=part, fired=frozenset(fired), closing_done=closing_answered
+            )
+            handler = self._first(self._specific(), takes, t)
+            if handler is not None:
+                fired.add(handler.key)
+                took = {part, *(i for i in intents if i in handler.intents)}
+                if handler.trigger == "closing_attempt" or took & self._closing:
+                    closing_answered = True
+                    took.update(i for i in intents if i in self._closing)
+                covered |= took
+                before = st.state
+                self._fire(handler, t, "say", goto=not moved)
+                moved = moved or st.state != before
+                replied = True
+                continue
+            answer = self._answer_for(part)
+            if answer is not None:
+                covered.add(part)
+                self._answer(answer, t)
+                replied = True
+        return replied
+
+    def _takes_part(
+        self, h: Handler, *, part: str, fired: frozenset[str], closing_done: bool
+    ) -> int | None:
+        """Whether `h` replies to one part of a line (its count for `nth`, or None)."""
+        if h.key in fired:
+            return None
+        if h.trigger == "intent" and part in h.intents:
+            return self.st.counts.get(part, 0)
+        if h.trigger == "closing_attempt" and part in self._closing and not closing_done:
+            return self.st.counts.get("closing_attempt", 0)
+        return None
+
+    def _answer_for(self, intent: str) -> Answer | None:
+        """The caller's answer to `intent` here: the state's own, else the file's."""
+        own = self.scenario.states[self.st.state].answers.get(intent)
+        return own if own is not None else self.scenario.answers.get(intent)
+
+    def _answer(self, answer: Answer, t: float) -> None:
+        data = {"handler": answer.key, "trigger": "answer", "intent": answer.intent}
+        self._emit(t, ev.HANDLER_FIRED, data)
+        self._speak(answer.say, answer.key, t)
 
     def typing(self, t: float) -> list[Event]:
         """The trainee is composing a line: that is activity, not silence. Callers throttle
@@ -249,12 +331,19 @@ class Call:
     def _fire_first(
         self, handlers: Iterable[Handler], count_for: Any, t: float, trigger: str
     ) -> bool:
+        h = self._first(handlers, count_for, t)
+        if h is not None:
+            self._fire(h, t, trigger)
+        return h is not None
+
+    def _first(self, handlers: Iterable[Handler], count_for: Any, t: float) -> Handler | None:
+        """The first handler that takes the event (`count_for` gives its count, or None when
+        it does not take it) and whose conditions hold."""
         for h in handlers:
             n = count_for(h)
             if n is not None and self._conditions(h, n, t):
-                self._fire(h, t, trigger)
-                return True
-        return False
+                return h
+        return None
 
     def _conditions(
         self, h: Handler, n: int, t: float, counts: dict[str, int] | None = None
@@ -291,10 +380,15 @@ class Call:
             return bool(st.log.get(name.name, "").strip())
         return name.name in st.marks  # marked.X
 
-    def _fire(self, h: Handler, t: float, trigger: str) -> None:
+    def _fire(self, h: Handler, t: float, trigger: str, *, goto: bool = True) -> None:
+        """Fire `h`; with `goto=False` its `goto` is ignored (the line has moved the call
+        already: one state change a line)."""
         st = self.st
         st.fired.add(h.key)
-        self._emit(t, ev.HANDLER_FIRED, {"handler": h.key, "trigger": trigger})
+        data: dict[str, Any] = {"handler": h.key, "trigger": trigger}
+        if not goto and h.goto is not None and h.goto != st.state:
+            data["goto_ignored"] = h.goto
+        self._emit(t, ev.HANDLER_FIRED, data)
         for name, value in h.set:
             st.variables[name] = value
         for name, amount in h.add:
@@ -305,7 +399,7 @@ class Call:
             st.marks.add(h.mark)
             self._emit(t, ev.MARK, {"name": h.mark})
         self._speak(h.say, h.key, t)
-        if h.goto is not None and h.goto != st.state:  # staying put is not a state change
+        if goto and h.goto is not None and h.goto != st.state:  # staying put changes nothing
             self._emit(t, ev.STATE_CHANGED, {"from": st.state, "to": h.goto})
             st.state = h.goto
             target = self.scenario.states[h.goto]

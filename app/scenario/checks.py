@@ -38,6 +38,7 @@ def run_checks(s: Scenario, r: Reader, *, file_stem: str | None = None) -> None:
     _rubric_weights(s, r)
     _unfindable_evidence(s, r, reach, dead)
     _unused(s, r)
+    _unanswered(s, r)
     _orphan_audio(s, r)
 
 
@@ -214,11 +215,13 @@ def _reachable_states(s: Scenario, r: Reader, dead: set[str]) -> set[str]:
 
 
 def _dead_ends(s: Scenario, r: Reader, reach: set[str], dead: set[str]) -> None:
-    if any(h.trigger in LINE_TRIGGERS and h.key not in dead for h in s.global_handlers):
+    if s.answers or any(
+        h.trigger in LINE_TRIGGERS and h.key not in dead for h in s.global_handlers
+    ):
         return
     for sid in sorted(reach, key=lambda k: s.states[k].pos.line):
         state = s.states[sid]
-        if any(h.trigger in LINE_TRIGGERS and h.key not in dead for h in state.on):
+        if state.answers or any(h.trigger in LINE_TRIGGERS and h.key not in dead for h in state.on):
             continue
         entries = [h for h in s.all_handlers() if h.goto == sid and h.key not in dead]
         if sid != s.start and entries and all(h.hang_up for h in entries):
@@ -227,8 +230,8 @@ def _dead_ends(s: Scenario, r: Reader, reach: set[str], dead: set[str]) -> None:
             state.pos,
             "W106",
             f"state '{sid}' is a dead end: nothing the trainee says gets an answer here (no "
-            "intent, closing_attempt or fallback handler in it or in 'global'); add handlers, "
-            "or at least a 'fallback: true' one",
+            "intent, closing_attempt or fallback handler in it or in 'global', and no "
+            "answers); add handlers, or at least a 'fallback: true' one",
         )
 
 
@@ -365,6 +368,8 @@ def _unfindable_evidence(s: Scenario, r: Reader, reach: set[str], dead: set[str]
     live.extend(h for h in s.global_handlers if h.key not in dead)
     lines = {ln for st in states for ln in _say_lines(st.say)}
     lines.update(ln for h in live for ln in _say_lines(h.say))
+    answers = [*s.answers.values(), *(a for st in states for a in st.answers.values())]
+    lines.update(ln for a in answers for ln in _say_lines(a.say))
     marks = {h.mark for h in live if h.mark}
     why_never = "only handlers that can never fire, or in states never reached, produce it"
     for c in s.rubric.criteria:
@@ -411,6 +416,7 @@ def _unused(s: Scenario, r: Reader) -> None:
     handlers = s.all_handlers()
     names = [n for h in handlers if h.when is not None for n in expr.names(h.when)]
     used = {i for h in handlers for i in h.intents}
+    used.update(a.intent for a in s.all_answers())
     used.update(n.name for n in names if n.namespace in ("count", "asked"))
     if any(h.trigger == "closing_attempt" for h in handlers) or "closing_attempt" in used:
         used.update(i.id for i in s.intents.values() if i.closing)
@@ -438,6 +444,37 @@ def _unused(s: Scenario, r: Reader) -> None:
             "W105",
             f"variable '{var.id}' is {what} by any 'when:' condition; use it in a condition, "
             "or remove it",
+        )
+
+
+# -- W111: library intents the caller understands but never answers ------------------------
+def answered_intents(s: Scenario) -> set[str]:
+    """The intents some handler or answer replies to (a fallback does not count)."""
+    handlers = s.all_handlers()
+    out = {i for h in handlers if h.trigger == "intent" for i in h.intents}
+    if any(h.trigger == "closing_attempt" for h in handlers):
+        out.update(i.id for i in s.intents.values() if i.closing)
+    out.update(a.intent for a in s.all_answers())
+    return out
+
+
+def _unanswered(s: Scenario, r: Reader) -> None:
+    """Once a file says how its caller answers (`answers:`), every library intent she
+    understands should have an answer: a question with none gets the fallback ("Sorry?"),
+    which no real caller says to a plain question. Reported at the `answers:` key."""
+    if s.answers_pos is None:
+        return
+    answered = answered_intents(s)
+    for intent in s.intents.values():
+        if intent.origin is None or intent.id in answered:
+            continue
+        r.warn(
+            s.answers_pos,
+            "W111",
+            f"library intent '{intent.id}' ({intent.origin}) is never answered: no handler or "
+            "answer replies to it, so a trainee who asks it gets the fallback; add "
+            f"'{intent.id}:' to 'answers:' (in character, even \"I don't know, sorry\"), or "
+            "leave the intent out with 'library: {id: ..., except: [...]}'",
         )
 
 

@@ -31,6 +31,7 @@ from app.scenario.grammar_kinds import (
     NEAR,
     NTH,
     RATE,
+    REPLIES,
     SAY,
     SAY_ITEM,
     SCENARIO_ID,
@@ -274,11 +275,19 @@ HANDLER = Section(
     + ", ".join(k.name for k in _HANDLER_KEYS if k.role == "effect")
     + ")",
 )
+ANSWERS = MapOf(SAY, "intent")
 STATE = Section(
     "state",
     (
         Key("say", SAY, "spoken on entering the state"),
         Key("on", ListOf(HANDLER), "handlers, tried in file order before the global ones"),
+        Key(
+            "answers",
+            ANSWERS,
+            "how she answers these intents in this state, where it differs from the file's "
+            "`answers` (tried after the handlers, before the fallback)",
+            see="The caller's answers",
+        ),
         Key("description", TEXT),
     ),
     "a state: what the caller says on entering it, and its handlers",
@@ -346,6 +355,20 @@ SCENARIO = Section(
             ListOf(HANDLER),
             "a list of handlers active in every state, tried after the state's own",
             see="States and handlers",
+        ),
+        Key(
+            "answers",
+            ANSWERS,
+            "what she answers when the trainee's line carries this intent and no handler "
+            "takes it, in any state (a state's own `answers` come first); before the fallback",
+            see="The caller's answers",
+        ),
+        Key(
+            "replies",
+            REPLIES,
+            "`first` (the default: one reply a line, from the first handler that takes it) or "
+            "`each` (a line that carries several intents gets a reply to each, in order)",
+            see="The caller's answers",
         ),
         Key("rubric", RUBRIC, "how the call is scored", required=True, see="Rubric"),
         Key("debrief", DEBRIEF, "shown after the call"),

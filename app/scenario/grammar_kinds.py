@@ -170,6 +170,14 @@ ENDED_BY = Enum(
     "who ended the call",
     (Member("trainee", "the trainee ended the call"), Member("caller", "the caller hung up")),
 )
+REPLIES = Enum(
+    "replies",
+    (
+        Member("first", "one reply a line: the first handler that takes it (as before)"),
+        Member("each", "a reply to each part of the line, in the order said"),
+    ),
+    "how the caller replies to a line that carries several intents",
+)
 ANCHOR_KIND = Enum(
     "anchor kind",
     (

@@ -38,6 +38,7 @@ from app.scenario.grammar_kinds import (
     NTH,
     PERCENT,
     RATE,
+    REPLIES,
     VARIABLE_TYPE,
     WHOLE,
     Number,
@@ -53,6 +54,7 @@ from app.scenario.library import (
     shipped_library,
 )
 from app.scenario.model import (
+    Answer,
     Caller,
     Criterion,
     Debrief,
@@ -63,6 +65,7 @@ from app.scenario.model import (
     Line,
     LogField,
     Pos,
+    Replies,
     Rubric,
     Say,
     Scenario,
@@ -191,6 +194,8 @@ class _Builder:
         off_topic = tuple(" ".join(t.split()) for t in r.strings(top.get("off_topic"), "off_topic"))
         states = self.states(top.get("states"))
         global_handlers = self.handlers(top.get("global"), "global")
+        answers = self.answers(top.get("answers"), "answers")
+        replies = self.replies(top.get("replies"))
         clarify = self.clarify(top.get("caller"), library)  # after the states: lines in order
         criteria, metrics, pass_mark = self.rubric(top.get("rubric"))
         debrief = self.debrief(top.get("debrief"))
@@ -216,6 +221,7 @@ class _Builder:
         assert sid and title and start and caller and pass_mark is not None
         states = {k: self.resolve_state(s) for k, s in states.items()}
         global_handlers = tuple(self.resolve_handler(h) for h in global_handlers)
+        answers = {k: self.resolve_answer(a) for k, a in answers.items()}
         return Scenario(
             id=sid,
             title=title.strip(),
@@ -241,6 +247,9 @@ class _Builder:
             library_sha256=library.sha256 if library is not None else "",
             off_topic=off_topic,
             negatives=library.negatives if library is not None else (),
+            answers=answers,
+            answers_pos=root.key_pos["answers"] if "answers" in top else None,
+            replies=replies,
         )
 
     def library(
@@ -486,7 +495,12 @@ class _Builder:
             state,
             say=self._resolve_say(state.say),
             on=tuple(self.resolve_handler(h) for h in state.on),
+            answers={k: self.resolve_answer(a) for k, a in state.answers.items()},
         )
+
+    def resolve_answer(self, a: Answer) -> Answer:
+        say = self._resolve_say(a.say)
+        return a if say is None else replace(a, say=say)
 
     def resolve_handler(self, h: Handler) -> Handler:
         return replace(h, say=self._resolve_say(h.say))
@@ -504,10 +518,30 @@ class _Builder:
                 on=self.handlers(m.get("on"), f"states.{key}.on"),
                 description=self.r.text(m.get("description"), "description"),
                 pos=pos,
+                answers=self.answers(m.get("answers"), f"states.{key}.answers"),
             )
         if node is not None and node.is_map and not out and not self.r.has_errors:
             self.r.error(node.pos, "E011", "a scenario needs at least one state")
         return out
+
+    def answers(self, node: YNode | None, where: str) -> dict[str, Answer]:
+        """`answers:`: intent id -> what she says (a line, lines, or a sequence)."""
+        out: dict[str, Answer] = {}
+        for iid, val, pos in self._named(node, "answers"):
+            say = self.say(val)
+            if say is not None:
+                out[iid] = Answer(iid, say, f"{where}.{iid}", pos)
+        return out
+
+    def replies(self, node: YNode | None) -> Replies:
+        word = self.r.text(node, "replies")
+        if word is None or node is None:
+            return "first"
+        if word not in REPLIES:
+            hint = did_you_mean(word, REPLIES.names)
+            self.r.error(node.pos, "E013", f"replies must be {REPLIES.spoken()}{hint}")
+            return "first"
+        return "each" if word == "each" else "first"
 
     def handlers(self, node: YNode | None, where: str) -> tuple[Handler, ...]:
         out = []

@@ -98,12 +98,23 @@ class Handler:
 
 
 @dataclass(frozen=True)
+class Answer:
+    """How the caller answers one intent, in character: tried when no handler takes it."""
+
+    intent: str
+    say: Say
+    key: str  # unique within the scenario: "answers.X" or "states.S.answers.X"
+    pos: Pos = NOWHERE  # of the intent id written as the key
+
+
+@dataclass(frozen=True)
 class State:
     id: str
     say: Say | None = None
     on: tuple[Handler, ...] = ()
     description: str | None = None
     pos: Pos = NOWHERE
+    answers: dict[str, Answer] = dc_field(default_factory=dict)  # by intent id
 
 
 @dataclass(frozen=True)
@@ -248,6 +259,9 @@ class Playtest:
     pos: Pos = NOWHERE
 
 
+Replies = Literal["first", "each"]
+
+
 @dataclass(frozen=True)
 class Scenario:
     id: str
@@ -278,6 +292,15 @@ class Scenario:
     library_sha256: str = ""  # of the library's files, for caches keyed by content
     off_topic: tuple[str, ...] = ()  # the file's near misses: lines that mean no intent
     negatives: tuple[str, ...] = ()  # the library's generic lines that mean no intent
+    answers: dict[str, Answer] = dc_field(default_factory=dict)  # in any state, by intent id
+    answers_pos: Pos | None = None  # of the top-level `answers:` key (None: the file has none)
+    replies: Replies = "first"
+
+    def all_answers(self) -> list[Answer]:
+        """Every answer: each state's own, then the file's."""
+        out = [a for s in self.states.values() for a in s.answers.values()]
+        out.extend(self.answers.values())
+        return out
 
     def all_handlers(self) -> list[Handler]:
         out = [h for s in self.states.values() for h in s.on]

@@ -37,6 +37,8 @@ def check_references(s: Scenario, r: Reader) -> None:
             _check_handler(s, r, h)
     for h in s.global_handlers:
         _check_handler(s, r, h)
+    for answer in s.all_answers():
+        _ref(r, answer.pos, "intent", answer.intent, s.intents)
     marks = marks_of(s)
     for c in s.rubric.criteria:
         if c.evidence is not None:

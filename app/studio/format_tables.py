@@ -67,7 +67,7 @@ def written(key: Key) -> str:
 def shape(value: Value, depth: int = 1) -> str:
     """A section's keys at a glance, nested sections two levels deep: `{name, voice: {...}}`."""
     if isinstance(value, MapOf):
-        inner = shape(value.item, depth) if isinstance(value.item, Section) else "..."
+        inner = shape(value.item, depth) if isinstance(value.item, Section) else form(value.item)
         return f"{{{value.key}: {inner}}}"
     if not isinstance(value, Section):
         return ""
