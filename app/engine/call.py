@@ -37,6 +37,10 @@ class CallState:
     marks: set[str] = field(default_factory=set)
     fired: set[str] = field(default_factory=set)  # handler keys that have fired (for `once`)
     seq_pos: dict[str, int] = field(default_factory=dict)  # sequence progress per handler/state
+    timers_done: set[str] = field(default_factory=set)  # time handlers fired or passed by
+    state_since: float = 0.0  # when the call entered the current state (for `in_state`)
+    mark_times: dict[str, float] = field(default_factory=dict)  # the first time of each mark
+    started_at: float = 0.0
     busy_until: float = 0.0  # when the caller finishes the lines already spoken
     last_activity: float = 0.0  # for silence: the last thing anyone said or did
     now: float = 0.0
@@ -65,6 +69,7 @@ class Call:
         self._started = True
         mark = len(self.events)
         self.st.now = self.st.last_activity = self.st.busy_until = t
+        self.st.state_since = self.st.started_at = t
         self._emit(t, ev.CALL_STARTED, {"scenario": self.scenario.id})
         state = self.scenario.states[self.scenario.start]
         self._speak(state.say, f"states.{state.id}.say", t)
@@ -248,15 +253,21 @@ class Call:
         return self.events[mark:]
 
     def advance(self, t: float) -> list[Event]:
-        """Move the clock to `t`, firing every silence handler that falls due on the way."""
+        """Move the clock to `t`, firing every timed and silence handler that falls due on the
+        way, in time order (a timed handler first when both fall due at once)."""
         if self.ended or not self._started:
             return []
         mark = len(self.events)
         while not self.ended:
-            due = self.next_silence()
-            if due is None or due[0] > t + 1e-9:
+            timer, silence = self.next_timer(), self.next_silence()
+            if timer is not None and (silence is None or timer[0] <= silence[0] + 1e-9):
+                if timer[0] > t + 1e-9:
+                    break
+                self._fire_timer(*timer)
+                continue
+            if silence is None or silence[0] > t + 1e-9:
                 break
-            when, handler = due
+            when, handler = silence
             self._emit(when, ev.TIME_PASSED, {})
             n = self._count("silence")
             silent_for = round(when - self._silent_since(), 3)
@@ -266,6 +277,51 @@ class Call:
             self.st.last_activity = max(self.st.last_activity, when)
         self.st.now = max(self.st.now, t)
         return self.events[mark:]
+
+    def next_timer(self) -> tuple[float, Handler] | None:
+        """The next timed handler due (`event: time`), and when, if nothing else happens.
+        A state's timed handler is live only while the call is in that state: one due before
+        the call entered it never fires. Each fires at most once a call; one whose conditions
+        do not hold when it falls due is passed by for good."""
+        if self.ended or not self._started:
+            return None
+        st = self.st
+        state = self.scenario.states[st.state]
+        best: tuple[float, Handler] | None = None
+        for live_since, handlers in (
+            (st.state_since, state.on),
+            (st.started_at, self.scenario.global_handlers),
+        ):
+            for h in handlers:
+                if h.trigger != "time" or h.key in st.timers_done:
+                    continue
+                due = self._timer_due(h)
+                if due is None or due + 1e-9 < live_since:
+                    continue
+                if best is None or due < best[0] - 1e-9:
+                    best = (due, h)
+        return best
+
+    def _timer_due(self, h: Handler) -> float | None:
+        st = self.st
+        if h.in_state is not None:
+            return round(st.state_since + h.in_state, 3)
+        if h.after_mark is not None:
+            since = st.mark_times.get(h.after_mark)
+            return None if since is None else round(since + (h.at or 0.0), 3)
+        return round(st.started_at + (h.at or 0.0), 3)
+
+    def _fire_timer(self, when: float, h: Handler) -> None:
+        st = self.st
+        st.timers_done.add(h.key)
+        when = max(when, st.now)  # due while an action was being handled: fires right after
+        if not self._conditions(h, 0, when):
+            return
+        self._emit(when, ev.TIME_PASSED, {})
+        n = self._count("timer")
+        self._emit(when, ev.TIMER, {"n": n, "handler": h.key})
+        st.now = when
+        self._fire(h, when, "time")
 
     def next_silence(self) -> tuple[float, Handler] | None:
         """When the next silence handler would fire if nothing else happens, and which."""
@@ -397,11 +453,13 @@ class Call:
             st.variables[name] = current + amount
         if h.mark:
             st.marks.add(h.mark)
+            st.mark_times.setdefault(h.mark, t)
             self._emit(t, ev.MARK, {"name": h.mark})
         self._speak(h.say, h.key, t)
         if goto and h.goto is not None and h.goto != st.state:  # staying put changes nothing
             self._emit(t, ev.STATE_CHANGED, {"from": st.state, "to": h.goto})
             st.state = h.goto
+            st.state_since = t
             target = self.scenario.states[h.goto]
             self._speak(target.say, f"states.{target.id}.say", t)
         if h.hang_up:

@@ -3,7 +3,7 @@
 Every step of a call is one `Event`. The trainee's actions (`trainee_said`, `trainee_typing`,
 `flag_raised`, `flag_lowered`, `log_changed`, `trainee_ended`, `time_passed`) are the *inputs*:
 replaying them, with their times, through the engine rebuilds every other event exactly. The rest
-(`caller_said`, `closing_attempt`, `silence`, `state_changed`, `mark`, `handler_fired`,
+(`caller_said`, `closing_attempt`, `silence`, `timer`, `state_changed`, `mark`, `handler_fired`,
 `call_ended`, ...) are *outputs*, recorded so that a stored call can be read without the engine.
 
 `data` holds only JSON values, so an event round-trips through storage unchanged.
@@ -43,6 +43,7 @@ INPUT_KINDS = frozenset(
 CALLER_SAID = "caller_said"  # {"line_id", "text", "emotion", "duration"}
 CLOSING_ATTEMPT = "closing_attempt"  # {"n"}
 SILENCE = "silence"  # {"n", "silent_for"}
+TIMER = "timer"  # {"n", "handler"}: a timed handler (`event: time`) fell due
 UNMATCHED = "unmatched"  # {"n"}: a trainee line that carried no intent
 CLARIFY = "clarify"  # {"n", "intents"}: every intent heard was unsure, so the caller asks
 HANDLER_FIRED = "handler_fired"  # {"handler", "trigger"}, + "intent" (an answer), "goto_ignored"

@@ -53,7 +53,18 @@ def _describe(h: Handler) -> str:
         return f"{h.trigger} '{h.flag}'"
     if h.trigger == "log_changed" and h.field:
         return f"log_changed '{h.field}'"
+    if h.trigger == "time":
+        return f"time ({time_label(h)})"
     return h.trigger
+
+
+def time_label(h: Handler) -> str:
+    """'at 60s', '20s after mark disclosure', '30s in state'."""
+    if h.in_state is not None:
+        return f"{_secs(h.in_state)} in state"
+    if h.after_mark is not None:
+        return f"{_secs(h.at)} after mark {h.after_mark}"
+    return f"at {_secs(h.at)}"
 
 
 def _secs(seconds: float | None) -> str:

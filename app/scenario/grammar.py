@@ -175,6 +175,14 @@ TRIGGERS = (
     Trigger("flag_raised", "event", "the trainee raised the flag", needs=("flag",)),
     Trigger("flag_lowered", "event", "the trainee lowered the flag", needs=("flag",)),
     Trigger("log_changed", "event", "the trainee changed the log (or only this field of it)"),
+    Trigger(
+        "time",
+        "event",
+        "the call's clock reaches `at` (seconds since the call connected, or since the mark "
+        "`after_mark`), or the call has been `in_state` this long in its current state; "
+        "fires once",
+        one_of=("at", "in_state"),
+    ),
     Trigger("fallback", "fallback", "any trainee line that no other handler took"),
 )
 EVENT = Enum(
@@ -198,16 +206,40 @@ _TRIGGER_OPTIONS = (
         role="option",
         applies_to=("silence",),
     ),
+    Key(
+        "at",
+        DURATION,
+        "the call time it fires at (with `after_mark`: the time since that mark)",
+        role="option",
+        applies_to=("time",),
+    ),
+    Key(
+        "in_state",
+        DURATION,
+        "how long the call has been in the current state when it fires",
+        role="option",
+        applies_to=("time",),
+    ),
+    Key(
+        "after_mark",
+        ID,
+        "`at` counts from the first time this mark happened",
+        role="option",
+        applies_to=("time",),
+        form="NAME",
+    ),
 )
 
 
 def _event_doc(t: Trigger) -> str:
     """'silence (with `after`)', 'log_changed (optional `field`)'."""
     extra = [f"with `{k}`" for k in t.needs]
+    if t.one_of:
+        extra.append("with " + or_list([f"`{k}`" for k in t.one_of]))
     extra += [
         f"optional `{k.name}`"
         for k in _TRIGGER_OPTIONS
-        if t.name in k.applies_to and k.name not in t.needs
+        if t.name in k.applies_to and k.name not in (*t.needs, *t.one_of)
     ]
     return t.name + (f" ({', '.join(extra)})" if extra else "")
 

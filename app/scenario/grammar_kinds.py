@@ -146,12 +146,14 @@ Value = Atom | Enum | ListOf | MapOf | Section
 @dataclass(frozen=True)
 class Trigger:
     """What fires a handler: `Handler.trigger` is `name`; the file says so with the handler
-    key `key` (`intent: ...`, `event: NAME`, `fallback: true`). `needs`: keys it requires."""
+    key `key` (`intent: ...`, `event: NAME`, `fallback: true`). `needs`: keys it requires;
+    `one_of`: keys of which it requires exactly one."""
 
     name: str
     key: str
     doc: str
     needs: tuple[str, ...] = ()
+    one_of: tuple[str, ...] = ()
 
 
 FORMAT = "callsim/scenario@1"

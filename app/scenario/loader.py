@@ -592,6 +592,14 @@ class _Builder:
         self._trigger_option(node, m, trigger, "flag")
         field = r.ident(m.get("field"), "field")
         self._trigger_option(node, m, trigger, "field")
+        at = r.duration(m.get("at"), "at")
+        self._trigger_option(node, m, trigger, "at")
+        in_state = r.duration(m.get("in_state"), "in_state")
+        self._trigger_option(node, m, trigger, "in_state")
+        after_mark = r.ident(m.get("after_mark"), "after_mark")
+        self._trigger_option(node, m, trigger, "after_mark")
+        if trigger == "time":
+            self._time_options(node, m)
         nth = r.amount(m.get("nth"), "nth", NTH)
         when = None
         if "when" in m:
@@ -628,6 +636,9 @@ class _Builder:
             flag=flag,
             field=field,
             after=after,
+            at=at,
+            in_state=in_state,
+            after_mark=after_mark,
             nth=int(nth) if nth is not None else None,
             once=bool(r.boolean(m.get("once"), "once")),
             when=when,
@@ -640,6 +651,34 @@ class _Builder:
             pos=node.pos,
             key_pos=key_pos,
         )
+
+    def _time_options(self, node: YNode, m: dict[str, YNode]) -> None:
+        """A timed handler: `at` or `in_state` (one of them), `after_mark` only with `at`, and
+        no `nth` (it fires once)."""
+        r = self.r
+        if "at" in m and "in_state" in m:
+            r.error(
+                node.key_pos["in_state"],
+                "E022",
+                "a time handler takes 'at' or 'in_state', not both",
+            )
+        elif "at" not in m and "in_state" not in m:
+            r.error(
+                node.pos,
+                "E011",
+                "a time handler needs 'at' (call time, e.g. at: 60s) or 'in_state' (time in the "
+                "current state, e.g. in_state: 30s)",
+            )
+        if "after_mark" in m and "in_state" in m:
+            r.error(
+                node.key_pos["after_mark"],
+                "E023",
+                "'after_mark' goes with 'at' (e.g. after_mark: disclosure, at: 20s)",
+            )
+        if "nth" in m:
+            r.error(
+                node.key_pos["nth"], "E023", "'nth' does not apply to event: time (it fires once)"
+            )
 
     def _trigger_option(self, node: YNode, m: dict[str, YNode], trigger: str, key: str) -> None:
         """A key that goes with some triggers only: refused on others, required by those that

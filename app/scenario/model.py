@@ -69,7 +69,7 @@ class Intent:
 
 Trigger = Literal[
     "intent", "closing_attempt", "silence", "flag_raised", "flag_lowered", "log_changed",
-    "fallback",
+    "time", "fallback",
 ]  # fmt: skip
 
 
@@ -81,6 +81,9 @@ class Handler:
     flag: str | None = None
     field: str | None = None
     after: float | None = None
+    at: float | None = None  # time: call time (or time since `after_mark`)
+    in_state: float | None = None  # time: time in the current state
+    after_mark: str | None = None  # time: `at` counts from this mark
     nth: int | None = None
     once: bool = False
     when: Expr | None = None

@@ -59,6 +59,8 @@ def _check_handler(s: Scenario, r: Reader, h: Handler) -> None:
         _ref(r, h.where("field"), "log field", h.field, s.log_fields)
     if h.goto:
         _ref(r, h.where("goto"), "state", h.goto, s.states)
+    if h.after_mark:
+        _ref(r, h.where("after_mark"), "mark", h.after_mark, marks_of(s))
     for name, value in h.set:
         if _ref(r, h.where("set"), "variable", name, s.variables):
             var = s.variables[name]

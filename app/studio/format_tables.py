@@ -127,11 +127,14 @@ def _trigger_written(t: Trigger) -> str:
     out = code(f"event: {t.name}")
     options = [k for k in HANDLER.role("option") if t.name in k.applies_to]
     needed = [written(k) for k in options if k.name in t.needs]
-    optional = [written(k) for k in options if k.name not in t.needs]
+    either = [written(k) for k in options if k.name in t.one_of]
+    optional = [written(k) for k in options if k.name not in (*t.needs, *t.one_of)]
     if needed:
         out += " with " + ", ".join(needed)
+    if either:
+        out += " with " + " or ".join(either)
     if optional:
-        out += " with optional " + ", ".join(optional)
+        out += (", optional " if needed or either else " with optional ") + ", ".join(optional)
     return out
 
 
