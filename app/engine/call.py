@@ -98,12 +98,27 @@ class Call:
         if unsure:
             data["unsure"] = unsure
         self._emit(t, ev.TRAINEE_SAID, data)
+        state_before = st.state
         if unsure and not intents and self.scenario.clarify is not None:
             # Unsure of everything heard: she asks what was meant instead of answering a guess.
             n = self._count("clarify")
             self._emit(t, ev.CLARIFY, {"n": n, "intents": unsure})
             self._speak(self.scenario.clarify, "clarify", t)
-            return self.events[mark:]
+        else:
+            self._reply(intents, t)
+        if not self.ended:
+            # `any_line`: after the line's reply, as its own event; a line moves the call once
+            turns = st.counts["turns"]
+            any_line = self._first(
+                self._specific(), lambda h: turns if h.trigger == "any_line" else None, t
+            )
+            if any_line is not None:
+                self._fire(any_line, t, "any_line", goto=st.state == state_before)
+        return self.events[mark:]
+
+    def _reply(self, intents: tuple[str, ...], t: float) -> None:
+        """The caller's reply to a line she heard (not one she asks to have repeated)."""
+        st = self.st
         closing = any(i in self._closing for i in intents)
         if closing:
             n = self._count("closing_attempt")
@@ -118,7 +133,6 @@ class Call:
         if not replied and not self.ended:
             n = self._count("fallback")
             self._fire_first(self._fallbacks(), lambda h: n, t, "fallback")
-        return self.events[mark:]
 
     def _reply_once(self, intents: tuple[str, ...], closing: bool, t: float) -> bool:
         """`replies: first`: the first handler that takes the line, else the answer to the
@@ -366,12 +380,23 @@ class Call:
         kind = ev.FLAG_RAISED if raised else ev.FLAG_LOWERED
         self._emit(t, kind, {"flag": flag})
         n = self._count(f"{kind}.{flag}")
-        self._fire_first(
+        took = self._fire_first(
             self._specific(),
             lambda h: n if h.trigger == kind and h.flag == flag else None,
             t,
             kind,
         )
+        if raised:
+            # `any_flag`: a raised flag that no `flag_raised` handler took (as the fallback is
+            # to lines); its `nth` counts every flag raised
+            n_any = self._count("flags_raised")
+            if not took:
+                self._fire_first(
+                    self._specific(),
+                    lambda h: n_any if h.trigger == "any_flag" else None,
+                    t,
+                    "any_flag",
+                )
         return self.events[mark:]
 
     def _specific(self) -> list[Handler]:

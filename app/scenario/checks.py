@@ -20,7 +20,7 @@ from app.scenario.problems import did_you_mean
 from app.scenario.reader import Reader
 from app.scenario.vocabulary import CriterionKind
 
-LINE_TRIGGERS = ("intent", "closing_attempt", "fallback")  # what a trainee's line can fire
+LINE_TRIGGERS = ("intent", "closing_attempt", "any_line", "fallback")  # a line can fire these
 MAX_SHARE = 0.15  # contract: no single non-critical criterion weighs more than 15% of the total
 AUDIO_SUFFIXES = (".wav",)
 
@@ -55,6 +55,8 @@ def _describe(h: Handler) -> str:
         return f"log_changed '{h.field}'"
     if h.trigger == "time":
         return f"time ({time_label(h)})"
+    if h.trigger in ("any_line", "any_flag"):
+        return h.trigger
     return h.trigger
 
 
@@ -88,6 +90,8 @@ def _takes_all_of(a: Handler, b: Handler, closing: frozenset[str]) -> bool:
         return a.trigger == b.trigger and a.flag == b.flag
     if b.trigger == "log_changed":
         return a.trigger == "log_changed" and a.field in (None, b.field)
+    if b.trigger in ("any_line", "any_flag"):
+        return a.trigger == b.trigger
     return a.trigger == b.trigger == "fallback"
 
 

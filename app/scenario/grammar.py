@@ -176,6 +176,17 @@ TRIGGERS = (
     Trigger("flag_lowered", "event", "the trainee lowered the flag", needs=("flag",)),
     Trigger("log_changed", "event", "the trainee changed the log (or only this field of it)"),
     Trigger(
+        "any_line",
+        "event",
+        "any trainee line, after the caller's reply to it (its `nth` counts the trainee's lines)",
+    ),
+    Trigger(
+        "any_flag",
+        "event",
+        "the trainee raised any flag that no `flag_raised` handler took (its `nth` counts "
+        "every flag raised)",
+    ),
+    Trigger(
         "time",
         "event",
         "the call's clock reaches `at` (seconds since the call connected, or since the mark "

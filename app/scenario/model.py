@@ -69,7 +69,7 @@ class Intent:
 
 Trigger = Literal[
     "intent", "closing_attempt", "silence", "flag_raised", "flag_lowered", "log_changed",
-    "time", "fallback",
+    "any_line", "any_flag", "time", "fallback",
 ]  # fmt: skip
 
 

@@ -10,7 +10,7 @@ from app.scenario.model import Anchor, Evidence, Handler, Pos, Scenario
 from app.scenario.problems import did_you_mean
 from app.scenario.reader import Reader
 
-COUNT_EXTRA = ("closing_attempt", "silence", "fallback", "turns")
+COUNT_EXTRA = ("closing_attempt", "silence", "fallback", "turns", "flags_raised")
 
 
 def _ref(r: Reader, pos: Pos, kind: str, ref: str, known: Iterable[str]) -> bool:

@@ -118,6 +118,10 @@ def trigger_label(h: Handler, closing: frozenset[str] = frozenset()) -> tuple[st
         first = f"log changed: {h.field}" if h.field else "log changed"
     elif h.trigger == "time":
         first = f"time: {time_label(h)}"
+    elif h.trigger == "any_line":
+        first = "any line"
+    elif h.trigger == "any_flag":
+        first = "any flag raised"
     else:
         first = "fallback"
     conditions = []
