@@ -10,6 +10,7 @@ Which handler fires, and when silence fires, is described in docs/scenario-forma
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import partial
@@ -20,7 +21,7 @@ from app.engine.events import Event
 from app.engine.timing import speech_seconds
 from app.matching import UNSURE, IntentMatcher
 from app.scenario import expr
-from app.scenario.model import Answer, Handler, Line, Say, Scenario
+from app.scenario.model import Answer, Computed, Handler, Line, Say, Scenario, SetValue
 
 
 class CallEnded(Exception):
@@ -470,12 +471,14 @@ class Call:
         if not goto and h.goto is not None and h.goto != st.state:
             data["goto_ignored"] = h.goto
         self._emit(t, ev.HANDLER_FIRED, data)
-        for name, value in h.set:
-            st.variables[name] = value
+        # every value is worked out from the variables as they were before the handler fired
+        values = [(name, self._set_value(name, value, t)) for name, value in h.set]
+        for name, new in values:
+            st.variables[name] = new
         for name, amount in h.add:
             current = st.variables[name]
             assert isinstance(current, int)
-            st.variables[name] = current + amount
+            st.variables[name] = int(expr.clamp(current + amount))
         if h.mark:
             st.marks.add(h.mark)
             st.mark_times.setdefault(h.mark, t)
@@ -489,6 +492,21 @@ class Call:
             self._speak(target.say, f"states.{target.id}.say", t)
         if h.hang_up:
             self._end("caller", max(t, st.busy_until))
+
+    def _set_value(self, name: str, value: SetValue, t: float) -> bool | int | str:
+        """A `set:` value; `{expr: ...}` worked out now, as the variable's type (a number for
+        an int variable rounded down: `elapsed` is in seconds with decimals)."""
+        if not isinstance(value, Computed):
+            return value
+        got = expr.evaluate(value.expr, lambda n: self._lookup(n, t))
+        vtype = self.scenario.variables[name].type
+        if vtype == "bool":
+            return bool(got)
+        if vtype == "str":
+            return got if isinstance(got, str) else str(got)
+        if isinstance(got, bool) or not isinstance(got, int | float):
+            return 0  # the loader refuses this; never an exception mid-call
+        return int(math.floor(expr.clamp(got)))
 
     def _speak(self, say: Say | None, key: str, t: float) -> None:
         if say is None or not say.lines:

@@ -35,6 +35,7 @@ from app.scenario.grammar_kinds import (
     SAY,
     SAY_ITEM,
     SCENARIO_ID,
+    SET_VALUE,
     SHARE,
     TEXT,
     TEXTS,
@@ -162,6 +163,19 @@ SEQUENCE = Section(
     "one line per firing, in order; the last one repeats",
 )
 
+COMPUTED = Section(
+    "computed",
+    (
+        Key(
+            "expr",
+            EXPR,
+            "an expression (see *Expressions*) whose value is set when the handler fires",
+            required=True,
+        ),
+    ),
+    "a value worked out when the handler fires",
+)
+
 # -- handlers ------------------------------------------------------------------------------
 TRIGGERS = (
     Trigger("intent", "intent", "the trainee's line carried (one of) these intents"),
@@ -285,7 +299,13 @@ _HANDLER_KEYS = (
         role="condition",
     ),
     Key("say", SAY, "what the caller says", role="effect"),
-    Key("set", MapOf(VALUE, "variable", ids=False), "variables to set", role="effect"),
+    Key(
+        "set",
+        MapOf(SET_VALUE, "variable", ids=False),
+        "variables to set: a value, or `{expr: EXPR}` worked out when the handler fires "
+        '(e.g. `{expr: "count.turns + 1"}`; see *Expressions*)',
+        role="effect",
+    ),
     Key(
         "add",
         MapOf(WHOLE, "int_variable", ids=False),

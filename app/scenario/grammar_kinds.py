@@ -239,6 +239,12 @@ SAY = Atom(
 )
 SAY_ITEM = Atom("say_item", "LINE", "a line, or {ref: LINE_ID} to repeat one")
 VALUE = Atom("value", "VALUE", "true/false, a whole number or text")
+SET_VALUE = Atom(
+    "set_value",
+    "VALUE or {expr: EXPR}",
+    "true/false, a whole number, text, or `{expr: EXPR}`: an expression worked out when the "
+    "handler fires",
+)
 WHOLE = Number("integer", "N", "a whole number", integer=True)
 EVIDENCE_VALUE = Atom("evidence", "EVIDENCE", "evidence (see *Rubric*)")
 SCORE = Atom("score", "N", "a score from 0 to 100, or {min, max}")

@@ -14,6 +14,7 @@ from pathlib import Path
 from app.scenario import expr
 from app.scenario.grammar import (
     CALLER,
+    COMPUTED,
     EMOTION,
     EVENT,
     FLAG,
@@ -56,6 +57,7 @@ from app.scenario.library import (
 from app.scenario.model import (
     Answer,
     Caller,
+    Computed,
     Criterion,
     Debrief,
     Emotion,
@@ -69,12 +71,13 @@ from app.scenario.model import (
     Rubric,
     Say,
     Scenario,
+    SetValue,
     State,
     Variable,
     Voice,
 )
 from app.scenario.problems import Problem, ScenarioError, did_you_mean
-from app.scenario.reader import LINE_ID, SCENARIO_ID, Reader
+from app.scenario.reader import LINE_ID, MAX_NUMBER, SCENARIO_ID, Reader
 from app.scenario.rubric_reader import read_criterion, read_metrics
 from app.scenario.steps import read_playtest
 from app.scenario.yamlsrc import YNode, load_yaml
@@ -392,6 +395,9 @@ class _Builder:
             if not ok:
                 self.r.error(m["default"].pos, "E010", f"default of '{key}' must be a {vtype}")
                 continue
+            if vtype == "int" and abs(int(default)) > MAX_NUMBER:  # keeps float maths finite
+                self.r.error(m["default"].pos, "E013", f"default of '{key}' is too large")
+                continue
             out[key] = Variable(key, vtype, default, pos)  # type: ignore[arg-type]
         return out
 
@@ -601,27 +607,14 @@ class _Builder:
         if trigger == "time":
             self._time_options(node, m)
         nth = r.amount(m.get("nth"), "nth", NTH)
-        when = None
-        if "when" in m:
-            src = r.text(m["when"], "when")
-            if src is not None:
-                try:
-                    when = expr.parse(src)
-                except expr.ExprError as exc:
-                    p = m["when"].text_pos
-                    r.error(Pos(p.line, p.col + exc.offset), "E030", exc.message)
-        sets: list[tuple[str, bool | int | str]] = []
+        when = self._expr(m.get("when"), "when")
+        sets: list[tuple[str, SetValue]] = []
         for vname, vnode in (
             r.mapping(m.get("set"), "set", optional=_keys(m.get("set"))) or {}
         ).items():
-            if isinstance(vnode.value, bool | int | str) and not isinstance(vnode.value, float):
-                sets.append((vname, vnode.value))
-            else:
-                r.error(
-                    vnode.pos,
-                    "E010",
-                    f"set {vname}: value must be true/false, a whole number or text",
-                )
+            value = self._set_value(vname, vnode)
+            if value is not None:
+                sets.append((vname, value))
         adds: list[tuple[str, int]] = []
         for vname, vnode in (
             r.mapping(m.get("add"), "add", optional=_keys(m.get("add"))) or {}
@@ -651,6 +644,40 @@ class _Builder:
             pos=node.pos,
             key_pos=key_pos,
         )
+
+    def _expr(self, node: YNode | None, what: str) -> expr.Expr | None:
+        """An expression, parsed; a problem in it is located at its column in the file."""
+        src = self.r.text(node, what)
+        if src is None or node is None:
+            return None
+        try:
+            return expr.parse(src)
+        except expr.ExprError as exc:
+            p = node.text_pos
+            self.r.error(Pos(p.line, p.col + exc.offset), "E030", exc.message)
+            return None
+
+    def _set_value(self, name: str, node: YNode) -> SetValue | None:
+        """`set: {name: VALUE}` or `set: {name: {expr: EXPR}}`."""
+        r = self.r
+        value = node.value
+        if node.is_map:
+            m = r.section(node, f"set {name}", COMPUTED)
+            if m is None or "expr" not in m:
+                return None
+            e = self._expr(m["expr"], "expr")
+            return None if e is None else Computed(e, str(m["expr"].value), m["expr"].text_pos)
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_NUMBER:
+            r.error(node.pos, "E013", f"set {name}: the number is too large (at most 1e9)")
+            return None
+        if isinstance(value, bool | int | str) and not isinstance(value, float):
+            return value
+        r.error(
+            node.pos,
+            "E010",
+            f"set {name}: value must be true/false, a whole number, text or {{expr: ...}}",
+        )
+        return None
 
     def _time_options(self, node: YNode, m: dict[str, YNode]) -> None:
         """A timed handler: `at` or `in_state` (one of them), `after_mark` only with `at`, and

@@ -67,6 +67,18 @@ class Intent:
     origin: str | None = None  # "uk-call-handling@1" for an intent taken from a library
 
 
+@dataclass(frozen=True)
+class Computed:
+    """A `set:` value worked out when the handler fires: `{expr: ...}`."""
+
+    expr: Expr
+    source: str
+    pos: Pos = NOWHERE  # where the expression's text starts
+
+
+SetValue = bool | int | str | Computed
+
+
 Trigger = Literal[
     "intent", "closing_attempt", "silence", "flag_raised", "flag_lowered", "log_changed",
     "any_line", "any_flag", "time", "fallback",
@@ -88,7 +100,7 @@ class Handler:
     once: bool = False
     when: Expr | None = None
     say: Say | None = None
-    set: tuple[tuple[str, bool | int | str], ...] = ()
+    set: tuple[tuple[str, SetValue], ...] = ()
     add: tuple[tuple[str, int], ...] = ()
     goto: str | None = None
     mark: str | None = None
