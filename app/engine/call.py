@@ -44,6 +44,7 @@ class CallState:
     started_at: float = 0.0
     busy_until: float = 0.0  # when the caller finishes the lines already spoken
     last_activity: float = 0.0  # for silence: the last thing anyone said or did
+    last_speech: float = 0.0  # for `counts: speech` silence: the last line said to her
     now: float = 0.0
     ended_by: str | None = None
 
@@ -69,7 +70,7 @@ class Call:
             raise RuntimeError("the call has already started")
         self._started = True
         mark = len(self.events)
-        self.st.now = self.st.last_activity = self.st.busy_until = t
+        self.st.now = self.st.last_activity = self.st.last_speech = self.st.busy_until = t
         self.st.state_since = self.st.started_at = t
         self._emit(t, ev.CALL_STARTED, {"scenario": self.scenario.id})
         state = self.scenario.states[self.scenario.start]
@@ -79,6 +80,7 @@ class Call:
     def say(self, text: str, t: float) -> list[Event]:
         """The trainee typed `text` and pressed Enter at time `t`."""
         mark = self._begin(t)
+        self.st.last_speech = max(self.st.last_speech, t)
         result = self.matcher.match(text)
         heard = tuple(result.intents)
         unsure = [i for i in heard if result.bands.get(i) == UNSURE]
@@ -222,11 +224,15 @@ class Call:
         self._emit(t, ev.HANDLER_FIRED, data)
         self._speak(answer.say, answer.key, t)
 
-    def typing(self, t: float) -> list[Event]:
-        """The trainee is composing a line: that is activity, not silence. Callers throttle
-        this (the window sends it at most every couple of seconds while keys are pressed)."""
+    def typing(self, t: float, *, log: bool = False) -> list[Event]:
+        """The trainee is composing a line (or, with `log`, typing in the log): that is
+        activity, not silence. Composing a line is speaking to her too (`counts: speech`
+        silence waits for it); typing in the log is not. Callers throttle this (the window
+        sends it at most every couple of seconds while keys are pressed)."""
         mark = self._begin(t)
-        self._emit(t, ev.TRAINEE_TYPING, {})
+        if not log:
+            self.st.last_speech = max(self.st.last_speech, t)
+        self._emit(t, ev.TRAINEE_TYPING, {"log": True} if log else {})
         return self.events[mark:]
 
     def raise_flag(self, flag: str, t: float) -> list[Event]:
@@ -285,11 +291,13 @@ class Call:
             when, handler = silence
             self._emit(when, ev.TIME_PASSED, {})
             n = self._count("silence")
-            silent_for = round(when - self._silent_since(), 3)
+            silent_for = round(when - self._silent_since(handler), 3)
             self._emit(when, ev.SILENCE, {"n": n, "silent_for": silent_for})
             self.st.now = when
             self._fire(handler, when, "silence")
+            # a silence fired restarts both silence clocks (else it would be due again at once)
             self.st.last_activity = max(self.st.last_activity, when)
+            self.st.last_speech = max(self.st.last_speech, when)
         self.st.now = max(self.st.now, t)
         return self.events[mark:]
 
@@ -342,13 +350,12 @@ class Call:
         """When the next silence handler would fire if nothing else happens, and which."""
         if self.ended or not self._started:
             return None
-        since = self._silent_since()
         n = self.st.counts.get("silence", 0) + 1
         best: tuple[float, Handler] | None = None
         for h in self._specific():
             if h.trigger != "silence" or h.after is None:
                 continue
-            at = round(since + h.after, 3)
+            at = round(self._silent_since(h) + h.after, 3)
             if (best is None or at < best[0]) and self._conditions(h, n, at, {"silence": n}):
                 best = (at, h)
         return best
@@ -368,8 +375,13 @@ class Call:
         self.st.last_activity = max(self.st.last_activity, t)
         return len(self.events)
 
-    def _silent_since(self) -> float:
-        return max(self.st.last_activity, self.st.busy_until)
+    def _silent_since(self, h: Handler) -> float:
+        """Since when it has been silent for this silence handler: since the caller last
+        spoke, or the trainee last did anything (`counts: any_input`, the default) or last
+        said or composed a line (`counts: speech`)."""
+        st = self.st
+        last = st.last_speech if h.counts == "speech" else st.last_activity
+        return max(last, st.busy_until)
 
     def _flag(self, flag: str, raised: bool, t: float) -> list[Event]:
         if flag not in self.scenario.flags:
@@ -617,4 +629,4 @@ def _apply(call: Call, e: Event) -> None:
     elif e.kind == ev.TIME_PASSED:
         call.advance(e.t)
     elif e.kind == ev.TRAINEE_TYPING:
-        call.typing(e.t)
+        call.typing(e.t, log=bool(e.data.get("log")))

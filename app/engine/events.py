@@ -24,7 +24,9 @@ FLAG_LOWERED = "flag_lowered"  # {"flag"}
 LOG_CHANGED = "log_changed"  # {"field", "value"}
 TRAINEE_ENDED = "trainee_ended"  # {}
 TIME_PASSED = "time_passed"  # {} : the clock moved to `t` with nothing else happening
-TRAINEE_TYPING = "trainee_typing"  # {} : the trainee is composing a line (restarts silence)
+# {} : the trainee is composing a line; {"log": true}: typing in the log (restarts silence,
+# but not the `counts: speech` kind)
+TRAINEE_TYPING = "trainee_typing"
 
 INPUT_KINDS = frozenset(
     {

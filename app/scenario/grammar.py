@@ -37,6 +37,7 @@ from app.scenario.grammar_kinds import (
     SCENARIO_ID,
     SET_VALUE,
     SHARE,
+    SILENCE_COUNTS,
     TEXT,
     TEXTS,
     TRUE,
@@ -183,7 +184,8 @@ TRIGGERS = (
     Trigger(
         "silence",
         "event",
-        "the trainee has been silent this long since the last thing anyone said or did",
+        "the trainee has been silent this long since the last thing anyone said or did "
+        "(with `counts: speech`, since the last thing either said)",
         needs=("after",),
     ),
     Trigger("flag_raised", "event", "the trainee raised the flag", needs=("flag",)),
@@ -228,6 +230,14 @@ _TRIGGER_OPTIONS = (
         "after",
         DURATION,
         "how long the trainee has been silent",
+        role="option",
+        applies_to=("silence",),
+    ),
+    Key(
+        "counts",
+        SILENCE_COUNTS,
+        "what breaks the silence: `any_input` (the default: anything the trainee does) or "
+        "`speech` (only a line said to her, or composing one: flags and the log do not)",
         role="option",
         applies_to=("silence",),
     ),

@@ -172,6 +172,13 @@ ENDED_BY = Enum(
     "who ended the call",
     (Member("trainee", "the trainee ended the call"), Member("caller", "the caller hung up")),
 )
+SILENCE_COUNTS = Enum(
+    "what breaks a silence",
+    (
+        Member("any_input", "anything the trainee does (a line, a key, a flag, the log)"),
+        Member("speech", "only what is said to her: a line, or composing one"),
+    ),
+)
 REPLIES = Enum(
     "replies",
     (

@@ -40,6 +40,7 @@ from app.scenario.grammar_kinds import (
     PERCENT,
     RATE,
     REPLIES,
+    SILENCE_COUNTS,
     VARIABLE_TYPE,
     WHOLE,
     Number,
@@ -598,6 +599,12 @@ class _Builder:
         self._trigger_option(node, m, trigger, "flag")
         field = r.ident(m.get("field"), "field")
         self._trigger_option(node, m, trigger, "field")
+        counts = r.text(m.get("counts"), "counts")
+        self._trigger_option(node, m, trigger, "counts")
+        if counts is not None and counts not in SILENCE_COUNTS:
+            hint = did_you_mean(counts, SILENCE_COUNTS.names)
+            r.error(m["counts"].pos, "E013", f"counts must be {SILENCE_COUNTS.spoken()}{hint}")
+            counts = None
         at = r.duration(m.get("at"), "at")
         self._trigger_option(node, m, trigger, "at")
         in_state = r.duration(m.get("in_state"), "in_state")
@@ -629,6 +636,7 @@ class _Builder:
             flag=flag,
             field=field,
             after=after,
+            counts="speech" if counts == "speech" else "any_input",
             at=at,
             in_state=in_state,
             after_mark=after_mark,

@@ -93,6 +93,7 @@ class Handler:
     flag: str | None = None
     field: str | None = None
     after: float | None = None
+    counts: Literal["any_input", "speech"] = "any_input"  # silence: what breaks it
     at: float | None = None  # time: call time (or time since `after_mark`)
     in_state: float | None = None  # time: time in the current state
     after_mark: str | None = None  # time: `at` counts from this mark
