@@ -365,6 +365,8 @@ def _blockers(ev: Evidence, lines: set[str], marks: set[str]) -> list[str]:
     if ev.kind == "any":
         each = [_blockers(child, lines, marks) for child in ev.children]
         return [b for bs in each for b in bs] if each and all(each) else []
+    if ev.kind == "not":
+        return []  # something that can never happen is never found, so `not` of it always is
     out = []
     if ev.kind == "line" and ev.ref not in lines:
         out.append(f"line '{ev.ref}' is never spoken")

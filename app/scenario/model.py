@@ -189,7 +189,7 @@ class Anchor:
         return f"{self.kind}:{self.ref}"
 
 
-EvidenceKind = Literal["intent", "flag", "log", "line", "mark", "ended_by", "all", "any"]
+EvidenceKind = Literal["intent", "flag", "log", "line", "mark", "ended_by", "all", "any", "not"]
 
 
 @dataclass(frozen=True)
@@ -201,7 +201,7 @@ class Evidence:
     after: Anchor | None = None
     before: Anchor | None = None
     within: float | None = None
-    children: tuple[Evidence, ...] = ()
+    children: tuple[Evidence, ...] = ()  # all/any: the items; not: the one it negates
     pos: Pos = NOWHERE
 
 

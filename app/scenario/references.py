@@ -186,7 +186,7 @@ def _check_anchor(s: Scenario, r: Reader, a: Anchor, pos: Pos, marks: set[str]) 
 
 
 def _check_evidence(s: Scenario, r: Reader, ev: Evidence, marks: set[str]) -> None:
-    if ev.kind in ("all", "any"):
+    if ev.kind in ("all", "any", "not"):
         for c in ev.children:
             _check_evidence(s, r, c, marks)
         return
