@@ -533,16 +533,17 @@ class Call:
         for line in lines:
             start = round(max(t, self.st.busy_until) + line.pause_before, 3)
             duration = speech_seconds(line.text, self._rate(line))
-            self._emit(
-                start,
-                ev.CALLER_SAID,
-                {
-                    "line_id": line.id,
-                    "text": line.text,
-                    "emotion": line.emotion or self.scenario.caller.default_emotion,
-                    "duration": duration,
-                },
-            )
+            data: dict[str, Any] = {
+                "line_id": line.id,
+                "text": line.shown,  # what the trainee reads (the caption)
+                "emotion": line.emotion or self.scenario.caller.default_emotion,
+                "duration": duration,
+            }
+            if not line.voice:
+                data["voice"] = False  # shown, never spoken
+            elif line.shown != line.text:
+                data["spoken"] = line.text
+            self._emit(start, ev.CALLER_SAID, data)
             self.st.busy_until = round(start + duration, 3)
 
     def _rate(self, line: Line) -> float:

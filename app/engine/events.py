@@ -42,7 +42,9 @@ INPUT_KINDS = frozenset(
 )
 
 # Outputs: what the scenario did in response.
-CALLER_SAID = "caller_said"  # {"line_id", "text", "emotion", "duration"}
+# {"line_id", "text" (what the trainee reads: the caption), "emotion", "duration"}, + "spoken"
+# (what the voice says, where it differs) or "voice": false (a line never spoken)
+CALLER_SAID = "caller_said"
 CLOSING_ATTEMPT = "closing_attempt"  # {"n"}
 SILENCE = "silence"  # {"n", "silent_for"}
 TIMER = "timer"  # {"n", "handler"}: a timed handler (`event: time`) fell due

@@ -146,7 +146,24 @@ LINE = Section(
             "without one",
             required=True,
         ),
-        Key("text", TEXT, "what the caller says, also the caption", required=True),
+        Key(
+            "text",
+            TEXT,
+            "what the caller says, also the caption (unless `caption` says otherwise)",
+            required=True,
+        ),
+        Key(
+            "caption",
+            TEXT,
+            "what the trainee reads in place of `text`, where it differs from what the voice "
+            'says (e.g. `text: "fourteen Mill Lane"`, `caption: "14 Mill Lane"`)',
+        ),
+        Key(
+            "voice",
+            BOOL,
+            '`false`: a line that is not spoken (e.g. `text: "(one cough)"`): shown, never voiced',
+            form="false",
+        ),
         Key("emotion", ID, "a key of `emotions` (default: the caller's `default_emotion`)"),
         Key("note", TEXT, "a director's note for voice actors; never shown to trainees"),
         Key("pause_before", DURATION, "silence before the line"),

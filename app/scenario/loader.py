@@ -450,6 +450,7 @@ class _Builder:
         text = r.text(m.get("text"), "line text")
         if lid is None or text is None:
             return None
+        caption = r.text(m.get("caption"), "caption")
         line = Line(
             id=lid,
             text=" ".join(text.split()),
@@ -457,6 +458,8 @@ class _Builder:
             note=r.text(m.get("note"), "note"),
             pause_before=r.duration(m.get("pause_before"), "pause_before") or 0.0,
             pos=m["id"].pos,
+            caption=None if caption is None else " ".join(caption.split()),
+            voice=r.boolean(m.get("voice"), "voice") is not False,
         )
         if lid in self.lines:
             first = self.lines[lid].pos

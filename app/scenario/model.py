@@ -29,11 +29,18 @@ NOWHERE = Pos(0, 0)
 @dataclass(frozen=True)
 class Line:
     id: str
-    text: str
+    text: str  # what the voice says (for a line with `voice: false`, what happens)
     emotion: str | None = None
     note: str | None = None
     pause_before: float = 0.0
     pos: Pos = NOWHERE
+    caption: str | None = None  # what the trainee reads, where it differs from `text`
+    voice: bool = True  # False: never spoken (a cough, a sob), only shown
+
+    @property
+    def shown(self) -> str:
+        """What the trainee reads: the caption, else the text."""
+        return self.caption if self.caption is not None else self.text
 
 
 @dataclass(frozen=True)
