@@ -26,7 +26,7 @@ from app.scenario.grammar_kinds import (
 )
 
 # -- rubric --------------------------------------------------------------------------------
-_ANCHORED = ("intent", "flag", "log", "line", "mark")  # evidence kinds that take anchors
+_ANCHORED = ("intent", "flag", "log", "line", "mark", "ended_by")  # kinds that take anchors
 _EVIDENCE_KEYS = (
     Key("intent", ID, "the trainee said something carrying this intent", role="kind"),
     Key("flag", ID, "the flag was raised", role="kind"),
@@ -47,6 +47,14 @@ _EVIDENCE_KEYS = (
         "at least one item is found",
         role="kind",
         form="[evidence...]",
+    ),
+    Key(
+        "not",
+        EVIDENCE_VALUE,
+        "the evidence inside is not found (e.g. `{not: {intent: dismiss_allegation}}`: never "
+        "said it)",
+        role="kind",
+        form="EVIDENCE",
     ),
     Key(
         "held_at_end",

@@ -14,6 +14,7 @@ from pathlib import Path
 from app.scenario import expr
 from app.scenario.grammar import (
     CALLER,
+    COMPUTED,
     EMOTION,
     EVENT,
     FLAG,
@@ -38,6 +39,8 @@ from app.scenario.grammar_kinds import (
     NTH,
     PERCENT,
     RATE,
+    REPLIES,
+    SILENCE_COUNTS,
     VARIABLE_TYPE,
     WHOLE,
     Number,
@@ -53,7 +56,9 @@ from app.scenario.library import (
     shipped_library,
 )
 from app.scenario.model import (
+    Answer,
     Caller,
+    Computed,
     Criterion,
     Debrief,
     Emotion,
@@ -63,15 +68,17 @@ from app.scenario.model import (
     Line,
     LogField,
     Pos,
+    Replies,
     Rubric,
     Say,
     Scenario,
+    SetValue,
     State,
     Variable,
     Voice,
 )
 from app.scenario.problems import Problem, ScenarioError, did_you_mean
-from app.scenario.reader import LINE_ID, SCENARIO_ID, Reader
+from app.scenario.reader import LINE_ID, MAX_NUMBER, SCENARIO_ID, Reader
 from app.scenario.rubric_reader import read_criterion, read_metrics
 from app.scenario.steps import read_playtest
 from app.scenario.yamlsrc import YNode, load_yaml
@@ -205,6 +212,8 @@ class _Builder:
         off_topic = tuple(" ".join(t.split()) for t in r.strings(top.get("off_topic"), "off_topic"))
         states = self.states(top.get("states"))
         global_handlers = self.handlers(top.get("global"), "global")
+        answers = self.answers(top.get("answers"), "answers")
+        replies = self.replies(top.get("replies"))
         clarify = self.clarify(top.get("caller"), library)  # after the states: lines in order
         criteria, metrics, pass_mark = self.rubric(top.get("rubric"))
         debrief = self.debrief(top.get("debrief"))
@@ -230,6 +239,7 @@ class _Builder:
         assert sid and title and start and caller and pass_mark is not None
         states = {k: self.resolve_state(s) for k, s in states.items()}
         global_handlers = tuple(self.resolve_handler(h) for h in global_handlers)
+        answers = {k: self.resolve_answer(a) for k, a in answers.items()}
         return Scenario(
             id=sid,
             title=title.strip(),
@@ -255,6 +265,9 @@ class _Builder:
             library_sha256=library.sha256 if library is not None else "",
             off_topic=off_topic,
             negatives=library.negatives if library is not None else (),
+            answers=answers,
+            answers_pos=root.key_pos["answers"] if "answers" in top else None,
+            replies=replies,
         )
 
     def library(
@@ -397,6 +410,9 @@ class _Builder:
             if not ok:
                 self.r.error(m["default"].pos, "E010", f"default of '{key}' must be a {vtype}")
                 continue
+            if vtype == "int" and abs(int(default)) > MAX_NUMBER:  # keeps float maths finite
+                self.r.error(m["default"].pos, "E013", f"default of '{key}' is too large")
+                continue
             out[key] = Variable(key, vtype, default, pos)  # type: ignore[arg-type]
         return out
 
@@ -448,6 +464,7 @@ class _Builder:
         text = r.text(m.get("text"), "line text")
         if lid is None or text is None:
             return None
+        caption = r.text(m.get("caption"), "caption")
         line = Line(
             id=lid,
             text=" ".join(text.split()),
@@ -455,6 +472,8 @@ class _Builder:
             note=r.text(m.get("note"), "note"),
             pause_before=r.duration(m.get("pause_before"), "pause_before") or 0.0,
             pos=m["id"].pos,
+            caption=None if caption is None else " ".join(caption.split()),
+            voice=r.boolean(m.get("voice"), "voice") is not False,
         )
         if lid in self.lines:
             first = self.lines[lid].pos
@@ -500,7 +519,12 @@ class _Builder:
             state,
             say=self._resolve_say(state.say),
             on=tuple(self.resolve_handler(h) for h in state.on),
+            answers={k: self.resolve_answer(a) for k, a in state.answers.items()},
         )
+
+    def resolve_answer(self, a: Answer) -> Answer:
+        say = self._resolve_say(a.say)
+        return a if say is None else replace(a, say=say)
 
     def resolve_handler(self, h: Handler) -> Handler:
         return replace(h, say=self._resolve_say(h.say))
@@ -518,10 +542,30 @@ class _Builder:
                 on=self.handlers(m.get("on"), f"states.{key}.on"),
                 description=self.r.text(m.get("description"), "description"),
                 pos=pos,
+                answers=self.answers(m.get("answers"), f"states.{key}.answers"),
             )
         if node is not None and node.is_map and not out and not self.r.has_errors:
             self.r.error(node.pos, "E011", "a scenario needs at least one state")
         return out
+
+    def answers(self, node: YNode | None, where: str) -> dict[str, Answer]:
+        """`answers:`: intent id -> what she says (a line, lines, or a sequence)."""
+        out: dict[str, Answer] = {}
+        for iid, val, pos in self._named(node, "answers"):
+            say = self.say(val)
+            if say is not None:
+                out[iid] = Answer(iid, say, f"{where}.{iid}", pos)
+        return out
+
+    def replies(self, node: YNode | None) -> Replies:
+        word = self.r.text(node, "replies")
+        if word is None or node is None:
+            return "first"
+        if word not in REPLIES:
+            hint = did_you_mean(word, REPLIES.names)
+            self.r.error(node.pos, "E013", f"replies must be {REPLIES.spoken()}{hint}")
+            return "first"
+        return "each" if word == "each" else "first"
 
     def handlers(self, node: YNode | None, where: str) -> tuple[Handler, ...]:
         out = []
@@ -572,28 +616,29 @@ class _Builder:
         self._trigger_option(node, m, trigger, "flag")
         field = r.ident(m.get("field"), "field")
         self._trigger_option(node, m, trigger, "field")
+        counts = r.text(m.get("counts"), "counts")
+        self._trigger_option(node, m, trigger, "counts")
+        if counts is not None and counts not in SILENCE_COUNTS:
+            hint = did_you_mean(counts, SILENCE_COUNTS.names)
+            r.error(m["counts"].pos, "E013", f"counts must be {SILENCE_COUNTS.spoken()}{hint}")
+            counts = None
+        at = r.duration(m.get("at"), "at")
+        self._trigger_option(node, m, trigger, "at")
+        in_state = r.duration(m.get("in_state"), "in_state")
+        self._trigger_option(node, m, trigger, "in_state")
+        after_mark = r.ident(m.get("after_mark"), "after_mark")
+        self._trigger_option(node, m, trigger, "after_mark")
+        if trigger == "time":
+            self._time_options(node, m)
         nth = r.amount(m.get("nth"), "nth", NTH)
-        when = None
-        if "when" in m:
-            src = r.text(m["when"], "when")
-            if src is not None:
-                try:
-                    when = expr.parse(src)
-                except expr.ExprError as exc:
-                    p = m["when"].text_pos
-                    r.error(Pos(p.line, p.col + exc.offset), "E030", exc.message)
-        sets: list[tuple[str, bool | int | str]] = []
+        when = self._expr(m.get("when"), "when")
+        sets: list[tuple[str, SetValue]] = []
         for vname, vnode in (
             r.mapping(m.get("set"), "set", optional=_keys(m.get("set"))) or {}
         ).items():
-            if isinstance(vnode.value, bool | int | str) and not isinstance(vnode.value, float):
-                sets.append((vname, vnode.value))
-            else:
-                r.error(
-                    vnode.pos,
-                    "E010",
-                    f"set {vname}: value must be true/false, a whole number or text",
-                )
+            value = self._set_value(vname, vnode)
+            if value is not None:
+                sets.append((vname, value))
         adds: list[tuple[str, int]] = []
         for vname, vnode in (
             r.mapping(m.get("add"), "add", optional=_keys(m.get("add"))) or {}
@@ -608,6 +653,10 @@ class _Builder:
             flag=flag,
             field=field,
             after=after,
+            counts="speech" if counts == "speech" else "any_input",
+            at=at,
+            in_state=in_state,
+            after_mark=after_mark,
             nth=int(nth) if nth is not None else None,
             once=bool(r.boolean(m.get("once"), "once")),
             when=when,
@@ -620,6 +669,68 @@ class _Builder:
             pos=node.pos,
             key_pos=key_pos,
         )
+
+    def _expr(self, node: YNode | None, what: str) -> expr.Expr | None:
+        """An expression, parsed; a problem in it is located at its column in the file."""
+        src = self.r.text(node, what)
+        if src is None or node is None:
+            return None
+        try:
+            return expr.parse(src)
+        except expr.ExprError as exc:
+            p = node.text_pos
+            self.r.error(Pos(p.line, p.col + exc.offset), "E030", exc.message)
+            return None
+
+    def _set_value(self, name: str, node: YNode) -> SetValue | None:
+        """`set: {name: VALUE}` or `set: {name: {expr: EXPR}}`."""
+        r = self.r
+        value = node.value
+        if node.is_map:
+            m = r.section(node, f"set {name}", COMPUTED)
+            if m is None or "expr" not in m:
+                return None
+            e = self._expr(m["expr"], "expr")
+            return None if e is None else Computed(e, str(m["expr"].value), m["expr"].text_pos)
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_NUMBER:
+            r.error(node.pos, "E013", f"set {name}: the number is too large (at most 1e9)")
+            return None
+        if isinstance(value, bool | int | str) and not isinstance(value, float):
+            return value
+        r.error(
+            node.pos,
+            "E010",
+            f"set {name}: value must be true/false, a whole number, text or {{expr: ...}}",
+        )
+        return None
+
+    def _time_options(self, node: YNode, m: dict[str, YNode]) -> None:
+        """A timed handler: `at` or `in_state` (one of them), `after_mark` only with `at`, and
+        no `nth` (it fires once)."""
+        r = self.r
+        if "at" in m and "in_state" in m:
+            r.error(
+                node.key_pos["in_state"],
+                "E022",
+                "a time handler takes 'at' or 'in_state', not both",
+            )
+        elif "at" not in m and "in_state" not in m:
+            r.error(
+                node.pos,
+                "E011",
+                "a time handler needs 'at' (call time, e.g. at: 60s) or 'in_state' (time in the "
+                "current state, e.g. in_state: 30s)",
+            )
+        if "after_mark" in m and "in_state" in m:
+            r.error(
+                node.key_pos["after_mark"],
+                "E023",
+                "'after_mark' goes with 'at' (e.g. after_mark: disclosure, at: 20s)",
+            )
+        if "nth" in m:
+            r.error(
+                node.key_pos["nth"], "E023", "'nth' does not apply to event: time (it fires once)"
+            )
 
     def _trigger_option(self, node: YNode, m: dict[str, YNode], trigger: str, key: str) -> None:
         """A key that goes with some triggers only: refused on others, required by those that

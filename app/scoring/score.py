@@ -68,9 +68,14 @@ def find(rec: CallRecord, ev: Evidence) -> tuple[bool, list[Occurrence]]:
             return False, []
         occs = _anchored(rec, ev, changes[-1:])
         return bool(occs), occs
+    if ev.kind == "not":
+        # met when the evidence inside is not found: nothing happened, so no turn to show
+        return not find(rec, ev.children[0])[0], []
     # ended_by
-    ok = rec.ended_by == ev.ref
-    return ok, [rec.ended] if ok and rec.ended else []
+    if rec.ended_by != ev.ref or rec.ended is None:
+        return False, []
+    occs = _anchored(rec, ev, [rec.ended])
+    return bool(occs), occs
 
 
 def _contains_any(text: str, words: tuple[str, ...]) -> bool:

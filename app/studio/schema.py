@@ -13,7 +13,15 @@ from __future__ import annotations
 
 import json
 
-from app.scenario.grammar import HANDLER, LIBRARY_USE, LINE, LINE_REF, SCENARIO, SEQUENCE
+from app.scenario.grammar import (
+    COMPUTED,
+    HANDLER,
+    LIBRARY_USE,
+    LINE,
+    LINE_REF,
+    SCENARIO,
+    SEQUENCE,
+)
 from app.scenario.grammar_kinds import (
     ANCHOR,
     DURATION,
@@ -80,6 +88,8 @@ def atom_schema(atom: Atom) -> Schema:
         return {"anyOf": [library_id, section_schema(LIBRARY_USE)]}
     if atom.name == "library_format":
         return {"const": LIBRARY_FORMAT}
+    if atom.name == "set_value":
+        return {"anyOf": [_ATOMS["value"], section_schema(COMPUTED)]}
     if atom.name not in _ATOMS and isinstance(atom, Number):
         return number_schema(atom)
     return _ATOMS[atom.name]

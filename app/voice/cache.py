@@ -154,7 +154,10 @@ class LineAudio:
         return path
 
     def resolve(self, scenario: Scenario, line: Line) -> AudioSource:
-        """Where the line's audio is now, without rendering anything (cheap: UI thread ok)."""
+        """Where the line's audio is now, without rendering anything (cheap: UI thread ok).
+        A line with `voice: false` has none, ever."""
+        if not line.voice:
+            return AudioSource("none")
         recorded = self.recorded(scenario.id, line.id)
         if recorded is not None:
             return AudioSource("recorded", recorded)
@@ -166,10 +169,11 @@ class LineAudio:
 
     def playable(self, scenario: Scenario, line_id: str, text: str | None = None) -> Path | None:
         """The audio to play now for the spoken line `line_id`, or None (captions only): the
-        scenario has no such line, or says it otherwise than `text` (a replay of an older
-        version must not sound a different line), or it has no usable audio yet."""
+        scenario has no such line, or shows it otherwise than `text` (a replay of an older
+        version must not sound a different line), or it is not spoken (`voice: false`), or
+        it has no usable audio yet."""
         line = scenario.lines.get(line_id)
-        if line is None or (text is not None and line.text != text):
+        if line is None or not line.voice or (text is not None and line.shown != text):
             return None
         try:
             return self.resolve(scenario, line).path
@@ -177,9 +181,10 @@ class LineAudio:
             return None
 
     def ensure(self, scenario: Scenario, line: Line) -> AudioSource:
-        """Like `resolve`, rendering on a miss (slow: call from a worker). Raises SynthError."""
+        """Like `resolve`, rendering on a miss (slow: call from a worker). Raises SynthError.
+        A line that is not spoken is never rendered."""
         found = self.resolve(scenario, line)
-        if found.kind != "none":
+        if found.kind != "none" or not line.voice:
             return found
         settings = settings_for_line(scenario, line)
         path = self.cache.render(self.synth, scenario.id, line.id, line.text, settings)

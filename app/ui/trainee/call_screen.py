@@ -152,7 +152,7 @@ class CallScreen(QWidget):
         self.flags.sig_flag_requested.connect(self.set_flag)
         self.log = LogPanel(scenario.log_fields)
         self.log.sig_field_committed.connect(self.set_log)
-        self.log.sig_field_edited.connect(self._typing)
+        self.log.sig_field_edited.connect(self._log_typing)
         right_col.addWidget(self.flags)
         right_col.addWidget(self.log)
         keys = QLabel(
@@ -241,10 +241,16 @@ class CallScreen(QWidget):
             self._render(self.session.set_log(field_id, value))
 
     def _typing(self) -> None:
-        """Keys in the text box or the log: the trainee is busy, so silence waits."""
+        """Keys in the text box: the trainee is composing a line, so silence waits."""
         if self.connected:
             assert self.session is not None
             self._render(self.session.typing())
+
+    def _log_typing(self) -> None:
+        """Keys in the log: busy, but not speaking to her (`counts: speech` silence)."""
+        if self.connected:
+            assert self.session is not None
+            self._render(self.session.typing(log=True))
 
     def end_call(self) -> None:
         """Hang up at once: commit the log as typed, silence the caller, end the call."""
