@@ -67,7 +67,7 @@ _EVIDENCE_KEYS = (
     Key(
         "contains_any",
         TEXTS,
-        "one of these words is in the field",
+        "one of these words (or a synonym: cop, PC = officer; pics = pictures) is in the field",
         role="option",
         applies_to=("log",),
         form="[words]",

@@ -13,6 +13,7 @@ from app.scenario.model import Anchor, Evidence, Scenario
 from app.scenario.vocabulary import DECIDED, GOOD, CriterionKind, Status, automatic_status
 from app.scoring.record import CallRecord, Occurrence
 from app.scoring.result import Counted, CriterionResult, Result, tally
+from app.text.terms import log_mentions
 
 RESULT_VERSION = 2  # 2: the `check` status and the `checks` list
 
@@ -79,8 +80,9 @@ def find(rec: CallRecord, ev: Evidence) -> tuple[bool, list[Occurrence]]:
 
 
 def _contains_any(text: str, words: tuple[str, ...]) -> bool:
-    tokens = set("".join(c if c.isalnum() else " " for c in text.lower()).split())
-    return any((w in tokens) if " " not in w else (w in text.lower()) for w in words)
+    """The log says one of `words`, as a person reads it: synonyms ("cop" for officer, "pics"
+    for pictures), plurals and text-speak included (`app.text.terms`)."""
+    return log_mentions(text, words)
 
 
 def _anchor_time(rec: CallRecord, a: Anchor | None) -> Occurrence | None:
