@@ -64,7 +64,7 @@ def test_the_event_shows_the_caption_and_says_what_is_spoken(scenario: Scenario)
         "line_id": "open.cough",
         "text": "(one cough)",
         "emotion": None,
-        "duration": 1.0,
+        "duration": speech_seconds("(one cough)"),  # timed as shown: it is never spoken
         "voice": False,
     }
     assert "voice" not in hi and "spoken" not in hi

@@ -123,10 +123,16 @@ class ScenarioCatalog:
         self,
         folder: Path,
         *,
+        shipped: Path | None = None,
         product_file: Path | None = PRODUCT_FILE,
         cache_size: int = CACHE_SIZE,
     ) -> None:
+        """`folder`: the scenarios folder (where new scenarios go). `shipped`: the install's
+        own scenarios when `folder` is an instructor's or a shared folder: they are listed
+        too, and an id that both have means the shipped one (the built-in scenario can never
+        be replaced by a file in someone's folder)."""
         self.folder = folder
+        self.shipped = shipped if shipped is not None and shipped != folder else None
         self._product_file = product_file
         # (path as given, content sha256, lint checks run) -> the loaded scenario
         self._scenarios: _Lru[tuple[str, str, bool], Scenario] = _Lru(cache_size)
@@ -140,16 +146,20 @@ class ScenarioCatalog:
         from app.config import load_config
 
         folder = load_config(environ=environ).path("scenarios_dir")
-        return cls(folder if folder is not None else shipped_path("scenarios"))
+        shipped = shipped_path("scenarios")
+        return cls(shipped) if folder is None else cls(folder, shipped=shipped)
 
     # -- the folder ---------------------------------------------------------------------------
     def paths(self) -> list[Path]:
-        """Every scenario file in the folder, by name."""
-        return sorted(self.folder.glob("*.yaml")) if self.folder.is_dir() else []
+        """Every scenario file: the shipped ones (if separate), then the folder's, by name."""
+        own = sorted(self.folder.glob("*.yaml")) if self.folder.is_dir() else []
+        if self.shipped is None:
+            return own
+        return sorted(self.shipped.glob("*.yaml")) + own
 
     def ids(self) -> list[str]:
-        """The id each file is named for (its stem)."""
-        return [p.stem for p in self.paths()]
+        """The id each file is named for (its stem), each once."""
+        return list(dict.fromkeys(p.stem for p in self.paths()))
 
     def built_in(self) -> str | None:
         """The scenario the app starts on, named in resources/product.toml (data, not code);
@@ -168,9 +178,9 @@ class ScenarioCatalog:
         p = Path(ref)
         if p.suffix in (".yaml", ".yml") or p.exists() or os.sep in ref or "/" in ref:
             return p
-        candidate = self.folder / f"{ref}.yaml"
-        if candidate.exists():
-            return candidate
+        for where in (self.shipped, self.folder):  # a shipped id means the shipped file
+            if where is not None and (where / f"{ref}.yaml").exists():
+                return where / f"{ref}.yaml"
         ids = self.ids()
         raise CatalogError(
             f"{ref}: unknown scenario id{did_you_mean(ref, ids)} (shipped: {', '.join(ids)})"
