@@ -17,13 +17,15 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from app.content import shipped_path
-from app.matching import Matcher
 from app.scenario.model import Scenario
 from app.scenario.problems import ScenarioError, did_you_mean
 from app.voice.cache import default_cache_dir
+
+if TYPE_CHECKING:  # the matcher (numpy and its tables) is imported when one is first built,
+    from app.matching import Matcher  # so the start screen need not wait for it
 
 SCENARIOS_ENV = "CALLSIM_SCENARIOS"
 PRODUCT_FILE = shipped_path("resources") / "product.toml"
@@ -49,6 +51,8 @@ def build_matcher(scenario: Scenario, cache_dir: Path | None = None) -> Matcher:
     and the library's generic negatives). The one place a matcher is made; a trained matcher
     is kept in `cache_dir` (default `matcher_cache_dir()`), keyed by everything it learnt
     from, so a changed scenario or library is trained afresh."""
+    from app.matching import Matcher
+
     return Matcher(
         scenario.intents.values(),
         off_topic=scenario.off_topic,
