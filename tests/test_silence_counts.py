@@ -7,6 +7,7 @@ import pytest
 
 from app.engine import events as ev
 from app.engine.call import Call, replay
+from app.engine.timing import speech_seconds
 from app.headless import run_steps
 from app.scenario.loader import load_scenario_text
 from app.scenario.model import Scenario, Step
@@ -58,7 +59,7 @@ def quiet(text: str = QUIET) -> Scenario:
 @pytest.fixture
 def call() -> Call:
     c = Call(quiet(), FakeMatcher())
-    c.start(0.0)  # "Hello?" lasts 1 s
+    c.start(0.0)  # "Hello?" lasts under a second
     return c
 
 
@@ -80,8 +81,9 @@ def test_a_line_or_composing_one_breaks_it(call: Call) -> None:
     call.typing(8.0)  # composing a line is speaking to her
     assert call.advance(17.9) == []
     assert said(call.advance(18.0)) == ["g.talk"]
-    call.say("hm", 30.0)  # the fallback answers "Sorry?" (1 s)
-    assert call.next_silence() == (41.0, call.scenario.global_handlers[0])
+    call.say("hm", 30.0)  # the fallback answers "Sorry?"; silence counts from its end
+    due = round(30.0 + speech_seconds("Sorry?") + 10.0, 3)
+    assert call.next_silence() == (due, call.scenario.global_handlers[0])
 
 
 def test_the_default_still_counts_any_input() -> None:
@@ -99,9 +101,10 @@ def test_each_silence_handler_keeps_its_own_clock(call: Call) -> None:
     call.typing(7.0, log=True)
     out = call.advance(11.0)
     assert said(out) == ["g.talk"]  # speech: 10 s after "Hello?"
-    # g.talk ends at 11 + 2.4 s; any_input waits 15 s from then
+    talk = next(e for e in out if e.kind == ev.CALLER_SAID)
+    ends = talk.t + talk.data["duration"]  # both silences count from the end of g.talk
     due, h = call.next_silence()  # type: ignore[misc]
-    assert h.key == "global[0]" and due == pytest.approx(13.4 + 10)
+    assert h.key == "global[0]" and due == pytest.approx(ends + 10)
 
 
 def test_log_typing_replays_as_log_typing(call: Call) -> None:
