@@ -7,6 +7,7 @@ import pytest
 
 from app.engine import events as ev
 from app.engine.call import Call, CallEnded, replay
+from app.engine.timing import speech_seconds
 from app.headless import run_steps
 from app.scenario.loader import load_scenario_text
 from app.scenario.model import Scenario, Step
@@ -169,9 +170,10 @@ def test_a_timer_that_hangs_up_ends_the_call(call: Call) -> None:
 
 
 def test_a_timer_and_silence_due_together_the_timer_first() -> None:
-    text = TIMED.replace("    after: 40s\n", "    after: 59s\n")
+    hello = speech_seconds("Hello?")  # the silence counts from the end of "Hello?"
+    text = TIMED.replace("    after: 40s\n", f"    after: {round(60.0 - hello, 3)}s\n")
     c = Call(timed(text), FakeMatcher())
-    c.start(0.0)  # "Hello?" ends at 1.0: the silence handler is due at 60.0 too
+    c.start(0.0)  # so the silence handler is due at 60.0, with the timer
     out = c.advance(60.0)
     kinds = [e.kind for e in out if e.kind in (ev.TIMER, ev.SILENCE)]
     assert kinds[0] == ev.TIMER
