@@ -22,6 +22,7 @@ from app.engine.timing import speaking_rate, speech_seconds
 from app.matching import UNSURE, IntentMatcher
 from app.scenario import expr
 from app.scenario.model import Answer, Computed, Handler, Line, Say, Scenario, SetValue
+from app.text.clean import clean
 
 
 class CallEnded(Exception):
@@ -78,7 +79,9 @@ class Call:
         return self.events[mark:]
 
     def say(self, text: str, t: float) -> list[Event]:
-        """The trainee typed `text` and pressed Enter at time `t`."""
+        """The trainee typed `text` and pressed Enter at time `t` (stored as `clean` keeps
+        it: NFC, no control characters, no lone surrogates)."""
+        text = clean(text)
         mark = self._begin(t)
         self.st.last_speech = max(self.st.last_speech, t)
         result = self.matcher.match(text)
@@ -246,6 +249,7 @@ class Call:
         their log once the line is closed; nothing typed is lost), but then no handler fires."""
         if field_id not in self.scenario.log_fields:
             raise KeyError(f"unknown log field '{field_id}'")
+        value = clean(value, multiline=True)
         if self.ended:
             if self.st.log.get(field_id, "") == value:
                 return []

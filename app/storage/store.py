@@ -59,6 +59,7 @@ from app.storage.records import (
 )
 from app.storage.schema import migrate
 from app.storage.sql import Tx, fts_query
+from app.text.clean import clean
 
 # Events whose data["text"] is searchable.
 SPOKEN_KINDS = frozenset({TRAINEE_SAID, CALLER_SAID})
@@ -136,7 +137,7 @@ class SessionStore:
         session_id = uuid.uuid4().hex
         row = {
             "id": session_id,
-            "trainee": trainee,
+            "trainee": clean(trainee),  # as the engine stores typed text: NFC, no controls
             "scenario_id": scenario_id,
             "scenario_sha256": scenario_sha256,
             "scenario_title": scenario_title,
