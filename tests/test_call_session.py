@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from app.engine import events as ev
 from app.services.call_session import CallSession
@@ -127,3 +130,34 @@ def test_close_stops_the_recording_thread(tmp_path: Path) -> None:
     assert recorders() == before + 1
     s.close()
     assert recorders() == before
+
+
+class _Breaks(FakeMatcher):
+    """A matcher that fails on one line, as a bug or an odd scenario might."""
+
+    def match(self, text: str) -> Any:
+        if "boom" in text:
+            raise OverflowError("int too large to convert to float")
+        return super().match(text)
+
+
+def test_an_engine_error_never_ends_the_call(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    clock = FakeClock()
+    store = SessionStore(tmp_path / "s.db")
+    s = CallSession(kit_scenario(), _Breaks(), clock=clock, store=store)
+    s.start()
+    clock.now = 2.0
+    with caplog.at_level("ERROR", logger="app.services.call_session"):
+        s.say("boom")
+    assert s.engine_errors == ["OverflowError: int too large to convert to float"]
+    assert "Traceback" in caplog.text  # the log has the details
+    clock.now = 5.0
+    events = s.say("where are you")  # the call carries on
+    assert any(e.kind == "trainee_said" for e in events)
+    clock.now = 8.0
+    s.end_call()
+    s.finish()
+    s.close()
+    store.close()

@@ -13,6 +13,7 @@ the call carries on and every event stays in memory (`events`) so nothing on scr
 
 from __future__ import annotations
 
+import logging
 import queue
 import threading
 import time
@@ -26,6 +27,8 @@ from app.scenario.model import Scenario
 from app.scoring.result import Result
 from app.scoring.score import score_call
 from app.storage import SessionStore
+
+_log = logging.getLogger(__name__)
 
 Clock = Callable[[], float]
 _STOP = threading.Event()  # sentinel: the recorder thread ends when it reads this
@@ -101,6 +104,9 @@ class CallSession:
         self.session_id: str | None = None
         self._recorder: Recorder | None = None
         self._start_error: str | None = None
+        # Engine failures during this call (a scenario the checks let through, a bug): the
+        # call goes on, each is logged with its traceback and kept here for the window.
+        self.engine_errors: list[str] = []
         self._last_typing: dict[bool, float] = {}  # by kind: the log (True) or a line
         self._result: Result | None = None
 
@@ -214,6 +220,9 @@ class CallSession:
             action(self.clock())
         except CallEnded:
             pass  # the caller hung up first (silence fell due); the events say so
+        except Exception as exc:  # never take the call down: the trainee carries on
+            _log.exception("engine error in scenario %s; the call goes on", self.scenario.id)
+            self.engine_errors.append(f"{type(exc).__name__}: {exc}")
         return self._record(self.call.events[before:])
 
     def _record(self, events: list[Event]) -> list[Event]:
