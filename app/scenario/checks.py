@@ -18,6 +18,7 @@ from app.scenario import expr
 from app.scenario.model import Evidence, Handler, Pos, Say, Scenario, State
 from app.scenario.problems import did_you_mean
 from app.scenario.reader import Reader
+from app.scenario.spoilers import find_spoiler, hidden_marks, scored_after, screen_texts
 from app.scenario.vocabulary import CriterionKind
 
 LINE_TRIGGERS = ("intent", "closing_attempt", "fallback")  # what a trainee's line can fire
@@ -39,6 +40,7 @@ def run_checks(s: Scenario, r: Reader, *, file_stem: str | None = None) -> None:
     _unfindable_evidence(s, r, reach, dead)
     _unused(s, r)
     _orphan_audio(s, r)
+    _spoilers(s, r)
 
 
 # -- W102: handlers that can never fire -----------------------------------------------------
@@ -466,3 +468,46 @@ def _orphan_audio(s: Scenario, r: Reader) -> None:
 
 
 __all__ = ["run_checks"]
+
+
+# -- W120, W121: what assessment mode shows before the debrief ----------------------------
+def _spoilers(s: Scenario, r: Reader) -> None:
+    hidden = hidden_marks(s)
+    a = s.assessment
+    if hidden and a is None:
+        mark, h = next(iter(hidden.items()))
+        criterion = scored_after(s)[mark]
+        r.warn(
+            h.where("mark"),
+            "W120",
+            f"mark '{mark}' is a moment the trainee has to notice (criterion '{criterion}' "
+            "scores what they do after it), but the scenario has no `assessment:` texts: in "
+            "assessment mode its title, summary and content note are shown as they are and may "
+            "give it away; add `assessment: {title, summary, content_note, spoilers}`",
+        )
+    if a is None:
+        return
+    if hidden and not a.spoilers:
+        names = ", ".join(f"'{m}'" for m in hidden)
+        r.warn(
+            a.pos,
+            "W120",
+            f"`assessment:` names no `spoilers`, so nothing checks that the screens before the "
+            f"debrief keep the hidden moment ({names}) quiet; list the words that would give "
+            "it away",
+        )
+    for t in screen_texts(s, "assessment"):
+        word = find_spoiler(t.text, a.spoilers)
+        if word is None:
+            continue
+        fix = (
+            "reword it"
+            if t.where.startswith("assessment")
+            else "write a neutral one in `assessment:`"
+        )
+        r.warn(
+            t.pos,
+            "W121",
+            f"{t.where} says '{word}', one of the `assessment: spoilers`, and assessment mode "
+            f"shows it before the debrief; {fix}",
+        )

@@ -284,6 +284,28 @@ STATE = Section(
     "a state: what the caller says on entering it, and its handlers",
 )
 
+ASSESSMENT = Section(
+    "assessment",
+    (
+        Key("title", TEXT, "the title shown instead of `title` in assessment mode"),
+        Key("summary", TEXT, "the summary shown instead of `summary` in assessment mode"),
+        Key(
+            "content_note",
+            TEXT,
+            "the content note shown instead of `content_note` in assessment mode: it warns "
+            "of what may distress without saying what will happen",
+        ),
+        Key(
+            "spoilers",
+            TEXTS,
+            "words and phrases that give away what the call tests; lint warns (W121) when a "
+            "text shown before the debrief in assessment mode contains one",
+        ),
+    ),
+    "neutral texts for assessment mode, so that nothing before the debrief gives away what "
+    "the call tests (each falls back to the full text when left out)",
+)
+
 # -- the file ------------------------------------------------------------------------------
 SCENARIO = Section(
     "scenario",
@@ -300,6 +322,13 @@ SCENARIO = Section(
         Key("expected_minutes", MINUTES, "typical call length, for the scenario list"),
         Key("content_note", TEXT, "shown before the call starts (e.g. sexual misconduct)"),
         Key("source", TEXT, "where the case comes from"),
+        Key(
+            "assessment",
+            ASSESSMENT,
+            "neutral texts for assessment mode: every screen before the debrief shows these "
+            "instead of the full ones (practice mode shows the full ones)",
+            see="Assessment mode",
+        ),
         Key("start", ID, "id of the first state", required=True),
         Key("caller", CALLER, "the caller", required=True),
         Key(

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from app.scenario import expr
 from app.scenario.grammar import (
+    ASSESSMENT,
     CALLER,
     EMOTION,
     EVENT,
@@ -53,6 +54,7 @@ from app.scenario.library import (
     shipped_library,
 )
 from app.scenario.model import (
+    Assessment,
     Caller,
     Criterion,
     Debrief,
@@ -241,6 +243,7 @@ class _Builder:
             library_sha256=library.sha256 if library is not None else "",
             off_topic=off_topic,
             negatives=library.negatives if library is not None else (),
+            assessment=self.assessment(top.get("assessment")),
         )
 
     def library(
@@ -335,6 +338,25 @@ class _Builder:
             )
         emotion = self.r.ident(m.get("default_emotion"), "default_emotion")
         return Caller(name, voice, emotion) if name else None
+
+    def assessment(self, node: YNode | None) -> Assessment | None:
+        m = self.r.section(node, "assessment", ASSESSMENT)
+        if m is None or node is None:
+            return None
+
+        def text(key: str) -> str | None:
+            t = self.r.text(m.get(key), f"assessment {key}")
+            return " ".join(t.split()) if t is not None else None
+
+        spoilers = self.r.strings(m.get("spoilers"), "spoilers")
+        return Assessment(
+            title=text("title"),
+            summary=text("summary"),
+            content_note=text("content_note"),
+            spoilers=tuple(" ".join(w.lower().split()) for w in spoilers),
+            pos=node.pos,
+            key_pos={k: m[k].pos for k in m},
+        )
 
     def _num(self, node: YNode | None, what: str, kind: Number, default: float) -> float:
         v = self.r.amount(node, what, kind)

@@ -249,6 +249,27 @@ class Playtest:
 
 
 @dataclass(frozen=True)
+class Assessment:
+    """Neutral texts for assessment mode (`assessment:` in the file); None: use the full one."""
+
+    title: str | None = None
+    summary: str | None = None
+    content_note: str | None = None
+    spoilers: tuple[str, ...] = ()
+    pos: Pos = NOWHERE
+    key_pos: dict[str, Pos] = dc_field(default_factory=dict, compare=False, hash=False)
+
+
+@dataclass(frozen=True)
+class Shown:
+    """What the screens before the debrief show of a scenario in one mode."""
+
+    title: str
+    summary: str | None
+    content_note: str | None
+
+
+@dataclass(frozen=True)
 class Scenario:
     id: str
     title: str
@@ -278,6 +299,19 @@ class Scenario:
     library_sha256: str = ""  # of the library's files, for caches keyed by content
     off_topic: tuple[str, ...] = ()  # the file's near misses: lines that mean no intent
     negatives: tuple[str, ...] = ()  # the library's generic lines that mean no intent
+    assessment: Assessment | None = None  # neutral texts for assessment mode
+
+    def shown(self, mode: str) -> Shown:
+        """The title, summary and content note for the screens before the debrief: in
+        assessment mode the neutral ones (each falling back to the full one), else the full."""
+        a = self.assessment if mode == "assessment" else None
+        if a is None:
+            return Shown(self.title, self.summary, self.content_note)
+        return Shown(
+            a.title or self.title,
+            a.summary if a.summary is not None else self.summary,
+            a.content_note if a.content_note is not None else self.content_note,
+        )
 
     def all_handlers(self) -> list[Handler]:
         out = [h for s in self.states.values() for h in s.on]

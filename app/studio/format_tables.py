@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from app.scenario.grammar import HANDLER, INTENT, LINE, SCENARIO, TRIGGERS
+from app.scenario.grammar import ASSESSMENT, HANDLER, INTENT, LINE, SCENARIO, TRIGGERS
 from app.scenario.grammar_kinds import (
     ANCHOR,
     ANCHOR_KIND,
@@ -176,6 +176,7 @@ def _values() -> str:
 TABLES: dict[str, Callable[[], str]] = {
     "top": _top,
     "values": _values,
+    "assessment": lambda: _keys(ASSESSMENT),
     "line": lambda: _keys(LINE, required=True),
     "intent": lambda: _keys(INTENT),
     "triggers": _triggers,

@@ -205,8 +205,16 @@ class MainWindow(QMainWindow):
         self.store = found.store
         notices = []
         if found.interrupted:
+            # The start screen comes before any debrief: a scenario with neutral texts is
+            # named by its assessment title here, whatever the mode.
+            neutral = {
+                e.scenario.id: e.scenario.shown("assessment").title
+                for e in found.catalog
+                if e.scenario is not None
+            }
             calls = "; ".join(
-                f"{i.scenario_title} ({i.trainee or self.tr('no name')}, "
+                f"{neutral.get(i.scenario_id, i.scenario_title)} "
+                f"({i.trainee or self.tr('no name')}, "
                 f"{i.started_at.astimezone().strftime('%d %b %H:%M')})"
                 for i in found.interrupted
             )
@@ -255,8 +263,9 @@ class MainWindow(QMainWindow):
         self._pending = (entry, name, mode)
         scenario = entry.scenario
         assert scenario is not None
-        if scenario.content_note:
-            self.note.show_note(scenario.title, scenario.content_note)
+        shown = scenario.shown(mode)
+        if shown.content_note:
+            self.note.show_note(shown.title, shown.content_note)
             self.stack.setCurrentWidget(self.note)
             self.note.setFocus()
             self.sig_screen_changed.emit("note")

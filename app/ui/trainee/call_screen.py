@@ -73,7 +73,8 @@ class CallScreen(QWidget):
         scenario = setup.scenario
         self.caller_name = scenario.caller.name
 
-        self.bar = CallBar(self.caller_name, scenario.title)
+        title = scenario.shown(setup.mode).title  # neutral in assessment mode
+        self.bar = CallBar(self.caller_name, title)
         self.bar.end_button.clicked.connect(self.end_call)
         self.bar.end_button.setEnabled(False)
         mode_text = (
@@ -81,7 +82,7 @@ class CallScreen(QWidget):
             if setup.mode == "practice"
             else self.tr("Assessment: your score is shown after the call.")
         )
-        self.incoming = IncomingPage(scenario.title, mode_text)
+        self.incoming = IncomingPage(title, mode_text)
         self.incoming.answer.clicked.connect(self.answer)
 
         self.pages = QStackedWidget()
