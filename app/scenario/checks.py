@@ -41,6 +41,7 @@ def run_checks(s: Scenario, r: Reader, *, file_stem: str | None = None) -> None:
     _unused(s, r)
     _orphan_audio(s, r)
     _spoilers(s, r)
+    _practice_only(s, r)
 
 
 # -- W102: handlers that can never fire -----------------------------------------------------
@@ -511,3 +512,39 @@ def _spoilers(s: Scenario, r: Reader) -> None:
             f"{t.where} says '{word}', one of the `assessment: spoilers`, and assessment mode "
             f"shows it before the debrief; {fix}",
         )
+
+
+# -- W122: a criterion that needs what assessment mode does not show -----------------------
+def _practice_only_needs(ev: Evidence, s: Scenario) -> list[str]:
+    """What the evidence needs that assessment mode leaves off the screen (empty: nothing)."""
+    if ev.kind in ("all", "any"):
+        each = [_practice_only_needs(c, s) for c in ev.children]
+        if ev.kind == "all":
+            return [b for bs in each for b in bs]
+        return [b for bs in each for b in bs] if each and all(each) else []
+    out = []
+    flag = s.flags.get(ev.ref) if ev.kind == "flag" else None
+    field = s.log_fields.get(ev.ref) if ev.kind == "log" else None
+    if (flag is not None and flag.practice_only) or (field is not None and field.practice_only):
+        out.append(f"{'flag' if flag else 'log field'} '{ev.ref}' is practice-only")
+    for a in (ev.after, ev.before):
+        if a is not None and a.kind == "flag" and (f := s.flags.get(a.ref)) and f.practice_only:
+            out.append(f"its anchor flag '{a.ref}' is practice-only")
+    return out
+
+
+def _practice_only(s: Scenario, r: Reader) -> None:
+    for c in s.rubric.criteria:
+        if c.evidence is None or c.kind == CriterionKind.MANUAL:
+            continue
+        needs = _practice_only_needs(c.evidence, s)
+        if needs:
+            verb = "violated" if c.kind == CriterionKind.PROHIBITED else "met"
+            r.warn(
+                c.pos,
+                "W122",
+                f"criterion '{c.id}' can never be {verb} in assessment mode: "
+                + "; ".join(dict.fromkeys(needs))
+                + " (assessment mode leaves it off the call screen); give the evidence an "
+                "alternative with `any:`, or drop `practice_only`",
+            )

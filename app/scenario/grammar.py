@@ -35,6 +35,8 @@ from app.scenario.grammar_kinds import (
     SAY_ITEM,
     SCENARIO_ID,
     SHARE,
+    STANDARD_LOG_CHOICE,
+    STANDARD_LOG_FORMAT_NAME,
     TEXT,
     TEXTS,
     TRUE,
@@ -85,18 +87,32 @@ VARIABLE = Section(
     ),
     "a variable",
 )
+_PRACTICE_ONLY = (
+    "shown in practice mode only: assessment mode leaves it off the call screen (one that "
+    "would name what the call tests)"
+)
 FLAG = Section(
     "flag",
-    (Key("label", TEXT, "the button's text", required=True), Key("description", TEXT)),
-    "a flag",
+    (
+        Key("label", TEXT, "the button's text (required unless the id is a standard flag's)"),
+        Key("description", TEXT, "what it means, shown as the button's tooltip"),
+        Key("practice_only", BOOL, _PRACTICE_ONLY),
+    ),
+    "a flag: a toggle button on the call screen (an incident qualifier); written with a "
+    "standard flag's id, it refines that flag",
 )
 LOG_FIELD = Section(
     "log_field",
     (
-        Key("label", TEXT, "the field's name on screen", required=True),
+        Key(
+            "label",
+            TEXT,
+            "the field's name on screen (required unless the id is a standard field's)",
+        ),
         Key("multiline", BOOL, "a box for several lines"),
+        Key("practice_only", BOOL, _PRACTICE_ONLY),
     ),
-    "a log field",
+    "a field of the incident log; written with a standard field's id, it refines that field",
 )
 PATTERN = Section(
     "pattern",
@@ -338,8 +354,28 @@ SCENARIO = Section(
             "from -5 to 5)",
         ),
         Key("variables", MapOf(VARIABLE, "name"), "variables for conditions"),
-        Key("flags", MapOf(FLAG), "the toggle buttons the trainee has"),
-        Key("log_fields", MapOf(LOG_FIELD), "the incident log"),
+        Key(
+            "standard_log",
+            STANDARD_LOG_CHOICE,
+            "the standard flags and log fields the trainee has (default: `uk-control-room`, "
+            "see [standard-log.md](standard-log.md)); `none` opts out; `{id, only: [...]}` or "
+            "`{id, except: [...]}` narrows it",
+            see="Flags and log fields",
+        ),
+        Key(
+            "flags",
+            MapOf(FLAG),
+            "the toggle buttons the trainee has besides the standard ones; one with a standard "
+            "id refines that flag",
+            see="Flags and log fields",
+        ),
+        Key(
+            "log_fields",
+            MapOf(LOG_FIELD),
+            "the incident log's fields besides the standard ones; one with a standard id "
+            "refines that field",
+            see="Flags and log fields",
+        ),
         Key(
             "library",
             LIBRARY_CHOICE,
@@ -417,4 +453,29 @@ INTENT_LIBRARY = Section(
         ),
     ),
     "an intent library: call-handling moves any scenario can use",
+)
+
+
+# -- the standard incident log (callsim/standard-log@1) --------------------------------------
+STANDARD_LOG_USE = Section(
+    "standard_log_use",
+    (
+        Key("id", ID, "the standard log's id, e.g. `uk-control-room`", required=True),
+        Key("only", TEXTS, "use just these of its flags and fields"),
+        Key("except", TEXTS, "use all of its flags and fields but these"),
+    ),
+    "the standard incident log, narrowed",
+)
+STANDARD_LOG = Section(
+    "standard_log",
+    (
+        Key("format", STANDARD_LOG_FORMAT_NAME, "always `callsim/standard-log@1`", required=True),
+        Key("id", SCENARIO_ID, "its id, e.g. `uk-control-room`", required=True),
+        Key("version", VERSION, "its version; ids never change meaning within one", required=True),
+        Key("title", TEXT, "what it is"),
+        Key("source", TEXT, "where its flags and fields come from"),
+        Key("flags", MapOf(FLAG), "the incident qualifiers, each with a label", required=True),
+        Key("log_fields", MapOf(LOG_FIELD), "the log's fields, each with a label", required=True),
+    ),
+    "a standard incident log: the flags and log fields of a control room",
 )

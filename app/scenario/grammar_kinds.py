@@ -211,6 +211,15 @@ LIBRARY_CHOICE = Atom(
     "ID, none or {id, only, except}",
     "which intent library the scenario uses: its id, `none`, or a mapping that narrows it",
 )
+STANDARD_LOG_FORMAT = "callsim/standard-log@1"
+STANDARD_LOG_FORMAT_NAME = Atom(
+    "standard_log_format", STANDARD_LOG_FORMAT, f"always {STANDARD_LOG_FORMAT}"
+)
+STANDARD_LOG_CHOICE = Atom(
+    "standard_log_choice",
+    "ID, none or {id, only, except}",
+    "which standard incident log the trainee has: its id, `none`, or a mapping that narrows it",
+)
 NTH = Number("nth", "N", "a whole number, 1 or more", minimum=1, integer=True)
 RATE = Number(
     "rate",

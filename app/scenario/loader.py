@@ -17,14 +17,13 @@ from app.scenario.grammar import (
     CALLER,
     EMOTION,
     EVENT,
-    FLAG,
     HANDLER,
     LIBRARY_USE,
     LINE,
     LINE_REF,
-    LOG_FIELD,
     SCENARIO,
     SEQUENCE,
+    STANDARD_LOG_USE,
     STATE,
     TRIGGER_KEYS,
     VARIABLE,
@@ -59,11 +58,9 @@ from app.scenario.model import (
     Criterion,
     Debrief,
     Emotion,
-    Flag,
     Handler,
     Intent,
     Line,
-    LogField,
     Pos,
     Rubric,
     Say,
@@ -75,6 +72,15 @@ from app.scenario.model import (
 from app.scenario.problems import Problem, ScenarioError, did_you_mean
 from app.scenario.reader import LINE_ID, SCENARIO_ID, Reader
 from app.scenario.rubric_reader import read_criterion, read_metrics
+from app.scenario.standard_log import (
+    SHIPPED_LOG,
+    StandardLog,
+    known_standard_logs,
+    narrowed,
+    read_flags,
+    read_log_fields,
+    shipped_standard_log,
+)
 from app.scenario.steps import read_playtest
 from app.scenario.yamlsrc import YNode, load_yaml
 
@@ -186,8 +192,11 @@ class _Builder:
         caller = self.caller(top.get("caller"))
         emotions = self.emotions(top.get("emotions"))
         variables = self.variables(top.get("variables"))
-        flags = self.flags(top.get("flags"))
-        log_fields = self.log_fields(top.get("log_fields"))
+        standard = self.standard_log(top.get("standard_log"))
+        flags = read_flags(r, top.get("flags"), standard.flags if standard else None)
+        log_fields = read_log_fields(
+            r, top.get("log_fields"), standard.log_fields if standard else None
+        )
         own_intents = self.intents(top.get("intents"))
         library, intents = self.library(top.get("library"), own_intents)
         off_topic = tuple(" ".join(t.split()) for t in r.strings(top.get("off_topic"), "off_topic"))
@@ -244,6 +253,7 @@ class _Builder:
             off_topic=off_topic,
             negatives=library.negatives if library is not None else (),
             assessment=self.assessment(top.get("assessment")),
+            standard_log=standard.ref if standard is not None else None,
         )
 
     def library(
@@ -295,6 +305,47 @@ class _Builder:
         only = None if only is None else tuple(i for i in only if i in known)  # errors above
         exclude = tuple(i for i in exclude if i in known)
         return library, merge_intents(library, own, only=only, exclude=exclude)
+
+    def standard_log(self, node: YNode | None) -> StandardLog | None:
+        """The standard flags and log fields the trainee has: the shipped ones unless the file
+        says `standard_log: none`, narrowed by `only` or `except`."""
+        r = self.r
+        only: tuple[str, ...] | None = None
+        exclude: tuple[str, ...] = ()
+        lid: str | None = SHIPPED_LOG
+        where = node
+        if node is not None and node.is_map:
+            m = r.section(node, "standard_log", STANDARD_LOG_USE)
+            if m is None:
+                return None
+            lid = r.ident(m.get("id"), "standard log id", SCENARIO_ID)
+            where = m.get("id")
+            if "only" in m:
+                only = r.strings(m.get("only"), "only")
+            exclude = r.strings(m.get("except"), "except")
+            if only is not None and exclude:
+                r.error(m["except"].pos, "E013", "use 'only' or 'except', not both")
+        elif node is not None:
+            word = r.text(node, "standard_log")
+            lid = None if word in (None, "none") else word
+        if lid is None:
+            return None
+        if lid not in known_standard_logs():
+            hint = did_you_mean(lid, known_standard_logs())
+            shipped = ", ".join(known_standard_logs())
+            pos = where.pos if where is not None else Pos(1, 1)
+            r.error(pos, "E020", f"unknown standard log '{lid}'{hint} (shipped: {shipped})")
+            return None
+        log = shipped_standard_log(lid)
+        if node is not None and node.is_map:
+            for key in ("only", "except"):
+                for item in r.seq(node.value.get(key), key, allow_single=True):
+                    iid = item.value if isinstance(item.value, str) else None
+                    if iid is not None and iid not in log.ids:
+                        hint = did_you_mean(iid, log.ids)
+                        msg = f"'{iid}' is not a flag or log field of {log.ref}{hint}"
+                        r.error(item.pos, "E020", msg)
+        return narrowed(log, only, exclude)
 
     def clarify(self, caller: YNode | None, library: IntentLibrary | None) -> Say | None:
         """The caller's own `clarify:` lines, else the library's (as lines `library.clarify.N`)."""
@@ -406,24 +457,6 @@ class _Builder:
                 self.r.error(m["default"].pos, "E010", f"default of '{key}' must be a {vtype}")
                 continue
             out[key] = Variable(key, vtype, default, pos)  # type: ignore[arg-type]
-        return out
-
-    def flags(self, node: YNode | None) -> dict[str, Flag]:
-        out: dict[str, Flag] = {}
-        for key, val, _ in self._named(node, "flags"):
-            m = self.r.section(val, f"flag '{key}'", FLAG)
-            if m is not None and (label := self.r.text(m.get("label"), "label")):
-                out[key] = Flag(key, label, self.r.text(m.get("description"), "description"))
-        return out
-
-    def log_fields(self, node: YNode | None) -> dict[str, LogField]:
-        out: dict[str, LogField] = {}
-        for key, val, _ in self._named(node, "log_fields"):
-            m = self.r.section(val, f"log field '{key}'", LOG_FIELD)
-            if m is not None and (label := self.r.text(m.get("label"), "label")):
-                out[key] = LogField(
-                    key, label, bool(self.r.boolean(m.get("multiline"), "multiline"))
-                )
         return out
 
     def intents(self, node: YNode | None) -> dict[str, Intent]:

@@ -141,6 +141,11 @@ class Flag:
     id: str
     label: str
     description: str | None = None
+    practice_only: bool = False  # assessment mode leaves it off the call screen
+    pos: Pos = NOWHERE
+    # the keys the scenario file itself wrote (a standard flag it did not refine has none)
+    key_pos: dict[str, Pos] = dc_field(default_factory=dict, compare=False, hash=False)
+    origin: str | None = None  # "uk-control-room@1" for a flag of the standard log
 
 
 @dataclass(frozen=True)
@@ -148,6 +153,10 @@ class LogField:
     id: str
     label: str
     multiline: bool = False
+    practice_only: bool = False  # assessment mode leaves it off the call screen
+    pos: Pos = NOWHERE
+    key_pos: dict[str, Pos] = dc_field(default_factory=dict, compare=False, hash=False)
+    origin: str | None = None  # "uk-control-room@1" for a field of the standard log
 
 
 AnchorKind = Literal["line", "mark", "flag", "intent"]
@@ -300,6 +309,7 @@ class Scenario:
     off_topic: tuple[str, ...] = ()  # the file's near misses: lines that mean no intent
     negatives: tuple[str, ...] = ()  # the library's generic lines that mean no intent
     assessment: Assessment | None = None  # neutral texts for assessment mode
+    standard_log: str | None = None  # the standard flags and fields, "uk-control-room@1"
 
     def shown(self, mode: str) -> Shown:
         """The title, summary and content note for the screens before the debrief: in
@@ -312,6 +322,17 @@ class Scenario:
             a.summary if a.summary is not None else self.summary,
             a.content_note if a.content_note is not None else self.content_note,
         )
+
+    def flags_shown(self, mode: str) -> dict[str, Flag]:
+        """The flags the call screen shows in `mode` (assessment mode leaves out the
+        practice-only ones)."""
+        return {k: f for k, f in self.flags.items() if mode != "assessment" or not f.practice_only}
+
+    def log_fields_shown(self, mode: str) -> dict[str, LogField]:
+        """The log fields the call screen shows in `mode`."""
+        return {
+            k: f for k, f in self.log_fields.items() if mode != "assessment" or not f.practice_only
+        }
 
     def all_handlers(self) -> list[Handler]:
         out = [h for s in self.states.values() for h in s.on]

@@ -81,8 +81,10 @@ def find_spoiler(text: str, words: tuple[str, ...] | list[str]) -> str | None:
 
 def screen_texts(s: Scenario, mode: str = "assessment") -> list[ScreenText]:
     """The scenario's own texts the screens show before the debrief in `mode`: the title,
-    summary and content note shown, and the caller's name. A text the `assessment:` block
-    leaves out falls back to the full one; it is located at the block."""
+    summary and content note shown (a text the `assessment:` block leaves out falls back to
+    the full one, located at the block), and the labels and descriptions the file writes for
+    the flags and log fields on screen (the standard ones are the same in every call, so they
+    give nothing away)."""
     a = s.assessment if mode == "assessment" else None
     block = a.pos if a is not None else NOWHERE
     shown = s.shown(mode)
@@ -98,4 +100,11 @@ def screen_texts(s: Scenario, mode: str = "assessment") -> list[ScreenText]:
             out.append(ScreenText(f"assessment {key}", text, a.key_pos[key]))
         else:
             out.append(ScreenText(f"the {key} (no assessment {key})", text, block))
+    for f in s.flags_shown(mode).values():
+        for key, text in (("label", f.label), ("description", f.description)):
+            if key in f.key_pos and text:  # written by the file: a standard one says nothing
+                out.append(ScreenText(f"flag '{f.id}' {key}", text, f.key_pos[key]))
+    for lf in s.log_fields_shown(mode).values():
+        if "label" in lf.key_pos:
+            out.append(ScreenText(f"log field '{lf.id}' label", lf.label, lf.key_pos["label"]))
     return out

@@ -14,7 +14,16 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from app.scenario.grammar import ASSESSMENT, HANDLER, INTENT, LINE, SCENARIO, TRIGGERS
+from app.scenario.grammar import (
+    ASSESSMENT,
+    FLAG,
+    HANDLER,
+    INTENT,
+    LINE,
+    LOG_FIELD,
+    SCENARIO,
+    TRIGGERS,
+)
 from app.scenario.grammar_kinds import (
     ANCHOR,
     ANCHOR_KIND,
@@ -177,6 +186,8 @@ TABLES: dict[str, Callable[[], str]] = {
     "top": _top,
     "values": _values,
     "assessment": lambda: _keys(ASSESSMENT),
+    "flag": lambda: _keys(FLAG),
+    "log_field": lambda: _keys(LOG_FIELD),
     "line": lambda: _keys(LINE, required=True),
     "intent": lambda: _keys(INTENT),
     "triggers": _triggers,

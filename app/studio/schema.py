@@ -13,7 +13,15 @@ from __future__ import annotations
 
 import json
 
-from app.scenario.grammar import HANDLER, LIBRARY_USE, LINE, LINE_REF, SCENARIO, SEQUENCE
+from app.scenario.grammar import (
+    HANDLER,
+    LIBRARY_USE,
+    LINE,
+    LINE_REF,
+    SCENARIO,
+    SEQUENCE,
+    STANDARD_LOG_USE,
+)
 from app.scenario.grammar_kinds import (
     ANCHOR,
     DURATION,
@@ -25,6 +33,7 @@ from app.scenario.grammar_kinds import (
     PERCENT,
     RATE,
     SAY,
+    STANDARD_LOG_FORMAT,
     TEXT,
     TEXTS,
     Atom,
@@ -80,6 +89,11 @@ def atom_schema(atom: Atom) -> Schema:
         return {"anyOf": [library_id, section_schema(LIBRARY_USE)]}
     if atom.name == "library_format":
         return {"const": LIBRARY_FORMAT}
+    if atom.name == "standard_log_choice":
+        log_id = {"type": "string", "pattern": SCENARIO_ID.pattern}  # or `none`
+        return {"anyOf": [log_id, section_schema(STANDARD_LOG_USE)]}
+    if atom.name == "standard_log_format":
+        return {"const": STANDARD_LOG_FORMAT}
     if atom.name not in _ATOMS and isinstance(atom, Number):
         return number_schema(atom)
     return _ATOMS[atom.name]

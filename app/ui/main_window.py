@@ -40,6 +40,7 @@ Incoming call: Enter or Space answers.
 During the call:
   Enter — send what you typed          Ctrl+T — back to the text box
   Ctrl+1 … Ctrl+9 — raise or lower a flag
+  Ctrl+F — find a flag by name (Enter raises or lowers it, Escape goes back)
   Ctrl+L — the incident log (Tab moves between fields; leaving a field saves it)
   Ctrl+E or F12 — end the call at once
 Text size: Ctrl+= larger, Ctrl+- smaller, Ctrl+0 normal.

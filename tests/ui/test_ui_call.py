@@ -251,3 +251,49 @@ def test_caller_lines_are_announced_to_screen_readers(
     qtbot.waitUntil(lambda: caption_shown(window, scenario, "open.1"))
     first_line = scenario.lines["open.1"].text
     assert screen.transcript.last_announcement == f"{scenario.caller.name}: {first_line}"
+
+
+def test_the_call_screen_has_the_standard_flags_and_no_practice_only_field_in_assessment(
+    qtbot: Any, window: MainWindow, scenario: Scenario
+) -> None:
+    window.start.assessment.setChecked(True)
+    screen = answer_call(qtbot, window)
+    assert list(screen.flags.buttons) == list(scenario.flags)  # the standard qualifiers
+    labels = [b.text() for b in screen.flags.buttons.values()]
+    assert "Complaint / misconduct referral" in labels and len(labels) >= 12
+    assert "allegation_notes" not in screen.log.editors
+    assert list(screen.log.editors) == list(scenario.log_fields_shown("assessment"))
+
+
+def test_practice_mode_has_the_practice_only_field(
+    qtbot: Any, window: MainWindow, scenario: Scenario
+) -> None:
+    window.start.practice.setChecked(True)
+    screen = answer_call(qtbot, window)
+    assert list(screen.log.editors) == list(scenario.log_fields)
+    assert "allegation_notes" in screen.log.editors
+
+
+def test_a_flag_past_ctrl_9_is_found_by_typing_and_raised_with_enter(
+    qtbot: Any, window: MainWindow, clock: FakeClock
+) -> None:
+    screen = answer_call(qtbot, window)
+    ids = list(screen.flags.buttons)
+    assert ids.index("misconduct_allegation") >= 9  # no Ctrl+N reaches it
+    clock.now = 30.0
+    qtbot.keyClick(focused(window), Qt.Key.Key_F, CTRL)
+    assert focused(window) is screen.flags.find_box
+    qtbot.keyClicks(focused(window), "miscon")
+    assert screen.flags.found() == ["misconduct_allegation"]  # the others are hidden
+    qtbot.keyClick(focused(window), Qt.Key.Key_Return)
+    assert screen.flags.is_raised("misconduct_allegation")
+    assert screen.flags._times["misconduct_allegation"].text() == "⚑ 00:30"
+    assert focused(window) is screen.input  # straight back to the caller
+    assert screen.flags.found() == ids and screen.flags.find_box.text() == ""
+    # Escape gives up: nothing changes, every flag shows again
+    qtbot.keyClick(focused(window), Qt.Key.Key_F, CTRL)
+    qtbot.keyClicks(focused(window), "weap")
+    assert screen.flags.found() == ["weapons"]
+    qtbot.keyClick(focused(window), Qt.Key.Key_Escape)
+    assert focused(window) is screen.input
+    assert not screen.flags.is_raised("weapons") and screen.flags.found() == ids
