@@ -76,7 +76,7 @@ def test_a_bad_block_is_a_located_error(block: str, needle: str, code: str, mess
 def test_hidden_moments_are_the_marks_the_rubric_scores_a_response_to() -> None:
     s = load_scenario_text(MINIMAL, "tiny.yaml")
     assert list(hidden_marks(s)) == ["disclosure"]
-    assert hidden_lines(s) == ["Wait, there's something else."]
+    assert [ln.text for ln in hidden_lines(s)] == ["Wait, there's something else."]
     # a mark only measured (a metric), never anchored on, is not hidden
     text = MINIMAL.replace('after: "mark:disclosure"', 'after: "intent:ask_location"')
     assert hidden_marks(load_scenario_text(text, "tiny.yaml")) == {}

@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from app.scenario.model import NOWHERE, Evidence, Handler, Pos, Scenario
+from app.scenario.model import NOWHERE, Evidence, Handler, Line, Pos, Scenario
 
 
 @dataclass(frozen=True)
@@ -54,11 +54,11 @@ def hidden_marks(s: Scenario) -> dict[str, Handler]:
     return out
 
 
-def hidden_lines(s: Scenario) -> list[str]:
+def hidden_lines(s: Scenario) -> list[Line]:
     """What the caller says at the hidden moments (the lines of the handlers that set them)."""
     marks = set(hidden_marks(s))
     return [
-        line.text
+        line
         for h in s.all_handlers()
         if h.mark in marks and h.say is not None
         for line in h.say.lines
