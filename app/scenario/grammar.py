@@ -30,6 +30,7 @@ from app.scenario.grammar_kinds import (
     MINUTES,
     NEAR,
     NTH,
+    PHONE,
     RATE,
     SAY,
     SAY_ITEM,
@@ -322,6 +323,34 @@ ASSESSMENT = Section(
     "the call tests (each falls back to the full text when left out)",
 )
 
+CALL_INFO = Section(
+    "call_info",
+    (
+        Key(
+            "number",
+            TEXT,
+            "the caller's number as the screen shows it, e.g. `07700 900431` (digits, spaces, "
+            "`+`, `(` `)` and `-`), or `withheld`",
+        ),
+        Key("phone", PHONE, PHONE.doc),
+        Key(
+            "location",
+            TEXT,
+            "where the network places the phone: a landline's registered address, a mobile's "
+            "cell and radius",
+        ),
+        Key(
+            "previous_incidents",
+            TEXTS,
+            "earlier incidents the system links to the number or the location, one line each, "
+            "newest first (an empty list: none)",
+        ),
+        Key("time", TEXT, "when the call comes in, with a time of day, e.g. `Fri 21:58`"),
+    ),
+    "what the control room's screen shows about the call as it comes in (the caller's number, "
+    "the network's location, previous incidents, the time): a compact panel on the call screen",
+)
+
 # -- the file ------------------------------------------------------------------------------
 SCENARIO = Section(
     "scenario",
@@ -344,6 +373,12 @@ SCENARIO = Section(
             "neutral texts for assessment mode: every screen before the debrief shows these "
             "instead of the full ones (practice mode shows the full ones)",
             see="Assessment mode",
+        ),
+        Key(
+            "call_info",
+            CALL_INFO,
+            "what the call screen shows about the call as it comes in",
+            see="Call information",
         ),
         Key("start", ID, "id of the first state", required=True),
         Key("caller", CALLER, "the caller", required=True),

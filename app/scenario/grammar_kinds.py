@@ -166,6 +166,16 @@ VARIABLE_TYPE = Enum(
     "variable type",
     (Member("bool", "true or false"), Member("int", "a whole number"), Member("str", "text")),
 )
+PHONE = Enum(
+    "phone",
+    (
+        Member("mobile", "a mobile phone"),
+        Member("landline", "a landline"),
+        Member("payphone", "a payphone"),
+        Member("unknown", "the network does not say"),
+    ),
+    "what kind of phone the call comes from",
+)
 ENDED_BY = Enum(
     "who ended the call",
     (Member("trainee", "the trainee ended the call"), Member("caller", "the caller hung up")),

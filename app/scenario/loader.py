@@ -12,6 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from app.scenario import expr
+from app.scenario.call_info import read_call_info
 from app.scenario.grammar import (
     ASSESSMENT,
     CALLER,
@@ -205,6 +206,8 @@ class _Builder:
         clarify = self.clarify(top.get("caller"), library)  # after the states: lines in order
         criteria, metrics, pass_mark = self.rubric(top.get("rubric"))
         debrief = self.debrief(top.get("debrief"))
+        assessment = self.assessment(top.get("assessment"))
+        call_info = read_call_info(r, top.get("call_info"))
         playtests = tuple(
             pt
             for i, node in enumerate(r.seq(top.get("playtests"), "playtests"))
@@ -252,8 +255,9 @@ class _Builder:
             library_sha256=library.sha256 if library is not None else "",
             off_topic=off_topic,
             negatives=library.negatives if library is not None else (),
-            assessment=self.assessment(top.get("assessment")),
+            assessment=assessment,
             standard_log=standard.ref if standard is not None else None,
+            call_info=call_info,
         )
 
     def library(

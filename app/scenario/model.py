@@ -270,6 +270,18 @@ class Assessment:
 
 
 @dataclass(frozen=True)
+class CallInfo:
+    """What the control room's screen shows about the call as it comes in (`call_info:`)."""
+
+    number: str | None = None
+    phone: str | None = None  # mobile, landline, payphone or unknown
+    location: str | None = None
+    previous_incidents: tuple[str, ...] | None = None  # None: not given; (): none known
+    time: str | None = None
+    key_pos: dict[str, Pos] = dc_field(default_factory=dict, compare=False, hash=False)
+
+
+@dataclass(frozen=True)
 class Shown:
     """What the screens before the debrief show of a scenario in one mode."""
 
@@ -310,6 +322,7 @@ class Scenario:
     negatives: tuple[str, ...] = ()  # the library's generic lines that mean no intent
     assessment: Assessment | None = None  # neutral texts for assessment mode
     standard_log: str | None = None  # the standard flags and fields, "uk-control-room@1"
+    call_info: CallInfo | None = None  # what the screen shows about the incoming call
 
     def shown(self, mode: str) -> Shown:
         """The title, summary and content note for the screens before the debrief: in

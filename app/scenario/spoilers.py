@@ -82,9 +82,9 @@ def find_spoiler(text: str, words: tuple[str, ...] | list[str]) -> str | None:
 def screen_texts(s: Scenario, mode: str = "assessment") -> list[ScreenText]:
     """The scenario's own texts the screens show before the debrief in `mode`: the title,
     summary and content note shown (a text the `assessment:` block leaves out falls back to
-    the full one, located at the block), and the labels and descriptions the file writes for
-    the flags and log fields on screen (the standard ones are the same in every call, so they
-    give nothing away)."""
+    the full one, located at the block), the labels and descriptions the file writes for the
+    flags and log fields on screen (the standard ones are the same in every call, so they give
+    nothing away), and the call information."""
     a = s.assessment if mode == "assessment" else None
     block = a.pos if a is not None else NOWHERE
     shown = s.shown(mode)
@@ -107,4 +107,14 @@ def screen_texts(s: Scenario, mode: str = "assessment") -> list[ScreenText]:
     for lf in s.log_fields_shown(mode).values():
         if "label" in lf.key_pos:
             out.append(ScreenText(f"log field '{lf.id}' label", lf.label, lf.key_pos["label"]))
+    info = s.call_info
+    if info is not None:
+        for key, text in (
+            ("number", info.number),
+            ("location", info.location),
+            ("previous_incidents", "; ".join(info.previous_incidents or ())),
+            ("time", info.time),
+        ):
+            if text:
+                out.append(ScreenText(f"call_info {key}", text, info.key_pos[key]))
     return out

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from app.scenario.grammar import (
     ASSESSMENT,
+    CALL_INFO,
     FLAG,
     HANDLER,
     INTENT,
@@ -186,6 +187,7 @@ TABLES: dict[str, Callable[[], str]] = {
     "top": _top,
     "values": _values,
     "assessment": lambda: _keys(ASSESSMENT),
+    "call_info": lambda: _keys(CALL_INFO),
     "flag": lambda: _keys(FLAG),
     "log_field": lambda: _keys(LOG_FIELD),
     "line": lambda: _keys(LINE, required=True),

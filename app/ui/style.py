@@ -26,6 +26,7 @@ QFrame#details {
     background: white; border: 1px solid #d5d9de; border-radius: 6px;
 }
 QFrame#callBar { background: #1f2a36; }
+QFrame#callInfo { background: #eef2f6; border: 1px solid #d5d9de; border-radius: 5px; }
 QFrame#callBar QLabel { color: #f1f4f7; }
 QFrame#callBar QLabel#callState, QFrame#callBar QLabel#scenarioTitle { color: #c4ccd4; }
 QLabel#callClock { font-weight: 600; font-family: monospace; }

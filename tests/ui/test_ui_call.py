@@ -297,3 +297,34 @@ def test_a_flag_past_ctrl_9_is_found_by_typing_and_raised_with_enter(
     qtbot.keyClick(focused(window), Qt.Key.Key_Escape)
     assert focused(window) is screen.input
     assert not screen.flags.is_raised("weapons") and screen.flags.found() == ids
+
+
+def test_the_call_details_strip_shows_the_scenarios_call_info(
+    qtbot: Any, window: MainWindow, scenario: Scenario
+) -> None:
+    info = scenario.call_info
+    assert info is not None and info.previous_incidents
+    screen = answer_call(qtbot, window)
+    panel = screen.call_info
+    assert panel is not None and panel.isVisible()
+    assert panel.values["number"].text() == f"{info.number} (mobile)"
+    assert panel.values["location"].text() == info.location
+    assert panel.values["time"].text() == info.time
+    assert panel.values["previous_incidents"].text() == "; ".join(info.previous_incidents)
+    assert panel.values["time"].accessibleName() == f"Time of call: {info.time}"
+    # compact: a strip of two or three lines, not a column
+    assert panel.height() < 4 * panel.fontMetrics().lineSpacing() + 30
+    assert panel.width() > screen.width() * 0.9
+
+
+def test_a_scenario_without_call_info_has_no_strip(
+    qtbot: Any, make_window: Callable[..., MainWindow], scenarios_dir: Path
+) -> None:
+    path = scenarios_dir / "misconduct-disclosure.yaml"
+    text = path.read_text()
+    start, end = text.index("call_info:\n"), text.index("\ncaller:\n")
+    path.write_text(text[:start] + text[end:])
+    window = make_window()
+    screen = answer_call(qtbot, window)
+    assert screen.call_info is None
+    assert not screen.findChildren(QWidget, "callInfo")

@@ -34,6 +34,7 @@ from app.storage import SessionStore
 from app.ui.trainee.incoming import IncomingPage
 from app.ui.voice_controller import VoiceController
 from app.ui.widgets.call_bar import CallBar
+from app.ui.widgets.call_info import CallInfoPanel
 from app.ui.widgets.criterion_card import heard_note
 from app.ui.widgets.flag_panel import MAX_SHORTCUTS, FlagPanel
 from app.ui.widgets.keys import ShortcutsFirst
@@ -134,9 +135,16 @@ class CallScreen(QWidget):
     # -- building -------------------------------------------------------------------------
     def _build_call_page(self, scenario: Scenario) -> QWidget:
         page = QWidget()
-        row = QHBoxLayout(page)
-        row.setContentsMargins(16, 12, 16, 12)
+        outer = QVBoxLayout(page)
+        outer.setContentsMargins(16, 10, 16, 12)
+        outer.setSpacing(8)
+        info = scenario.call_info
+        self.call_info = CallInfoPanel(info) if info is not None else None
+        if self.call_info is not None:
+            outer.addWidget(self.call_info)
+        row = QHBoxLayout()
         row.setSpacing(14)
+        outer.addLayout(row, 1)
 
         left = QVBoxLayout()
         left.setSpacing(6)
@@ -171,11 +179,11 @@ class CallScreen(QWidget):
         input_row.addWidget(send)
         left.addWidget(say_label)
         left.addLayout(input_row)
-        row.addLayout(left, 6)
+        row.addLayout(left, 5)
 
-        # Three columns, as a control room's screen has them: the conversation, the incident
-        # qualifiers, the incident log. Assessment mode leaves off the practice-only flags and
-        # fields (they would name what the call tests).
+        # Three columns under the call's details, as a control room's screen has them: the
+        # conversation, the incident qualifiers, the incident log. Assessment mode leaves off
+        # the practice-only flags and fields (they would name what the call tests).
         self.flags = FlagPanel(scenario.flags_shown(self.setup.mode))
         self.flags.sig_flag_requested.connect(self.set_flag)
         self.flags.sig_find_done.connect(self.focus_input)

@@ -26,7 +26,7 @@ class LogTextEdit(QPlainTextEdit):
     sig_focus_left = Signal()
     """Keyboard focus moved away from the field."""
 
-    def __init__(self, parent: QWidget | None = None, lines: int = 4) -> None:
+    def __init__(self, parent: QWidget | None = None, lines: int = 5) -> None:
         super().__init__(parent)
         self.lines = lines
         self.setTabChangesFocus(True)
