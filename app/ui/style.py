@@ -49,7 +49,7 @@ QPushButton#primary {
 }
 QPushButton#primary:focus { border: 2px solid #ffb300; }
 QPushButton#primary:disabled { background: #9aa9ba; }
-QPushButton#flagButton { text-align: left; padding: 4px 8px; }
+QPushButton#flagButton { text-align: left; padding: 3px 8px; }
 QPushButton#flagButton:checked {
     background: #8a1c1c; color: white; border: 1px solid #5e1010;
     border-radius: 4px;

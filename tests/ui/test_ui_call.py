@@ -328,3 +328,13 @@ def test_a_scenario_without_call_info_has_no_strip(
     screen = answer_call(qtbot, window)
     assert screen.call_info is None
     assert not screen.findChildren(QWidget, "callInfo")
+
+
+def test_finding_a_flag_matches_the_start_of_its_words(qtbot: Any, window: MainWindow) -> None:
+    screen = answer_call(qtbot, window)
+    qtbot.keyClick(focused(window), Qt.Key.Key_F, CTRL)
+    qtbot.keyClicks(focused(window), "con")
+    assert screen.flags.found() == ["concern_for_welfare", "safeguarding"]  # not misCONduct
+    qtbot.keyClicks(focused(window), " wel")
+    assert screen.flags.found() == ["concern_for_welfare"]
+    qtbot.keyClick(focused(window), Qt.Key.Key_Escape)

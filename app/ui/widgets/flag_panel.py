@@ -51,7 +51,7 @@ class FlagPanel(QGroupBox):
         self.grid = QGridLayout(self)
         self.grid.setContentsMargins(10, 14, 10, 10)
         self.grid.setHorizontalSpacing(6)
-        self.grid.setVerticalSpacing(4)
+        self.grid.setVerticalSpacing(3)
         self.find_box = FlagFind()
         self.find_box.setObjectName("flagFind")
         self.find_box.setAccessibleName(self.tr("Find a flag"))
@@ -142,10 +142,12 @@ class FlagPanel(QGroupBox):
         return [fid for fid, b in self.buttons.items() if not b.isHidden()]
 
     def _filter(self, text: str) -> None:
-        words = text.lower().split()
+        """Show the flags whose label has a word starting with each word typed ("con" finds
+        Concern for welfare, not misconduct)."""
+        typed = text.lower().split()
         for fid, button in self.buttons.items():
-            label = self._flags[fid].label.lower()
-            shown = all(w in label for w in words)
+            words = "".join(c if c.isalnum() else " " for c in self._flags[fid].label.lower())
+            shown = all(any(w.startswith(t) for w in words.split()) for t in typed)
             for w in (button, self._times[fid], self._hints[fid]):
                 w.setHidden(not shown)
 
