@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: run test bench lint sysdeps setup screenshots clean
+.PHONY: run test bench lint sysdeps setup screenshots dist clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "callsim needs Python 3.11 or newer (found " + sys.version.split()[0] + ")")'
@@ -24,11 +24,17 @@ run: setup
 	$(VENV)/bin/callsim
 
 test: setup
-	$(VENV)/bin/ruff check app tests benchmarks scripts
-	$(VENV)/bin/ruff format --check app tests benchmarks scripts
+	$(VENV)/bin/ruff check app tests benchmarks scripts setup.py
+	$(VENV)/bin/ruff format --check app tests benchmarks scripts setup.py
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
 	QT_QPA_PLATFORM=offscreen $(VENV)/bin/pytest
+
+# A one-folder frozen build (PyInstaller, callsim.spec) in dist/callsim/, then its smoke test.
+dist: setup
+	$(PY) -m pip install --quiet -e '.[dist]'
+	$(VENV)/bin/pyinstaller --noconfirm --clean --log-level WARN callsim.spec
+	$(PY) scripts/smoke_dist.py dist/callsim
 
 bench: setup
 	$(PY) -m benchmarks.run

@@ -194,8 +194,9 @@ from app.matching import Matcher
 from app.scenario.library import load_library, merge_intents
 from app.scenario.loader import load_scenario
 cache = Path(sys.argv[1]) if sys.argv[1] else None
-own = load_scenario(sys.argv[2]).intents
-lib = load_library()
+parsed = cache / "parsed" if cache else None  # as the scenario catalog keeps parsed YAML
+own = load_scenario(sys.argv[2], cache_dir=parsed).intents
+lib = load_library(cache_dir=parsed)
 own = {{k: own[k] for k in {own!r}}}
 m = Matcher(merge_intents(lib, own).values(), cache_dir=cache)
 m.match("is anyone hurt")

@@ -32,11 +32,12 @@ import time
 t0 = time.perf_counter()
 import json, sys
 from PySide6.QtWidgets import QApplication
+from app.services.catalog import ScenarioCatalog
 from app.ui.main import default_services
 from app.ui.main_window import MainWindow
 from app.ui.settings import UiSettings
 app = QApplication(sys.argv[:1])
-services = default_services()
+services = default_services(ScenarioCatalog.from_environment())
 services.settings = UiSettings.at(sys.argv[1])
 window = MainWindow(services)
 window.show()
@@ -51,7 +52,32 @@ services.close()
 """
 
 
-def _app_start(tmp: Path) -> tuple[float, float]:
+# The reference, measured the same way in the same run: a bare PySide6 window with a list.
+_BARE_SCRIPT = """
+import time
+t0 = time.perf_counter()
+import json, sys
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QListWidget, QMainWindow
+app = QApplication(sys.argv[:1])
+window = QMainWindow()
+items = QListWidget()
+window.setCentralWidget(items)
+window.show()
+done = []
+def fill():
+    items.addItems(["one", "two", "three"])
+    done.append(time.perf_counter())
+QTimer.singleShot(0, fill)
+while not done:
+    app.processEvents()
+    time.sleep(0.001)
+print(json.dumps({"in_process_s": done[0] - t0, "rows": items.count()}), flush=True)
+window.close()
+"""
+
+
+def _app_start(tmp: Path, script: str = _START_SCRIPT) -> tuple[float, float]:
     env = {
         **os.environ,
         "QT_QPA_PLATFORM": "offscreen",
@@ -60,10 +86,10 @@ def _app_start(tmp: Path) -> tuple[float, float]:
         "PYTHONPATH": str(ROOT),
     }
     walls, inside = [], []
-    for i in range(3):
+    for i in range(5):
         t0 = time.perf_counter()
         proc = subprocess.Popen(
-            [sys.executable, "-c", _START_SCRIPT, str(tmp / f"settings{i}.ini")],
+            [sys.executable, "-c", script, str(tmp / f"settings{i}.ini")],
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
             env=env,
@@ -214,11 +240,14 @@ def _pct(values: list[float], q: float) -> float:
 def run() -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="callsim-bench-ui-") as d:
         tmp = Path(d)
+        bare, _ = _app_start(tmp, _BARE_SCRIPT)
         wall, inside = _app_start(tmp)
         samples = _enter_to_audio(tmp)
     return {
         "app_start_to_list_s": round(wall, 3),
         "app_start_in_process_s": round(inside, 3),
+        "bare_pyside6_window_s": round(bare, 3),
+        "app_start_ratio_to_bare": round(wall / bare, 2),
         "enter_to_audio_p50_ms": round(_pct(samples, 0.5), 2),
         "enter_to_audio_p95_ms": round(_pct(samples, 0.95), 2),
         "enter_to_audio_samples": len(samples),

@@ -18,6 +18,9 @@ os.environ.setdefault("CALLSIM_TTS", "silent")
 _tmp = Path(tempfile.mkdtemp(prefix="callsim-tests-"))
 os.environ.setdefault("CALLSIM_DATA_DIR", str(_tmp / "data"))
 os.environ.setdefault("CALLSIM_CACHE_DIR", str(_tmp / "cache"))
+# a developer's own ~/.config/callsim/config.toml must not change what tests see (app.config)
+os.environ["XDG_CONFIG_HOME"] = str(_tmp / "config")
+os.environ.pop("CALLSIM_CONFIG", None)
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"

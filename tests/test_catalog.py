@@ -32,6 +32,29 @@ def test_the_folder_comes_from_the_environment_else_the_checkout(tmp_path: Path)
     assert ScenarioCatalog(tmp_path / "none").paths() == []
 
 
+def test_an_instructors_folder_adds_to_the_shipped_scenarios_never_replaces_them(
+    tmp_path: Path,
+) -> None:
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    # a file of the instructor's that is named like the built-in scenario, and one of their own
+    impostor = (SCENARIOS / "rushed-caller.yaml").read_text(encoding="utf-8")
+    (mine / "misconduct-disclosure.yaml").write_text(impostor, encoding="utf-8")
+    (mine / "my-case.yaml").write_text(
+        impostor.replace("id: rushed-caller", "id: my-case"), encoding="utf-8"
+    )
+    catalog = ScenarioCatalog.from_environment({"CALLSIM_SCENARIOS": str(mine)})
+    assert catalog.folder == mine  # new scenarios go here, not into the install
+    built_in = catalog.built_in()
+    assert built_in == "misconduct-disclosure"
+    assert catalog.resolve(built_in) == SCENARIOS / "misconduct-disclosure.yaml"
+    assert catalog.load(catalog.resolve(built_in)).id == "misconduct-disclosure"
+    assert catalog.resolve("my-case") == mine / "my-case.yaml"
+    assert set(SHIPPED) | {"my-case"} == set(catalog.ids())
+    listed = {e.key for e in catalog.entries() if e.available}
+    assert set(SHIPPED) <= listed and "my-case" in listed
+
+
 def test_one_bad_file_is_listed_with_its_error_and_hides_nothing(folder: Path) -> None:
     (folder / "broken.yaml").write_text("format: callsim/scenario@1\nid: [oops\n")
     (folder / "binary.yaml").write_bytes(b"\xff\xfe\x00garbage")

@@ -272,8 +272,10 @@ CASES = [
     Case("deep attribute", "when: not told", "when: flags.risk.real", "E030", "flags.risk.real",
          "dotted names must start with one of"),
     Case("lambda", "when: not told", 'when: "lambda: 1"', "E030", "lambda", "'lambda: 1' is not"),
-    Case("arithmetic", "when: not told", "when: 1 + 1 == 2", "E030", "1 + 1",
-         "'1 + 1' is not allowed"),
+    Case("arithmetic beyond + - *", "when: not told", "when: 2 ** 8 == 256", "E030", "2 ** 8",
+         "only + - * arithmetic is allowed"),
+    Case("a 401-digit number", "when: not told", "when: count.turns > 1" + "0" * 400, "E030",
+         "1000", "is too large (at most 1000000000)"),
     Case("syntax", "when: not told", "when: not told and", "E030", "not told and",
          "invalid condition"),
     Case("unknown operator", "when: not told", "when: told is told", "E030", "told is",
@@ -283,6 +285,11 @@ CASES = [
          "variable 'told' is bool; cannot set it to 3"),
     Case("add to a bool", "set: {told: true}", "add: {told: 1}", "E032", "add:",
          "'add' needs an int variable; 'told' is bool"),
+    Case("arithmetic on true/false", "when: not told", "when: told + 1 > 1", "E032", "told +",
+         "arithmetic needs numbers, but 'told' is true/false"),
+    Case("set a bool to a number expression", "set: {told: true}",
+         'set: {told: {expr: "count.turns + 1"}}', "E032", "count.turns + 1",
+         "variable 'told' is bool, but 'count.turns + 1' gives a number"),
 ]
 # fmt: on
 

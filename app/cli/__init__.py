@@ -8,12 +8,14 @@ internal error (a bug), as one line naming the log file that holds its traceback
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
-from app.cli import assessor_cmds, scenario_cmds, studio_cmds
+from app import __version__
+from app.cli import assessor_cmds, scenario_cmds, studio_cmds, support_cmds
 from app.cli.common import (
     EXIT_INTERNAL,
     EXIT_OK,
@@ -24,14 +26,16 @@ from app.cli.common import (
     first_error,
 )
 from app.cli.desktop import cmd_app
+from app.config import ConfigError
 from app.logs import failure_line, install_excepthook, setup_logging
 from app.scenario.problems import ScenarioError
 from app.services.catalog import CatalogError, ScenarioCatalog
+from app.storage import StorageError
 from app.storage.paths import default_log_dir
 
 __all__ = ["build_parser", "main"]
 
-GROUPS = (scenario_cmds, studio_cmds, assessor_cmds)
+GROUPS = (scenario_cmds, studio_cmds, assessor_cmds, support_cmds)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -42,6 +46,7 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="callsim", description="999 call-handling simulator")
+    p.add_argument("--version", action="version", version=f"callsim {__version__}")
     sub = p.add_subparsers(dest="command", parser_class=_Parser)
     for group in GROUPS:
         group.register(sub)
@@ -53,10 +58,14 @@ def _say(line: str) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    multiprocessing.freeze_support()  # a frozen build's voice worker starts through here
     try:
         setup_logging(default_log_dir())
     except OSError:  # e.g. the working folder is gone: an internal error prints its traceback
         pass
+    except ConfigError as exc:  # a broken machine or user configuration file
+        _say(str(exc))
+        return EXIT_UNUSABLE
     install_excepthook(_say)  # a thread's exception too: logged, and one line
     command = "callsim"
     try:
@@ -69,6 +78,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_UNUSABLE
     except ScenarioError as exc:
         _say(first_error(exc))
+        return EXIT_UNUSABLE
+    except (ConfigError, StorageError) as exc:  # located: the file or folder, and why
+        _say(str(exc))
         return EXIT_UNUSABLE
     except KeyboardInterrupt:
         return 130

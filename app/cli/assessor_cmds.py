@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,13 +21,22 @@ from typing import Any
 
 from app.cli.common import EXIT_FAIL, EXIT_OK, Context, Unusable
 from app.cli.desktop import write_pdf
-from app.storage import STATUSES, SessionStore, StorageError, default_db_path
+from app.storage import (
+    STATUSES,
+    DataFolderError,
+    SessionStore,
+    StorageError,
+    default_db_path,
+)
 
 
 @contextmanager
 def _store(*, must_exist: bool = True) -> Iterator[SessionStore | None]:
     """The session store, or None when no database exists and `must_exist` is False."""
     path = default_db_path()
+    folder = path.parent
+    if folder.exists() and not os.access(folder, os.R_OK | os.X_OK):
+        raise Unusable(str(DataFolderError(folder, "permission denied")))
     if not path.exists():
         if must_exist:
             raise Unusable(f"{path}: no sessions recorded yet (set CALLSIM_DATA_DIR?)")
@@ -90,7 +100,7 @@ def cmd_sessions_list(args: argparse.Namespace, ctx: Context) -> int:
         print(json.dumps([r.to_json() for r in rows], indent=2, ensure_ascii=False))
         return EXIT_OK
     if not rows:
-        print("no sessions", file=sys.stderr)
+        print(f"no sessions (data folder: {default_db_path().parent})", file=sys.stderr)
         return EXIT_OK
     table = [["ID", "TRAINEE", "SCENARIO", "DATE (UTC)", "MODE", "DURATION", "SCORE"]]
     table[0] += ["PASSED", "REVIEW", "STATUS"]

@@ -17,10 +17,6 @@ from app.scenario.model import Scenario
 from app.services.catalog import CatalogError
 
 
-def template_path() -> Path:
-    return Path(__file__).resolve().parents[2] / "resources" / "scenario-template.yaml"
-
-
 def _load(ctx: Context, ref: str) -> Scenario:
     """The scenario, without the lint checks (these tools also help with a file that has
     warnings)."""
@@ -113,7 +109,7 @@ def cmd_schema(args: argparse.Namespace, ctx: Context) -> int:
 
 def cmd_new(args: argparse.Namespace, ctx: Context) -> int:
     from app.scenario.reader import SCENARIO_ID
-    from app.studio.template import new_scenario_text
+    from app.studio.template import new_scenario_text, template_path
 
     sid = args.id
     if not SCENARIO_ID.match(sid):

@@ -10,16 +10,18 @@ Which handler fires, and when silence fires, is described in docs/scenario-forma
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from app.engine import events as ev
 from app.engine.events import Event
-from app.engine.timing import speech_seconds
+from app.engine.timing import speaking_rate, speech_seconds
 from app.matching import UNSURE, IntentMatcher
 from app.scenario import expr
-from app.scenario.model import Handler, Line, Say, Scenario
+from app.scenario.model import Answer, Computed, Handler, Line, Say, Scenario, SetValue
 
 
 class CallEnded(Exception):
@@ -36,8 +38,13 @@ class CallState:
     marks: set[str] = field(default_factory=set)
     fired: set[str] = field(default_factory=set)  # handler keys that have fired (for `once`)
     seq_pos: dict[str, int] = field(default_factory=dict)  # sequence progress per handler/state
+    timers_done: set[str] = field(default_factory=set)  # time handlers fired or passed by
+    state_since: float = 0.0  # when the call entered the current state (for `in_state`)
+    mark_times: dict[str, float] = field(default_factory=dict)  # the first time of each mark
+    started_at: float = 0.0
     busy_until: float = 0.0  # when the caller finishes the lines already spoken
     last_activity: float = 0.0  # for silence: the last thing anyone said or did
+    last_speech: float = 0.0  # for `counts: speech` silence: the last line said to her
     now: float = 0.0
     ended_by: str | None = None
 
@@ -63,7 +70,8 @@ class Call:
             raise RuntimeError("the call has already started")
         self._started = True
         mark = len(self.events)
-        self.st.now = self.st.last_activity = self.st.busy_until = t
+        self.st.now = self.st.last_activity = self.st.last_speech = self.st.busy_until = t
+        self.st.state_since = self.st.started_at = t
         self._emit(t, ev.CALL_STARTED, {"scenario": self.scenario.id})
         state = self.scenario.states[self.scenario.start]
         self._speak(state.say, f"states.{state.id}.say", t)
@@ -72,6 +80,7 @@ class Call:
     def say(self, text: str, t: float) -> list[Event]:
         """The trainee typed `text` and pressed Enter at time `t`."""
         mark = self._begin(t)
+        self.st.last_speech = max(self.st.last_speech, t)
         result = self.matcher.match(text)
         heard = tuple(result.intents)
         unsure = [i for i in heard if result.bands.get(i) == UNSURE]
@@ -92,12 +101,27 @@ class Call:
         if unsure:
             data["unsure"] = unsure
         self._emit(t, ev.TRAINEE_SAID, data)
+        state_before = st.state
         if unsure and not intents and self.scenario.clarify is not None:
             # Unsure of everything heard: she asks what was meant instead of answering a guess.
             n = self._count("clarify")
             self._emit(t, ev.CLARIFY, {"n": n, "intents": unsure})
             self._speak(self.scenario.clarify, "clarify", t)
-            return self.events[mark:]
+        else:
+            self._reply(intents, t)
+        if not self.ended:
+            # `any_line`: after the line's reply, as its own event; a line moves the call once
+            turns = st.counts["turns"]
+            any_line = self._first(
+                self._specific(), lambda h: turns if h.trigger == "any_line" else None, t
+            )
+            if any_line is not None:
+                self._fire(any_line, t, "any_line", goto=st.state == state_before)
+        return self.events[mark:]
+
+    def _reply(self, intents: tuple[str, ...], t: float) -> None:
+        """The caller's reply to a line she heard (not one she asks to have repeated)."""
+        st = self.st
         closing = any(i in self._closing for i in intents)
         if closing:
             n = self._count("closing_attempt")
@@ -105,6 +129,18 @@ class Call:
         if not intents:
             self._emit(t, ev.UNMATCHED, {"n": st.counts.get("unmatched", 0) + 1})
             self._count("unmatched")
+        if self.scenario.replies == "each":
+            replied = self._reply_to_each(intents, t)
+        else:
+            replied = self._reply_once(intents, closing, t)
+        if not replied and not self.ended:
+            n = self._count("fallback")
+            self._fire_first(self._fallbacks(), lambda h: n, t, "fallback")
+
+    def _reply_once(self, intents: tuple[str, ...], closing: bool, t: float) -> bool:
+        """`replies: first`: the first handler that takes the line, else the answer to the
+        first intent (in the order said) that has one. False: nothing took the line."""
+        st = self.st
 
         def takes(h: Handler) -> int | None:
             if h.trigger == "intent":
@@ -114,17 +150,89 @@ class Call:
                 return st.counts.get("closing_attempt", 0)
             return None
 
-        if not self._fire_first(self._specific(), takes, t, "say"):
-            n = self._count("fallback")
-            fallbacks = self._fallbacks()
-            self._fire_first(fallbacks, lambda h: n, t, "fallback")
-        return self.events[mark:]
+        if self._fire_first(self._specific(), takes, t, "say"):
+            return True
+        for i in intents:
+            answer = self._answer_for(i)
+            if answer is not None:
+                self._answer(answer, t)
+                return True
+        return False
 
-    def typing(self, t: float) -> list[Event]:
-        """The trainee is composing a line: that is activity, not silence. Callers throttle
-        this (the window sends it at most every couple of seconds while keys are pressed)."""
+    def _reply_to_each(self, intents: tuple[str, ...], t: float) -> bool:
+        """`replies: each`: each part of the line, in the order said, gets the reply its
+        intent would get alone (handler, else answer), all in one turn. The rules
+        (docs/scenario-format.md, "The caller's answers"): each part is answered in the state
+        the call is in by then; a handler fires at most once a line, and a part it also
+        answers (it lists that intent too, or the line's closing attempt) is not answered
+        again; the closing attempt is answered once; the first handler that moves the call
+        to another state does, and later `goto`s in the same line are ignored (their other
+        effects happen); after a `hang_up` nothing more is answered."""
+        st = self.st
+        fired: set[str] = set()
+        covered: set[str] = set()
+        closing_answered = False  # the line's closing attempt has had its reply
+        moved = False
+        replied = False
+        for part in dict.fromkeys(intents):
+            if self.ended:
+                break
+            if part in covered:
+                continue
+            takes = partial(
+                self._takes_part, part=part, fired=frozenset(fired), closing_done=closing_answered
+            )
+            handler = self._first(self._specific(), takes, t)
+            if handler is not None:
+                fired.add(handler.key)
+                took = {part, *(i for i in intents if i in handler.intents)}
+                if handler.trigger == "closing_attempt" or took & self._closing:
+                    closing_answered = True
+                    took.update(i for i in intents if i in self._closing)
+                covered |= took
+                before = st.state
+                self._fire(handler, t, "say", goto=not moved)
+                moved = moved or st.state != before
+                replied = True
+                continue
+            answer = self._answer_for(part)
+            if answer is not None:
+                covered.add(part)
+                self._answer(answer, t)
+                replied = True
+        return replied
+
+    def _takes_part(
+        self, h: Handler, *, part: str, fired: frozenset[str], closing_done: bool
+    ) -> int | None:
+        """Whether `h` replies to one part of a line (its count for `nth`, or None)."""
+        if h.key in fired:
+            return None
+        if h.trigger == "intent" and part in h.intents:
+            return self.st.counts.get(part, 0)
+        if h.trigger == "closing_attempt" and part in self._closing and not closing_done:
+            return self.st.counts.get("closing_attempt", 0)
+        return None
+
+    def _answer_for(self, intent: str) -> Answer | None:
+        """The caller's answer to `intent` here: the state's own, else the file's."""
+        own = self.scenario.states[self.st.state].answers.get(intent)
+        return own if own is not None else self.scenario.answers.get(intent)
+
+    def _answer(self, answer: Answer, t: float) -> None:
+        data = {"handler": answer.key, "trigger": "answer", "intent": answer.intent}
+        self._emit(t, ev.HANDLER_FIRED, data)
+        self._speak(answer.say, answer.key, t)
+
+    def typing(self, t: float, *, log: bool = False) -> list[Event]:
+        """The trainee is composing a line (or, with `log`, typing in the log): that is
+        activity, not silence. Composing a line is speaking to her too (`counts: speech`
+        silence waits for it); typing in the log is not. Callers throttle this (the window
+        sends it at most every couple of seconds while keys are pressed)."""
         mark = self._begin(t)
-        self._emit(t, ev.TRAINEE_TYPING, {})
+        if not log:
+            self.st.last_speech = max(self.st.last_speech, t)
+        self._emit(t, ev.TRAINEE_TYPING, {"log": True} if log else {})
         return self.events[mark:]
 
     def raise_flag(self, flag: str, t: float) -> list[Event]:
@@ -166,36 +274,88 @@ class Call:
         return self.events[mark:]
 
     def advance(self, t: float) -> list[Event]:
-        """Move the clock to `t`, firing every silence handler that falls due on the way."""
+        """Move the clock to `t`, firing every timed and silence handler that falls due on the
+        way, in time order (a timed handler first when both fall due at once)."""
         if self.ended or not self._started:
             return []
         mark = len(self.events)
         while not self.ended:
-            due = self.next_silence()
-            if due is None or due[0] > t + 1e-9:
+            timer, silence = self.next_timer(), self.next_silence()
+            if timer is not None and (silence is None or timer[0] <= silence[0] + 1e-9):
+                if timer[0] > t + 1e-9:
+                    break
+                self._fire_timer(*timer)
+                continue
+            if silence is None or silence[0] > t + 1e-9:
                 break
-            when, handler = due
+            when, handler = silence
             self._emit(when, ev.TIME_PASSED, {})
             n = self._count("silence")
-            silent_for = round(when - self._silent_since(), 3)
+            silent_for = round(when - self._silent_since(handler), 3)
             self._emit(when, ev.SILENCE, {"n": n, "silent_for": silent_for})
             self.st.now = when
             self._fire(handler, when, "silence")
+            # a silence fired restarts both silence clocks (else it would be due again at once)
             self.st.last_activity = max(self.st.last_activity, when)
+            self.st.last_speech = max(self.st.last_speech, when)
         self.st.now = max(self.st.now, t)
         return self.events[mark:]
+
+    def next_timer(self) -> tuple[float, Handler] | None:
+        """The next timed handler due (`event: time`), and when, if nothing else happens.
+        A state's timed handler is live only while the call is in that state: one due before
+        the call entered it never fires. Each fires at most once a call; one whose conditions
+        do not hold when it falls due is passed by for good."""
+        if self.ended or not self._started:
+            return None
+        st = self.st
+        state = self.scenario.states[st.state]
+        best: tuple[float, Handler] | None = None
+        for live_since, handlers in (
+            (st.state_since, state.on),
+            (st.started_at, self.scenario.global_handlers),
+        ):
+            for h in handlers:
+                if h.trigger != "time" or h.key in st.timers_done:
+                    continue
+                due = self._timer_due(h)
+                if due is None or due + 1e-9 < live_since:
+                    continue
+                if best is None or due < best[0] - 1e-9:
+                    best = (due, h)
+        return best
+
+    def _timer_due(self, h: Handler) -> float | None:
+        st = self.st
+        if h.in_state is not None:
+            return round(st.state_since + h.in_state, 3)
+        if h.after_mark is not None:
+            since = st.mark_times.get(h.after_mark)
+            return None if since is None else round(since + (h.at or 0.0), 3)
+        return round(st.started_at + (h.at or 0.0), 3)
+
+    def _fire_timer(self, when: float, h: Handler) -> None:
+        st = self.st
+        st.timers_done.add(h.key)
+        when = max(when, st.now)  # due while an action was being handled: fires right after
+        if not self._conditions(h, 0, when):
+            return
+        self._emit(when, ev.TIME_PASSED, {})
+        n = self._count("timer")
+        self._emit(when, ev.TIMER, {"n": n, "handler": h.key})
+        st.now = when
+        self._fire(h, when, "time")
 
     def next_silence(self) -> tuple[float, Handler] | None:
         """When the next silence handler would fire if nothing else happens, and which."""
         if self.ended or not self._started:
             return None
-        since = self._silent_since()
         n = self.st.counts.get("silence", 0) + 1
         best: tuple[float, Handler] | None = None
         for h in self._specific():
             if h.trigger != "silence" or h.after is None:
                 continue
-            at = round(since + h.after, 3)
+            at = round(self._silent_since(h) + h.after, 3)
             if (best is None or at < best[0]) and self._conditions(h, n, at, {"silence": n}):
                 best = (at, h)
         return best
@@ -215,8 +375,13 @@ class Call:
         self.st.last_activity = max(self.st.last_activity, t)
         return len(self.events)
 
-    def _silent_since(self) -> float:
-        return max(self.st.last_activity, self.st.busy_until)
+    def _silent_since(self, h: Handler) -> float:
+        """Since when it has been silent for this silence handler: since the caller last
+        spoke, or the trainee last did anything (`counts: any_input`, the default) or last
+        said or composed a line (`counts: speech`)."""
+        st = self.st
+        last = st.last_speech if h.counts == "speech" else st.last_activity
+        return max(last, st.busy_until)
 
     def _flag(self, flag: str, raised: bool, t: float) -> list[Event]:
         if flag not in self.scenario.flags:
@@ -228,12 +393,23 @@ class Call:
         kind = ev.FLAG_RAISED if raised else ev.FLAG_LOWERED
         self._emit(t, kind, {"flag": flag})
         n = self._count(f"{kind}.{flag}")
-        self._fire_first(
+        took = self._fire_first(
             self._specific(),
             lambda h: n if h.trigger == kind and h.flag == flag else None,
             t,
             kind,
         )
+        if raised:
+            # `any_flag`: a raised flag that no `flag_raised` handler took (as the fallback is
+            # to lines); its `nth` counts every flag raised
+            n_any = self._count("flags_raised")
+            if not took:
+                self._fire_first(
+                    self._specific(),
+                    lambda h: n_any if h.trigger == "any_flag" else None,
+                    t,
+                    "any_flag",
+                )
         return self.events[mark:]
 
     def _specific(self) -> list[Handler]:
@@ -249,12 +425,19 @@ class Call:
     def _fire_first(
         self, handlers: Iterable[Handler], count_for: Any, t: float, trigger: str
     ) -> bool:
+        h = self._first(handlers, count_for, t)
+        if h is not None:
+            self._fire(h, t, trigger)
+        return h is not None
+
+    def _first(self, handlers: Iterable[Handler], count_for: Any, t: float) -> Handler | None:
+        """The first handler that takes the event (`count_for` gives its count, or None when
+        it does not take it) and whose conditions hold."""
         for h in handlers:
             n = count_for(h)
             if n is not None and self._conditions(h, n, t):
-                self._fire(h, t, trigger)
-                return True
-        return False
+                return h
+        return None
 
     def _conditions(
         self, h: Handler, n: int, t: float, counts: dict[str, int] | None = None
@@ -291,27 +474,51 @@ class Call:
             return bool(st.log.get(name.name, "").strip())
         return name.name in st.marks  # marked.X
 
-    def _fire(self, h: Handler, t: float, trigger: str) -> None:
+    def _fire(self, h: Handler, t: float, trigger: str, *, goto: bool = True) -> None:
+        """Fire `h`; with `goto=False` its `goto` is ignored (the line has moved the call
+        already: one state change a line)."""
         st = self.st
         st.fired.add(h.key)
-        self._emit(t, ev.HANDLER_FIRED, {"handler": h.key, "trigger": trigger})
-        for name, value in h.set:
-            st.variables[name] = value
+        data: dict[str, Any] = {"handler": h.key, "trigger": trigger}
+        if not goto and h.goto is not None and h.goto != st.state:
+            data["goto_ignored"] = h.goto
+        self._emit(t, ev.HANDLER_FIRED, data)
+        # every value is worked out from the variables as they were before the handler fired
+        values = [(name, self._set_value(name, value, t)) for name, value in h.set]
+        for name, new in values:
+            st.variables[name] = new
         for name, amount in h.add:
             current = st.variables[name]
             assert isinstance(current, int)
-            st.variables[name] = current + amount
+            st.variables[name] = int(expr.clamp(current + amount))
         if h.mark:
             st.marks.add(h.mark)
+            st.mark_times.setdefault(h.mark, t)
             self._emit(t, ev.MARK, {"name": h.mark})
         self._speak(h.say, h.key, t)
-        if h.goto is not None and h.goto != st.state:  # staying put is not a state change
+        if goto and h.goto is not None and h.goto != st.state:  # staying put changes nothing
             self._emit(t, ev.STATE_CHANGED, {"from": st.state, "to": h.goto})
             st.state = h.goto
+            st.state_since = t
             target = self.scenario.states[h.goto]
             self._speak(target.say, f"states.{target.id}.say", t)
         if h.hang_up:
             self._end("caller", max(t, st.busy_until))
+
+    def _set_value(self, name: str, value: SetValue, t: float) -> bool | int | str:
+        """A `set:` value; `{expr: ...}` worked out now, as the variable's type (a number for
+        an int variable rounded down: `elapsed` is in seconds with decimals)."""
+        if not isinstance(value, Computed):
+            return value
+        got = expr.evaluate(value.expr, lambda n: self._lookup(n, t))
+        vtype = self.scenario.variables[name].type
+        if vtype == "bool":
+            return bool(got)
+        if vtype == "str":
+            return got if isinstance(got, str) else str(got)
+        if isinstance(got, bool) or not isinstance(got, int | float):
+            return 0  # the loader refuses this; never an exception mid-call
+        return int(math.floor(expr.clamp(got)))
 
     def _speak(self, say: Say | None, key: str, t: float) -> None:
         if say is None or not say.lines:
@@ -326,22 +533,23 @@ class Call:
         for line in lines:
             start = round(max(t, self.st.busy_until) + line.pause_before, 3)
             duration = speech_seconds(line.text, self._rate(line))
-            self._emit(
-                start,
-                ev.CALLER_SAID,
-                {
-                    "line_id": line.id,
-                    "text": line.text,
-                    "emotion": line.emotion or self.scenario.caller.default_emotion,
-                    "duration": duration,
-                },
-            )
+            data: dict[str, Any] = {
+                "line_id": line.id,
+                "text": line.shown,  # what the trainee reads (the caption)
+                "emotion": line.emotion or self.scenario.caller.default_emotion,
+                "duration": duration,
+            }
+            if not line.voice:
+                data["voice"] = False  # shown, never spoken
+            elif line.shown != line.text:
+                data["spoken"] = line.text
+            self._emit(start, ev.CALLER_SAID, data)
             self.st.busy_until = round(start + duration, 3)
 
     def _rate(self, line: Line) -> float:
         emotion = line.emotion or self.scenario.caller.default_emotion
         em = self.scenario.emotions.get(emotion) if emotion else None
-        return self.scenario.caller.voice.rate * (em.rate if em else 1.0)
+        return speaking_rate(self.scenario.caller.voice.rate, em.rate if em else 1.0)
 
     def _end(self, by: str, t: float) -> None:
         if self.ended:
@@ -422,4 +630,4 @@ def _apply(call: Call, e: Event) -> None:
     elif e.kind == ev.TIME_PASSED:
         call.advance(e.t)
     elif e.kind == ev.TRAINEE_TYPING:
-        call.typing(e.t)
+        call.typing(e.t, log=bool(e.data.get("log")))

@@ -3,7 +3,7 @@
 Every step of a call is one `Event`. The trainee's actions (`trainee_said`, `trainee_typing`,
 `flag_raised`, `flag_lowered`, `log_changed`, `trainee_ended`, `time_passed`) are the *inputs*:
 replaying them, with their times, through the engine rebuilds every other event exactly. The rest
-(`caller_said`, `closing_attempt`, `silence`, `state_changed`, `mark`, `handler_fired`,
+(`caller_said`, `closing_attempt`, `silence`, `timer`, `state_changed`, `mark`, `handler_fired`,
 `call_ended`, ...) are *outputs*, recorded so that a stored call can be read without the engine.
 
 `data` holds only JSON values, so an event round-trips through storage unchanged.
@@ -24,7 +24,9 @@ FLAG_LOWERED = "flag_lowered"  # {"flag"}
 LOG_CHANGED = "log_changed"  # {"field", "value"}
 TRAINEE_ENDED = "trainee_ended"  # {}
 TIME_PASSED = "time_passed"  # {} : the clock moved to `t` with nothing else happening
-TRAINEE_TYPING = "trainee_typing"  # {} : the trainee is composing a line (restarts silence)
+# {} : the trainee is composing a line; {"log": true}: typing in the log (restarts silence,
+# but not the `counts: speech` kind)
+TRAINEE_TYPING = "trainee_typing"
 
 INPUT_KINDS = frozenset(
     {
@@ -40,12 +42,15 @@ INPUT_KINDS = frozenset(
 )
 
 # Outputs: what the scenario did in response.
-CALLER_SAID = "caller_said"  # {"line_id", "text", "emotion", "duration"}
+# {"line_id", "text" (what the trainee reads: the caption), "emotion", "duration"}, + "spoken"
+# (what the voice says, where it differs) or "voice": false (a line never spoken)
+CALLER_SAID = "caller_said"
 CLOSING_ATTEMPT = "closing_attempt"  # {"n"}
 SILENCE = "silence"  # {"n", "silent_for"}
+TIMER = "timer"  # {"n", "handler"}: a timed handler (`event: time`) fell due
 UNMATCHED = "unmatched"  # {"n"}: a trainee line that carried no intent
 CLARIFY = "clarify"  # {"n", "intents"}: every intent heard was unsure, so the caller asks
-HANDLER_FIRED = "handler_fired"  # {"handler", "trigger"}
+HANDLER_FIRED = "handler_fired"  # {"handler", "trigger"}, + "intent" (an answer), "goto_ignored"
 STATE_CHANGED = "state_changed"  # {"from", "to"}
 MARK = "mark"  # {"name"}
 CALL_ENDED = "call_ended"  # {"by": "trainee" | "caller"}

@@ -21,7 +21,7 @@ from app.scenario.reader import Reader
 from app.scenario.spoilers import find_spoiler, hidden_marks, scored_after, screen_texts
 from app.scenario.vocabulary import CriterionKind
 
-LINE_TRIGGERS = ("intent", "closing_attempt", "fallback")  # what a trainee's line can fire
+LINE_TRIGGERS = ("intent", "closing_attempt", "any_line", "fallback")  # a line can fire these
 MAX_SHARE = 0.15  # contract: no single non-critical criterion weighs more than 15% of the total
 AUDIO_SUFFIXES = (".wav",)
 
@@ -39,6 +39,7 @@ def run_checks(s: Scenario, r: Reader, *, file_stem: str | None = None) -> None:
     _rubric_weights(s, r)
     _unfindable_evidence(s, r, reach, dead)
     _unused(s, r)
+    _unanswered(s, r)
     _orphan_audio(s, r)
     _spoilers(s, r)
     _practice_only(s, r)
@@ -55,7 +56,20 @@ def _describe(h: Handler) -> str:
         return f"{h.trigger} '{h.flag}'"
     if h.trigger == "log_changed" and h.field:
         return f"log_changed '{h.field}'"
+    if h.trigger == "time":
+        return f"time ({time_label(h)})"
+    if h.trigger in ("any_line", "any_flag"):
+        return h.trigger
     return h.trigger
+
+
+def time_label(h: Handler) -> str:
+    """'at 60s', '20s after mark disclosure', '30s in state'."""
+    if h.in_state is not None:
+        return f"{_secs(h.in_state)} in state"
+    if h.after_mark is not None:
+        return f"{_secs(h.at)} after mark {h.after_mark}"
+    return f"at {_secs(h.at)}"
 
 
 def _secs(seconds: float | None) -> str:
@@ -79,6 +93,8 @@ def _takes_all_of(a: Handler, b: Handler, closing: frozenset[str]) -> bool:
         return a.trigger == b.trigger and a.flag == b.flag
     if b.trigger == "log_changed":
         return a.trigger == "log_changed" and a.field in (None, b.field)
+    if b.trigger in ("any_line", "any_flag"):
+        return a.trigger == b.trigger
     return a.trigger == b.trigger == "fallback"
 
 
@@ -217,11 +233,13 @@ def _reachable_states(s: Scenario, r: Reader, dead: set[str]) -> set[str]:
 
 
 def _dead_ends(s: Scenario, r: Reader, reach: set[str], dead: set[str]) -> None:
-    if any(h.trigger in LINE_TRIGGERS and h.key not in dead for h in s.global_handlers):
+    if s.answers or any(
+        h.trigger in LINE_TRIGGERS and h.key not in dead for h in s.global_handlers
+    ):
         return
     for sid in sorted(reach, key=lambda k: s.states[k].pos.line):
         state = s.states[sid]
-        if any(h.trigger in LINE_TRIGGERS and h.key not in dead for h in state.on):
+        if state.answers or any(h.trigger in LINE_TRIGGERS and h.key not in dead for h in state.on):
             continue
         entries = [h for h in s.all_handlers() if h.goto == sid and h.key not in dead]
         if sid != s.start and entries and all(h.hang_up for h in entries):
@@ -230,8 +248,8 @@ def _dead_ends(s: Scenario, r: Reader, reach: set[str], dead: set[str]) -> None:
             state.pos,
             "W106",
             f"state '{sid}' is a dead end: nothing the trainee says gets an answer here (no "
-            "intent, closing_attempt or fallback handler in it or in 'global'); add handlers, "
-            "or at least a 'fallback: true' one",
+            "intent, closing_attempt or fallback handler in it or in 'global', and no "
+            "answers); add handlers, or at least a 'fallback: true' one",
         )
 
 
@@ -350,6 +368,8 @@ def _blockers(ev: Evidence, lines: set[str], marks: set[str]) -> list[str]:
     if ev.kind == "any":
         each = [_blockers(child, lines, marks) for child in ev.children]
         return [b for bs in each for b in bs] if each and all(each) else []
+    if ev.kind == "not":
+        return []  # something that can never happen is never found, so `not` of it always is
     out = []
     if ev.kind == "line" and ev.ref not in lines:
         out.append(f"line '{ev.ref}' is never spoken")
@@ -368,6 +388,8 @@ def _unfindable_evidence(s: Scenario, r: Reader, reach: set[str], dead: set[str]
     live.extend(h for h in s.global_handlers if h.key not in dead)
     lines = {ln for st in states for ln in _say_lines(st.say)}
     lines.update(ln for h in live for ln in _say_lines(h.say))
+    answers = [*s.answers.values(), *(a for st in states for a in st.answers.values())]
+    lines.update(ln for a in answers for ln in _say_lines(a.say))
     marks = {h.mark for h in live if h.mark}
     why_never = "only handlers that can never fire, or in states never reached, produce it"
     for c in s.rubric.criteria:
@@ -414,6 +436,7 @@ def _unused(s: Scenario, r: Reader) -> None:
     handlers = s.all_handlers()
     names = [n for h in handlers if h.when is not None for n in expr.names(h.when)]
     used = {i for h in handlers for i in h.intents}
+    used.update(a.intent for a in s.all_answers())
     used.update(n.name for n in names if n.namespace in ("count", "asked"))
     if any(h.trigger == "closing_attempt" for h in handlers) or "closing_attempt" in used:
         used.update(i.id for i in s.intents.values() if i.closing)
@@ -441,6 +464,37 @@ def _unused(s: Scenario, r: Reader) -> None:
             "W105",
             f"variable '{var.id}' is {what} by any 'when:' condition; use it in a condition, "
             "or remove it",
+        )
+
+
+# -- W111: library intents the caller understands but never answers ------------------------
+def answered_intents(s: Scenario) -> set[str]:
+    """The intents some handler or answer replies to (a fallback does not count)."""
+    handlers = s.all_handlers()
+    out = {i for h in handlers if h.trigger == "intent" for i in h.intents}
+    if any(h.trigger == "closing_attempt" for h in handlers):
+        out.update(i.id for i in s.intents.values() if i.closing)
+    out.update(a.intent for a in s.all_answers())
+    return out
+
+
+def _unanswered(s: Scenario, r: Reader) -> None:
+    """Once a file says how its caller answers (`answers:`), every library intent she
+    understands should have an answer: a question with none gets the fallback ("Sorry?"),
+    which no real caller says to a plain question. Reported at the `answers:` key."""
+    if s.answers_pos is None:
+        return
+    answered = answered_intents(s)
+    for intent in s.intents.values():
+        if intent.origin is None or intent.id in answered:
+            continue
+        r.warn(
+            s.answers_pos,
+            "W111",
+            f"library intent '{intent.id}' ({intent.origin}) is never answered: no handler or "
+            "answer replies to it, so a trainee who asks it gets the fallback; add "
+            f"'{intent.id}:' to 'answers:' (in character, even \"I don't know, sorry\"), or "
+            "leave the intent out with 'library: {id: ..., except: [...]}'",
         )
 
 

@@ -32,10 +32,13 @@ from app.scenario.grammar_kinds import (
     NTH,
     PHONE,
     RATE,
+    REPLIES,
     SAY,
     SAY_ITEM,
     SCENARIO_ID,
+    SET_VALUE,
     SHARE,
+    SILENCE_COUNTS,
     STANDARD_LOG_CHOICE,
     STANDARD_LOG_FORMAT_NAME,
     TEXT,
@@ -58,7 +61,7 @@ from app.scenario.grammar_rubric import DEBRIEF, PLAYTEST, RUBRIC
 
 # -- caller, intents, lines ----------------------------------------------------------------
 _PROSODY = (
-    Key("rate", RATE, "speaking rate: a multiplier (1.0 is normal)"),
+    Key("rate", RATE, "speaking rate: a multiplier (1.0 is about 155 words a minute)"),
     Key("pitch", LEVEL, "a step from -5 to 5"),
     Key("volume", LEVEL, "a step from -5 to 5"),
 )
@@ -160,7 +163,24 @@ LINE = Section(
             "without one",
             required=True,
         ),
-        Key("text", TEXT, "what the caller says, also the caption", required=True),
+        Key(
+            "text",
+            TEXT,
+            "what the caller says, also the caption (unless `caption` says otherwise)",
+            required=True,
+        ),
+        Key(
+            "caption",
+            TEXT,
+            "what the trainee reads in place of `text`, where it differs from what the voice "
+            'says (e.g. `text: "fourteen Mill Lane"`, `caption: "14 Mill Lane"`)',
+        ),
+        Key(
+            "voice",
+            BOOL,
+            '`false`: a line that is not spoken (e.g. `text: "(one cough)"`): shown, never voiced',
+            form="false",
+        ),
         Key("emotion", ID, "a key of `emotions` (default: the caller's `default_emotion`)"),
         Key("note", TEXT, "a director's note for voice actors; never shown to trainees"),
         Key("pause_before", DURATION, "silence before the line"),
@@ -178,6 +198,19 @@ SEQUENCE = Section(
     "one line per firing, in order; the last one repeats",
 )
 
+COMPUTED = Section(
+    "computed",
+    (
+        Key(
+            "expr",
+            EXPR,
+            "an expression (see *Expressions*) whose value is set when the handler fires",
+            required=True,
+        ),
+    ),
+    "a value worked out when the handler fires",
+)
+
 # -- handlers ------------------------------------------------------------------------------
 TRIGGERS = (
     Trigger("intent", "intent", "the trainee's line carried (one of) these intents"),
@@ -185,12 +218,32 @@ TRIGGERS = (
     Trigger(
         "silence",
         "event",
-        "the trainee has been silent this long since the last thing anyone said or did",
+        "the trainee has been silent this long since the last thing anyone said or did "
+        "(with `counts: speech`, since the last thing either said)",
         needs=("after",),
     ),
     Trigger("flag_raised", "event", "the trainee raised the flag", needs=("flag",)),
     Trigger("flag_lowered", "event", "the trainee lowered the flag", needs=("flag",)),
     Trigger("log_changed", "event", "the trainee changed the log (or only this field of it)"),
+    Trigger(
+        "any_line",
+        "event",
+        "any trainee line, after the caller's reply to it (its `nth` counts the trainee's lines)",
+    ),
+    Trigger(
+        "any_flag",
+        "event",
+        "the trainee raised any flag that no `flag_raised` handler took (its `nth` counts "
+        "every flag raised)",
+    ),
+    Trigger(
+        "time",
+        "event",
+        "the call's clock reaches `at` (seconds since the call connected, or since the mark "
+        "`after_mark`), or the call has been `in_state` this long in its current state; "
+        "fires once",
+        one_of=("at", "in_state"),
+    ),
     Trigger("fallback", "fallback", "any trainee line that no other handler took"),
 )
 EVENT = Enum(
@@ -214,16 +267,48 @@ _TRIGGER_OPTIONS = (
         role="option",
         applies_to=("silence",),
     ),
+    Key(
+        "counts",
+        SILENCE_COUNTS,
+        "what breaks the silence: `any_input` (the default: anything the trainee does) or "
+        "`speech` (only a line said to her, or composing one: flags and the log do not)",
+        role="option",
+        applies_to=("silence",),
+    ),
+    Key(
+        "at",
+        DURATION,
+        "the call time it fires at (with `after_mark`: the time since that mark)",
+        role="option",
+        applies_to=("time",),
+    ),
+    Key(
+        "in_state",
+        DURATION,
+        "how long the call has been in the current state when it fires",
+        role="option",
+        applies_to=("time",),
+    ),
+    Key(
+        "after_mark",
+        ID,
+        "`at` counts from the first time this mark happened",
+        role="option",
+        applies_to=("time",),
+        form="NAME",
+    ),
 )
 
 
 def _event_doc(t: Trigger) -> str:
     """'silence (with `after`)', 'log_changed (optional `field`)'."""
     extra = [f"with `{k}`" for k in t.needs]
+    if t.one_of:
+        extra.append("with " + or_list([f"`{k}`" for k in t.one_of]))
     extra += [
         f"optional `{k.name}`"
         for k in _TRIGGER_OPTIONS
-        if t.name in k.applies_to and k.name not in t.needs
+        if t.name in k.applies_to and k.name not in (*t.needs, *t.one_of)
     ]
     return t.name + (f" ({', '.join(extra)})" if extra else "")
 
@@ -258,7 +343,13 @@ _HANDLER_KEYS = (
         role="condition",
     ),
     Key("say", SAY, "what the caller says", role="effect"),
-    Key("set", MapOf(VALUE, "variable", ids=False), "variables to set", role="effect"),
+    Key(
+        "set",
+        MapOf(SET_VALUE, "variable", ids=False),
+        "variables to set: a value, or `{expr: EXPR}` worked out when the handler fires "
+        '(e.g. `{expr: "count.turns + 1"}`; see *Expressions*)',
+        role="effect",
+    ),
     Key(
         "add",
         MapOf(WHOLE, "int_variable", ids=False),
@@ -291,11 +382,19 @@ HANDLER = Section(
     + ", ".join(k.name for k in _HANDLER_KEYS if k.role == "effect")
     + ")",
 )
+ANSWERS = MapOf(SAY, "intent")
 STATE = Section(
     "state",
     (
         Key("say", SAY, "spoken on entering the state"),
         Key("on", ListOf(HANDLER), "handlers, tried in file order before the global ones"),
+        Key(
+            "answers",
+            ANSWERS,
+            "how she answers these intents in this state, where it differs from the file's "
+            "`answers` (tried after the handlers, before the fallback)",
+            see="The caller's answers",
+        ),
         Key("description", TEXT),
     ),
     "a state: what the caller says on entering it, and its handlers",
@@ -385,8 +484,8 @@ SCENARIO = Section(
         Key(
             "emotions",
             MapOf(EMOTION, "name"),
-            "the prosody palette (rate is a multiplier, 1.0 normal; pitch and volume are steps "
-            "from -5 to 5)",
+            "the prosody palette (rate multiplies the voice's, 1.0 normal; pitch and volume "
+            "are steps from -5 to 5, added to the voice's; see *The caller's voice and pace*)",
         ),
         Key("variables", MapOf(VARIABLE, "name"), "variables for conditions"),
         Key(
@@ -446,6 +545,20 @@ SCENARIO = Section(
             ListOf(HANDLER),
             "a list of handlers active in every state, tried after the state's own",
             see="States and handlers",
+        ),
+        Key(
+            "answers",
+            ANSWERS,
+            "what she answers when the trainee's line carries this intent and no handler "
+            "takes it, in any state (a state's own `answers` come first); before the fallback",
+            see="The caller's answers",
+        ),
+        Key(
+            "replies",
+            REPLIES,
+            "`first` (the default: one reply a line, from the first handler that takes it) or "
+            "`each` (a line that carries several intents gets a reply to each, in order)",
+            see="The caller's answers",
         ),
         Key("rubric", RUBRIC, "how the call is scored", required=True, see="Rubric"),
         Key("debrief", DEBRIEF, "shown after the call"),

@@ -146,12 +146,14 @@ Value = Atom | Enum | ListOf | MapOf | Section
 @dataclass(frozen=True)
 class Trigger:
     """What fires a handler: `Handler.trigger` is `name`; the file says so with the handler
-    key `key` (`intent: ...`, `event: NAME`, `fallback: true`). `needs`: keys it requires."""
+    key `key` (`intent: ...`, `event: NAME`, `fallback: true`). `needs`: keys it requires;
+    `one_of`: keys of which it requires exactly one."""
 
     name: str
     key: str
     doc: str
     needs: tuple[str, ...] = ()
+    one_of: tuple[str, ...] = ()
 
 
 FORMAT = "callsim/scenario@1"
@@ -179,6 +181,21 @@ PHONE = Enum(
 ENDED_BY = Enum(
     "who ended the call",
     (Member("trainee", "the trainee ended the call"), Member("caller", "the caller hung up")),
+)
+SILENCE_COUNTS = Enum(
+    "what breaks a silence",
+    (
+        Member("any_input", "anything the trainee does (a line, a key, a flag, the log)"),
+        Member("speech", "only what is said to her: a line, or composing one"),
+    ),
+)
+REPLIES = Enum(
+    "replies",
+    (
+        Member("first", "one reply a line: the first handler that takes it (as before)"),
+        Member("each", "a reply to each part of the line, in the order said"),
+    ),
+    "how the caller replies to a line that carries several intents",
 )
 ANCHOR_KIND = Enum(
     "anchor kind",
@@ -248,6 +265,12 @@ SAY = Atom(
 )
 SAY_ITEM = Atom("say_item", "LINE", "a line, or {ref: LINE_ID} to repeat one")
 VALUE = Atom("value", "VALUE", "true/false, a whole number or text")
+SET_VALUE = Atom(
+    "set_value",
+    "VALUE or {expr: EXPR}",
+    "true/false, a whole number, text, or `{expr: EXPR}`: an expression worked out when the "
+    "handler fires",
+)
 WHOLE = Number("integer", "N", "a whole number", integer=True)
 EVIDENCE_VALUE = Atom("evidence", "EVIDENCE", "evidence (see *Rubric*)")
 SCORE = Atom("score", "N", "a score from 0 to 100, or {min, max}")

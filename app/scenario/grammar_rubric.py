@@ -26,7 +26,7 @@ from app.scenario.grammar_kinds import (
 )
 
 # -- rubric --------------------------------------------------------------------------------
-_ANCHORED = ("intent", "flag", "log", "line", "mark")  # evidence kinds that take anchors
+_ANCHORED = ("intent", "flag", "log", "line", "mark", "ended_by")  # kinds that take anchors
 _EVIDENCE_KEYS = (
     Key("intent", ID, "the trainee said something carrying this intent", role="kind"),
     Key("flag", ID, "the flag was raised", role="kind"),
@@ -49,6 +49,14 @@ _EVIDENCE_KEYS = (
         form="[evidence...]",
     ),
     Key(
+        "not",
+        EVIDENCE_VALUE,
+        "the evidence inside is not found (e.g. `{not: {intent: dismiss_allegation}}`: never "
+        "said it)",
+        role="kind",
+        form="EVIDENCE",
+    ),
+    Key(
         "held_at_end",
         BOOL,
         "the flag was still raised when the call ended",
@@ -59,7 +67,7 @@ _EVIDENCE_KEYS = (
     Key(
         "contains_any",
         TEXTS,
-        "one of these words is in the field",
+        "one of these words (or a synonym: cop, PC = officer; pics = pictures) is in the field",
         role="option",
         applies_to=("log",),
         form="[words]",

@@ -57,12 +57,17 @@ class IntentLibrary:
 
 
 def parse_library(
-    text: str, path: str, negatives: tuple[str, ...] = (), sha256: str = ""
+    text: str,
+    path: str,
+    negatives: tuple[str, ...] = (),
+    sha256: str = "",
+    cache_dir: Path | None = None,
 ) -> IntentLibrary:
-    """A library from its text; raises LibraryError with every problem located."""
+    """A library from its text; raises LibraryError with every problem located.
+    `cache_dir`: where the parsed YAML may be kept (`load_yaml`)."""
     r = Reader(path)
     try:
-        root = load_yaml(text, path)
+        root = load_yaml(text, path, cache_dir)
     except ScenarioError as exc:  # YAML syntax, duplicate keys: located already
         raise LibraryError(exc.problems) from None
     top = r.section(root, "the intent library", INTENT_LIBRARY)
@@ -126,7 +131,10 @@ def _shipped_bytes(name: str) -> bytes:
 
 
 def load_library(
-    path: str | Path | None = None, *, negatives: str | Path | None = None
+    path: str | Path | None = None,
+    *,
+    negatives: str | Path | None = None,
+    cache_dir: Path | None = None,
 ) -> IntentLibrary:
     """A library file (None: the shipped `uk-call-handling`) with its generic negatives (None:
     the shipped ones, which any English call-handling library can share). LibraryError, with
@@ -142,15 +150,16 @@ def load_library(
         neg, neg_where = _read(Path(negatives)), str(negatives)
     sha = hashlib.sha256(data + b"\0" + neg).hexdigest()
     lines = _negative_lines(_text(neg, neg_where))
-    return parse_library(_text(data, where), where, lines, sha)
+    return parse_library(_text(data, where), where, lines, sha, cache_dir)
 
 
 @cache
-def shipped_library(library_id: str = SHIPPED_ID) -> IntentLibrary:
-    """A library that ships with callsim, read once per process. KeyError: no such library."""
+def shipped_library(library_id: str = SHIPPED_ID, cache_dir: Path | None = None) -> IntentLibrary:
+    """A library that ships with callsim, read once per process (`cache_dir`: where its parsed
+    YAML may be kept between processes). KeyError: no such library."""
     if library_id not in _FILES:
         raise KeyError(library_id)
-    return load_library()
+    return load_library(cache_dir=cache_dir)
 
 
 @cache

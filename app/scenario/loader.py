@@ -16,6 +16,7 @@ from app.scenario.call_info import read_call_info
 from app.scenario.grammar import (
     ASSESSMENT,
     CALLER,
+    COMPUTED,
     EMOTION,
     EVENT,
     HANDLER,
@@ -39,6 +40,8 @@ from app.scenario.grammar_kinds import (
     NTH,
     PERCENT,
     RATE,
+    REPLIES,
+    SILENCE_COUNTS,
     VARIABLE_TYPE,
     WHOLE,
     Number,
@@ -54,8 +57,10 @@ from app.scenario.library import (
     shipped_library,
 )
 from app.scenario.model import (
+    Answer,
     Assessment,
     Caller,
+    Computed,
     Criterion,
     Debrief,
     Emotion,
@@ -63,15 +68,17 @@ from app.scenario.model import (
     Intent,
     Line,
     Pos,
+    Replies,
     Rubric,
     Say,
     Scenario,
+    SetValue,
     State,
     Variable,
     Voice,
 )
 from app.scenario.problems import Problem, ScenarioError, did_you_mean
-from app.scenario.reader import LINE_ID, SCENARIO_ID, Reader
+from app.scenario.reader import LINE_ID, MAX_NUMBER, SCENARIO_ID, Reader
 from app.scenario.rubric_reader import read_criterion, read_metrics
 from app.scenario.standard_log import (
     SHIPPED_LOG,
@@ -122,9 +129,12 @@ def read_source(path: str | Path) -> tuple[str, bytes]:
     return text, data
 
 
-def load_scenario(path: str | Path, *, check: bool = True) -> Scenario:
-    """Load and validate a scenario file. Raises ScenarioError if it has any error."""
-    scenario, problems = _load(path, check=check)
+def load_scenario(
+    path: str | Path, *, check: bool = True, cache_dir: Path | None = None
+) -> Scenario:
+    """Load and validate a scenario file. Raises ScenarioError if it has any error.
+    `cache_dir`: where the parsed YAML may be kept between runs (`load_yaml`)."""
+    scenario, problems = _load(path, check=check, cache_dir=cache_dir)
     if scenario is None or any(p.is_error for p in problems):
         raise ScenarioError(problems)
     return scenario
@@ -147,16 +157,26 @@ def load_scenario_text(text: str, path: str = "<memory>") -> Scenario:
     return scenario
 
 
-def _load(path: str | Path, *, check: bool) -> tuple[Scenario | None, list[Problem]]:
+def _load(
+    path: str | Path, *, check: bool, cache_dir: Path | None = None
+) -> tuple[Scenario | None, list[Problem]]:
     text, data = read_source(path)
-    return _build(text, data, str(path), check=check, file_stem=Path(path).stem)
+    return _build(
+        text, data, str(path), check=check, file_stem=Path(path).stem, cache_dir=cache_dir
+    )
 
 
 def _build(
-    text: str, data: bytes, path: str, *, check: bool, file_stem: str | None = None
+    text: str,
+    data: bytes,
+    path: str,
+    *,
+    check: bool,
+    file_stem: str | None = None,
+    cache_dir: Path | None = None,
 ) -> tuple[Scenario | None, list[Problem]]:
-    root = load_yaml(text, path)
-    builder = _Builder(path)
+    root = load_yaml(text, path, cache_dir)
+    builder = _Builder(path, cache_dir)
     scenario = builder.build(root)
     if scenario is not None:
         scenario = replace(scenario, path=path, sha256=hashlib.sha256(data).hexdigest())
@@ -173,8 +193,9 @@ def _build(
 
 
 class _Builder:
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, cache_dir: Path | None = None) -> None:
         self.r = Reader(path)
+        self.cache_dir = cache_dir  # for the parsed library too
         self.lines: dict[str, Line] = {}
         self.refs: dict[int, tuple[str, Pos]] = {}  # placeholder line object id -> (ref, pos)
 
@@ -203,6 +224,8 @@ class _Builder:
         off_topic = tuple(" ".join(t.split()) for t in r.strings(top.get("off_topic"), "off_topic"))
         states = self.states(top.get("states"))
         global_handlers = self.handlers(top.get("global"), "global")
+        answers = self.answers(top.get("answers"), "answers")
+        replies = self.replies(top.get("replies"))
         clarify = self.clarify(top.get("caller"), library)  # after the states: lines in order
         criteria, metrics, pass_mark = self.rubric(top.get("rubric"))
         debrief = self.debrief(top.get("debrief"))
@@ -230,6 +253,7 @@ class _Builder:
         assert sid and title and start and caller and pass_mark is not None
         states = {k: self.resolve_state(s) for k, s in states.items()}
         global_handlers = tuple(self.resolve_handler(h) for h in global_handlers)
+        answers = {k: self.resolve_answer(a) for k, a in answers.items()}
         return Scenario(
             id=sid,
             title=title.strip(),
@@ -258,6 +282,9 @@ class _Builder:
             assessment=assessment,
             standard_log=standard.ref if standard is not None else None,
             call_info=call_info,
+            answers=answers,
+            answers_pos=root.key_pos["answers"] if "answers" in top else None,
+            replies=replies,
         )
 
     def library(
@@ -295,7 +322,7 @@ class _Builder:
                 f"unknown intent library '{lid}'{hint} (shipped: {', '.join(known_libraries())})",
             )
             return None, own
-        library = shipped_library(lid)
+        library = shipped_library(lid, self.cache_dir)
         if node is not None and node.is_map:
             for key in ("only", "except"):
                 for item in r.seq(node.value.get(key), key, allow_single=True):
@@ -460,6 +487,9 @@ class _Builder:
             if not ok:
                 self.r.error(m["default"].pos, "E010", f"default of '{key}' must be a {vtype}")
                 continue
+            if vtype == "int" and abs(int(default)) > MAX_NUMBER:  # keeps float maths finite
+                self.r.error(m["default"].pos, "E013", f"default of '{key}' is too large")
+                continue
             out[key] = Variable(key, vtype, default, pos)  # type: ignore[arg-type]
         return out
 
@@ -493,6 +523,7 @@ class _Builder:
         text = r.text(m.get("text"), "line text")
         if lid is None or text is None:
             return None
+        caption = r.text(m.get("caption"), "caption")
         line = Line(
             id=lid,
             text=" ".join(text.split()),
@@ -500,6 +531,8 @@ class _Builder:
             note=r.text(m.get("note"), "note"),
             pause_before=r.duration(m.get("pause_before"), "pause_before") or 0.0,
             pos=m["id"].pos,
+            caption=None if caption is None else " ".join(caption.split()),
+            voice=r.boolean(m.get("voice"), "voice") is not False,
         )
         if lid in self.lines:
             first = self.lines[lid].pos
@@ -545,7 +578,12 @@ class _Builder:
             state,
             say=self._resolve_say(state.say),
             on=tuple(self.resolve_handler(h) for h in state.on),
+            answers={k: self.resolve_answer(a) for k, a in state.answers.items()},
         )
+
+    def resolve_answer(self, a: Answer) -> Answer:
+        say = self._resolve_say(a.say)
+        return a if say is None else replace(a, say=say)
 
     def resolve_handler(self, h: Handler) -> Handler:
         return replace(h, say=self._resolve_say(h.say))
@@ -563,10 +601,30 @@ class _Builder:
                 on=self.handlers(m.get("on"), f"states.{key}.on"),
                 description=self.r.text(m.get("description"), "description"),
                 pos=pos,
+                answers=self.answers(m.get("answers"), f"states.{key}.answers"),
             )
         if node is not None and node.is_map and not out and not self.r.has_errors:
             self.r.error(node.pos, "E011", "a scenario needs at least one state")
         return out
+
+    def answers(self, node: YNode | None, where: str) -> dict[str, Answer]:
+        """`answers:`: intent id -> what she says (a line, lines, or a sequence)."""
+        out: dict[str, Answer] = {}
+        for iid, val, pos in self._named(node, "answers"):
+            say = self.say(val)
+            if say is not None:
+                out[iid] = Answer(iid, say, f"{where}.{iid}", pos)
+        return out
+
+    def replies(self, node: YNode | None) -> Replies:
+        word = self.r.text(node, "replies")
+        if word is None or node is None:
+            return "first"
+        if word not in REPLIES:
+            hint = did_you_mean(word, REPLIES.names)
+            self.r.error(node.pos, "E013", f"replies must be {REPLIES.spoken()}{hint}")
+            return "first"
+        return "each" if word == "each" else "first"
 
     def handlers(self, node: YNode | None, where: str) -> tuple[Handler, ...]:
         out = []
@@ -617,28 +675,29 @@ class _Builder:
         self._trigger_option(node, m, trigger, "flag")
         field = r.ident(m.get("field"), "field")
         self._trigger_option(node, m, trigger, "field")
+        counts = r.text(m.get("counts"), "counts")
+        self._trigger_option(node, m, trigger, "counts")
+        if counts is not None and counts not in SILENCE_COUNTS:
+            hint = did_you_mean(counts, SILENCE_COUNTS.names)
+            r.error(m["counts"].pos, "E013", f"counts must be {SILENCE_COUNTS.spoken()}{hint}")
+            counts = None
+        at = r.duration(m.get("at"), "at")
+        self._trigger_option(node, m, trigger, "at")
+        in_state = r.duration(m.get("in_state"), "in_state")
+        self._trigger_option(node, m, trigger, "in_state")
+        after_mark = r.ident(m.get("after_mark"), "after_mark")
+        self._trigger_option(node, m, trigger, "after_mark")
+        if trigger == "time":
+            self._time_options(node, m)
         nth = r.amount(m.get("nth"), "nth", NTH)
-        when = None
-        if "when" in m:
-            src = r.text(m["when"], "when")
-            if src is not None:
-                try:
-                    when = expr.parse(src)
-                except expr.ExprError as exc:
-                    p = m["when"].text_pos
-                    r.error(Pos(p.line, p.col + exc.offset), "E030", exc.message)
-        sets: list[tuple[str, bool | int | str]] = []
+        when = self._expr(m.get("when"), "when")
+        sets: list[tuple[str, SetValue]] = []
         for vname, vnode in (
             r.mapping(m.get("set"), "set", optional=_keys(m.get("set"))) or {}
         ).items():
-            if isinstance(vnode.value, bool | int | str) and not isinstance(vnode.value, float):
-                sets.append((vname, vnode.value))
-            else:
-                r.error(
-                    vnode.pos,
-                    "E010",
-                    f"set {vname}: value must be true/false, a whole number or text",
-                )
+            value = self._set_value(vname, vnode)
+            if value is not None:
+                sets.append((vname, value))
         adds: list[tuple[str, int]] = []
         for vname, vnode in (
             r.mapping(m.get("add"), "add", optional=_keys(m.get("add"))) or {}
@@ -653,6 +712,10 @@ class _Builder:
             flag=flag,
             field=field,
             after=after,
+            counts="speech" if counts == "speech" else "any_input",
+            at=at,
+            in_state=in_state,
+            after_mark=after_mark,
             nth=int(nth) if nth is not None else None,
             once=bool(r.boolean(m.get("once"), "once")),
             when=when,
@@ -665,6 +728,68 @@ class _Builder:
             pos=node.pos,
             key_pos=key_pos,
         )
+
+    def _expr(self, node: YNode | None, what: str) -> expr.Expr | None:
+        """An expression, parsed; a problem in it is located at its column in the file."""
+        src = self.r.text(node, what)
+        if src is None or node is None:
+            return None
+        try:
+            return expr.parse(src)
+        except expr.ExprError as exc:
+            p = node.text_pos
+            self.r.error(Pos(p.line, p.col + exc.offset), "E030", exc.message)
+            return None
+
+    def _set_value(self, name: str, node: YNode) -> SetValue | None:
+        """`set: {name: VALUE}` or `set: {name: {expr: EXPR}}`."""
+        r = self.r
+        value = node.value
+        if node.is_map:
+            m = r.section(node, f"set {name}", COMPUTED)
+            if m is None or "expr" not in m:
+                return None
+            e = self._expr(m["expr"], "expr")
+            return None if e is None else Computed(e, str(m["expr"].value), m["expr"].text_pos)
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_NUMBER:
+            r.error(node.pos, "E013", f"set {name}: the number is too large (at most 1e9)")
+            return None
+        if isinstance(value, bool | int | str) and not isinstance(value, float):
+            return value
+        r.error(
+            node.pos,
+            "E010",
+            f"set {name}: value must be true/false, a whole number, text or {{expr: ...}}",
+        )
+        return None
+
+    def _time_options(self, node: YNode, m: dict[str, YNode]) -> None:
+        """A timed handler: `at` or `in_state` (one of them), `after_mark` only with `at`, and
+        no `nth` (it fires once)."""
+        r = self.r
+        if "at" in m and "in_state" in m:
+            r.error(
+                node.key_pos["in_state"],
+                "E022",
+                "a time handler takes 'at' or 'in_state', not both",
+            )
+        elif "at" not in m and "in_state" not in m:
+            r.error(
+                node.pos,
+                "E011",
+                "a time handler needs 'at' (call time, e.g. at: 60s) or 'in_state' (time in the "
+                "current state, e.g. in_state: 30s)",
+            )
+        if "after_mark" in m and "in_state" in m:
+            r.error(
+                node.key_pos["after_mark"],
+                "E023",
+                "'after_mark' goes with 'at' (e.g. after_mark: disclosure, at: 20s)",
+            )
+        if "nth" in m:
+            r.error(
+                node.key_pos["nth"], "E023", "'nth' does not apply to event: time (it fires once)"
+            )
 
     def _trigger_option(self, node: YNode, m: dict[str, YNode], trigger: str, key: str) -> None:
         """A key that goes with some triggers only: refused on others, required by those that

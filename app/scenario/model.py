@@ -29,11 +29,18 @@ NOWHERE = Pos(0, 0)
 @dataclass(frozen=True)
 class Line:
     id: str
-    text: str
+    text: str  # what the voice says (for a line with `voice: false`, what happens)
     emotion: str | None = None
     note: str | None = None
     pause_before: float = 0.0
     pos: Pos = NOWHERE
+    caption: str | None = None  # what the trainee reads, where it differs from `text`
+    voice: bool = True  # False: never spoken (a cough, a sob), only shown
+
+    @property
+    def shown(self) -> str:
+        """What the trainee reads: the caption, else the text."""
+        return self.caption if self.caption is not None else self.text
 
 
 @dataclass(frozen=True)
@@ -67,9 +74,21 @@ class Intent:
     origin: str | None = None  # "uk-call-handling@1" for an intent taken from a library
 
 
+@dataclass(frozen=True)
+class Computed:
+    """A `set:` value worked out when the handler fires: `{expr: ...}`."""
+
+    expr: Expr
+    source: str
+    pos: Pos = NOWHERE  # where the expression's text starts
+
+
+SetValue = bool | int | str | Computed
+
+
 Trigger = Literal[
     "intent", "closing_attempt", "silence", "flag_raised", "flag_lowered", "log_changed",
-    "fallback",
+    "any_line", "any_flag", "time", "fallback",
 ]  # fmt: skip
 
 
@@ -81,11 +100,15 @@ class Handler:
     flag: str | None = None
     field: str | None = None
     after: float | None = None
+    counts: Literal["any_input", "speech"] = "any_input"  # silence: what breaks it
+    at: float | None = None  # time: call time (or time since `after_mark`)
+    in_state: float | None = None  # time: time in the current state
+    after_mark: str | None = None  # time: `at` counts from this mark
     nth: int | None = None
     once: bool = False
     when: Expr | None = None
     say: Say | None = None
-    set: tuple[tuple[str, bool | int | str], ...] = ()
+    set: tuple[tuple[str, SetValue], ...] = ()
     add: tuple[tuple[str, int], ...] = ()
     goto: str | None = None
     mark: str | None = None
@@ -98,12 +121,23 @@ class Handler:
 
 
 @dataclass(frozen=True)
+class Answer:
+    """How the caller answers one intent, in character: tried when no handler takes it."""
+
+    intent: str
+    say: Say
+    key: str  # unique within the scenario: "answers.X" or "states.S.answers.X"
+    pos: Pos = NOWHERE  # of the intent id written as the key
+
+
+@dataclass(frozen=True)
 class State:
     id: str
     say: Say | None = None
     on: tuple[Handler, ...] = ()
     description: str | None = None
     pos: Pos = NOWHERE
+    answers: dict[str, Answer] = dc_field(default_factory=dict)  # by intent id
 
 
 @dataclass(frozen=True)
@@ -171,7 +205,7 @@ class Anchor:
         return f"{self.kind}:{self.ref}"
 
 
-EvidenceKind = Literal["intent", "flag", "log", "line", "mark", "ended_by", "all", "any"]
+EvidenceKind = Literal["intent", "flag", "log", "line", "mark", "ended_by", "all", "any", "not"]
 
 
 @dataclass(frozen=True)
@@ -183,7 +217,7 @@ class Evidence:
     after: Anchor | None = None
     before: Anchor | None = None
     within: float | None = None
-    children: tuple[Evidence, ...] = ()
+    children: tuple[Evidence, ...] = ()  # all/any: the items; not: the one it negates
     pos: Pos = NOWHERE
 
 
@@ -257,6 +291,9 @@ class Playtest:
     pos: Pos = NOWHERE
 
 
+Replies = Literal["first", "each"]
+
+
 @dataclass(frozen=True)
 class Assessment:
     """Neutral texts for assessment mode (`assessment:` in the file); None: use the full one."""
@@ -323,6 +360,9 @@ class Scenario:
     assessment: Assessment | None = None  # neutral texts for assessment mode
     standard_log: str | None = None  # the standard flags and fields, "uk-control-room@1"
     call_info: CallInfo | None = None  # what the screen shows about the incoming call
+    answers: dict[str, Answer] = dc_field(default_factory=dict)  # in any state, by intent id
+    answers_pos: Pos | None = None  # of the top-level `answers:` key (None: the file has none)
+    replies: Replies = "first"
 
     def shown(self, mode: str) -> Shown:
         """The title, summary and content note for the screens before the debrief: in
@@ -346,6 +386,12 @@ class Scenario:
         return {
             k: f for k, f in self.log_fields.items() if mode != "assessment" or not f.practice_only
         }
+
+    def all_answers(self) -> list[Answer]:
+        """Every answer: each state's own, then the file's."""
+        out = [a for s in self.states.values() for a in s.answers.values()]
+        out.extend(self.answers.values())
+        return out
 
     def all_handlers(self) -> list[Handler]:
         out = [h for s in self.states.values() for h in s.on]

@@ -6,11 +6,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from app.scenario import expr
-from app.scenario.model import Anchor, Evidence, Handler, Pos, Scenario
+from app.scenario.model import Anchor, Computed, Evidence, Handler, Pos, Scenario
 from app.scenario.problems import did_you_mean
 from app.scenario.reader import Reader
 
-COUNT_EXTRA = ("closing_attempt", "silence", "fallback", "turns")
+COUNT_EXTRA = ("closing_attempt", "silence", "fallback", "turns", "flags_raised")
 
 
 def _ref(r: Reader, pos: Pos, kind: str, ref: str, known: Iterable[str]) -> bool:
@@ -37,6 +37,8 @@ def check_references(s: Scenario, r: Reader) -> None:
             _check_handler(s, r, h)
     for h in s.global_handlers:
         _check_handler(s, r, h)
+    for answer in s.all_answers():
+        _ref(r, answer.pos, "intent", answer.intent, s.intents)
     marks = marks_of(s)
     for c in s.rubric.criteria:
         if c.evidence is not None:
@@ -57,7 +59,12 @@ def _check_handler(s: Scenario, r: Reader, h: Handler) -> None:
         _ref(r, h.where("field"), "log field", h.field, s.log_fields)
     if h.goto:
         _ref(r, h.where("goto"), "state", h.goto, s.states)
+    if h.after_mark:
+        _ref(r, h.where("after_mark"), "mark", h.after_mark, marks_of(s))
     for name, value in h.set:
+        if isinstance(value, Computed):
+            _check_computed(s, r, h, name, value)
+            continue
         if _ref(r, h.where("set"), "variable", name, s.variables):
             var = s.variables[name]
             ok = {
@@ -85,7 +92,53 @@ def _check_handler(s: Scenario, r: Reader, h: Handler) -> None:
         _check_expr(s, r, h.when, h.where("when"))
 
 
+_KINDS = {"bool": "bool", "int": "number", "str": "str"}  # variable type -> expression kind
+_KIND_WORDS = {"bool": "true/false", "number": "a number", "str": "text"}
+
+
+def _check_computed(s: Scenario, r: Reader, h: Handler, name: str, value: Computed) -> None:
+    """`set: {name: {expr: ...}}`: the names exist, and the value fits the variable."""
+    known = _ref(r, h.where("set"), "variable", name, s.variables)
+    problems = len(r.problems)
+    _check_expr(s, r, value.expr, value.pos)
+    if not known or len(r.problems) > problems:
+        return
+    try:
+        kind = expr.kind_of(value.expr, lambda n: _name_kind(s, n))
+    except expr.ExprError:
+        return  # reported by _check_expr
+    var = s.variables[name]
+    if kind not in ("any", _KINDS[var.type]):
+        r.error(
+            value.pos,
+            "E032",
+            f"variable '{name}' is {var.type}, but '{value.source.strip()}' gives "
+            f"{_KIND_WORDS[kind]}",
+        )
+
+
+def _name_kind(s: Scenario, n: expr.Name) -> expr.Kind:
+    if n.namespace is None:
+        if n.name == "elapsed":
+            return "number"
+        if n.name == "state":
+            return "str"
+        var = s.variables.get(n.name)
+        return _KINDS[var.type] if var is not None else "any"
+    return "number" if n.namespace == "count" else "bool"
+
+
 def _check_expr(s: Scenario, r: Reader, e: expr.Expr, pos: Pos) -> None:
+    problems = len(r.problems)
+    _check_names(s, r, e, pos)
+    if len(r.problems) == problems:
+        try:
+            expr.kind_of(e, lambda n: _name_kind(s, n))
+        except expr.ExprError as exc:
+            r.error(Pos(pos.line, pos.col + exc.offset), "E032", exc.message)
+
+
+def _check_names(s: Scenario, r: Reader, e: expr.Expr, pos: Pos) -> None:
     for n in expr.names(e):
         at = Pos(pos.line, pos.col + n.offset)
         if n.namespace is None:
@@ -133,7 +186,7 @@ def _check_anchor(s: Scenario, r: Reader, a: Anchor, pos: Pos, marks: set[str]) 
 
 
 def _check_evidence(s: Scenario, r: Reader, ev: Evidence, marks: set[str]) -> None:
-    if ev.kind in ("all", "any"):
+    if ev.kind in ("all", "any", "not"):
         for c in ev.children:
             _check_evidence(s, r, c, marks)
         return

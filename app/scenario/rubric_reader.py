@@ -43,6 +43,12 @@ def read_evidence(r: Reader, node: YNode | None, depth: int = 0) -> Evidence | N
         )
         return None
     kind = found_kinds[0]
+    if kind == "not":
+        for extra in EVIDENCE_OPTIONS:
+            if extra in m:
+                r.error(node.key_pos[extra], "E023", f"'{extra}' goes on the evidence inside 'not'")
+        inner = read_evidence(r, m["not"], depth + 1)
+        return None if inner is None else Evidence("not", children=(inner,), pos=node.pos)
     if kind in COMBINATORS:
         for extra in EVIDENCE_OPTIONS:
             if extra in m:

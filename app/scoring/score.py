@@ -13,6 +13,7 @@ from app.scenario.model import Anchor, Evidence, Scenario
 from app.scenario.vocabulary import DECIDED, GOOD, CriterionKind, Status, automatic_status
 from app.scoring.record import CallRecord, Occurrence
 from app.scoring.result import Counted, CriterionResult, Result, tally
+from app.text.terms import log_mentions
 
 RESULT_VERSION = 2  # 2: the `check` status and the `checks` list
 
@@ -68,14 +69,20 @@ def find(rec: CallRecord, ev: Evidence) -> tuple[bool, list[Occurrence]]:
             return False, []
         occs = _anchored(rec, ev, changes[-1:])
         return bool(occs), occs
+    if ev.kind == "not":
+        # met when the evidence inside is not found: nothing happened, so no turn to show
+        return not find(rec, ev.children[0])[0], []
     # ended_by
-    ok = rec.ended_by == ev.ref
-    return ok, [rec.ended] if ok and rec.ended else []
+    if rec.ended_by != ev.ref or rec.ended is None:
+        return False, []
+    occs = _anchored(rec, ev, [rec.ended])
+    return bool(occs), occs
 
 
 def _contains_any(text: str, words: tuple[str, ...]) -> bool:
-    tokens = set("".join(c if c.isalnum() else " " for c in text.lower()).split())
-    return any((w in tokens) if " " not in w else (w in text.lower()) for w in words)
+    """The log says one of `words`, as a person reads it: synonyms ("cop" for officer, "pics"
+    for pictures), plurals and text-speak included (`app.text.terms`)."""
+    return log_mentions(text, words)
 
 
 def _anchor_time(rec: CallRecord, a: Anchor | None) -> Occurrence | None:

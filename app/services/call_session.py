@@ -101,7 +101,7 @@ class CallSession:
         self.session_id: str | None = None
         self._recorder: Recorder | None = None
         self._start_error: str | None = None
-        self._last_typing: float | None = None
+        self._last_typing: dict[bool, float] = {}  # by kind: the log (True) or a line
         self._result: Result | None = None
 
     # -- the call ------------------------------------------------------------------------
@@ -129,18 +129,19 @@ class CallSession:
         return self._record(self.call.start(self.clock()))
 
     def say(self, text: str) -> list[Event]:
-        self._last_typing = None
+        self._last_typing.pop(False, None)
         return self._act(lambda t: self.call.say(text, t))
 
-    def typing(self) -> list[Event]:
-        """The trainee pressed a key (in the text box or the log): busy, not silent. Throttled
-        here, so the window may call it on every keystroke: at most one event per
-        TYPING_INTERVAL reaches the engine."""
+    def typing(self, *, log: bool = False) -> list[Event]:
+        """The trainee pressed a key in the text box (or, with `log`, in the log): busy, not
+        silent. Throttled here, each kind on its own, so the window may call it on every
+        keystroke: at most one event of a kind per TYPING_INTERVAL reaches the engine."""
         now = self.clock()
-        if self._last_typing is not None and now - self._last_typing < TYPING_INTERVAL:
+        last = self._last_typing.get(log)
+        if last is not None and now - last < TYPING_INTERVAL:
             return []
-        self._last_typing = now
-        return self._act(self.call.typing)
+        self._last_typing[log] = now
+        return self._act(lambda t: self.call.typing(t, log=log))
 
     def raise_flag(self, flag: str) -> list[Event]:
         return self._act(lambda t: self.call.raise_flag(flag, t))

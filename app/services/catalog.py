@@ -17,16 +17,18 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
-from app.matching import Matcher
+from app.content import shipped_path
 from app.scenario.model import Scenario
 from app.scenario.problems import ScenarioError, did_you_mean
 from app.voice.cache import default_cache_dir
 
+if TYPE_CHECKING:  # the matcher (numpy and its tables) is imported when one is first built,
+    from app.matching import Matcher  # so the start screen need not wait for it
+
 SCENARIOS_ENV = "CALLSIM_SCENARIOS"
-_ROOT = Path(__file__).resolve().parents[2]
-PRODUCT_FILE = _ROOT / "resources" / "product.toml"
+PRODUCT_FILE = shipped_path("resources") / "product.toml"
 CACHE_SIZE = 32
 
 Found = tuple[Path | None, Scenario | None, bool | None]
@@ -39,11 +41,18 @@ def matcher_cache_dir() -> Path:
     return default_cache_dir() / "matchers"
 
 
+def parsed_cache_dir() -> Path:
+    """Where parsed scenario files are kept (JSON trees keyed by the text's sha256)."""
+    return default_cache_dir() / "parsed"
+
+
 def build_matcher(scenario: Scenario, cache_dir: Path | None = None) -> Matcher:
     """The intent matcher for `scenario` (its intents, the library's included, its near misses
     and the library's generic negatives). The one place a matcher is made; a trained matcher
     is kept in `cache_dir` (default `matcher_cache_dir()`), keyed by everything it learnt
     from, so a changed scenario or library is trained afresh."""
+    from app.matching import Matcher
+
     return Matcher(
         scenario.intents.values(),
         off_topic=scenario.off_topic,
@@ -118,10 +127,16 @@ class ScenarioCatalog:
         self,
         folder: Path,
         *,
+        shipped: Path | None = None,
         product_file: Path | None = PRODUCT_FILE,
         cache_size: int = CACHE_SIZE,
     ) -> None:
+        """`folder`: the scenarios folder (where new scenarios go). `shipped`: the install's
+        own scenarios when `folder` is an instructor's or a shared folder: they are listed
+        too, and an id that both have means the shipped one (the built-in scenario can never
+        be replaced by a file in someone's folder)."""
         self.folder = folder
+        self.shipped = shipped if shipped is not None and shipped != folder else None
         self._product_file = product_file
         # (path as given, content sha256, lint checks run) -> the loaded scenario
         self._scenarios: _Lru[tuple[str, str, bool], Scenario] = _Lru(cache_size)
@@ -129,19 +144,26 @@ class ScenarioCatalog:
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> ScenarioCatalog:
-        """The shipped scenarios: `CALLSIM_SCENARIOS`, else the checkout's `scenarios/`."""
-        env = os.environ if environ is None else environ
-        value = env.get(SCENARIOS_ENV)
-        return cls(Path(value) if value else _ROOT / "scenarios")
+        """`scenarios_dir` of the configuration (machine file, user file or
+        `$CALLSIM_SCENARIOS`), else the shipped scenarios (the install's copy, or the
+        checkout's `scenarios/`)."""
+        from app.config import load_config
+
+        folder = load_config(environ=environ).path("scenarios_dir")
+        shipped = shipped_path("scenarios")
+        return cls(shipped) if folder is None else cls(folder, shipped=shipped)
 
     # -- the folder ---------------------------------------------------------------------------
     def paths(self) -> list[Path]:
-        """Every scenario file in the folder, by name."""
-        return sorted(self.folder.glob("*.yaml")) if self.folder.is_dir() else []
+        """Every scenario file: the shipped ones (if separate), then the folder's, by name."""
+        own = sorted(self.folder.glob("*.yaml")) if self.folder.is_dir() else []
+        if self.shipped is None:
+            return own
+        return sorted(self.shipped.glob("*.yaml")) + own
 
     def ids(self) -> list[str]:
-        """The id each file is named for (its stem)."""
-        return [p.stem for p in self.paths()]
+        """The id each file is named for (its stem), each once."""
+        return list(dict.fromkeys(p.stem for p in self.paths()))
 
     def built_in(self) -> str | None:
         """The scenario the app starts on, named in resources/product.toml (data, not code);
@@ -160,9 +182,9 @@ class ScenarioCatalog:
         p = Path(ref)
         if p.suffix in (".yaml", ".yml") or p.exists() or os.sep in ref or "/" in ref:
             return p
-        candidate = self.folder / f"{ref}.yaml"
-        if candidate.exists():
-            return candidate
+        for where in (self.shipped, self.folder):  # a shipped id means the shipped file
+            if where is not None and (where / f"{ref}.yaml").exists():
+                return where / f"{ref}.yaml"
         ids = self.ids()
         raise CatalogError(
             f"{ref}: unknown scenario id{did_you_mean(ref, ids)} (shipped: {', '.join(ids)})"
@@ -182,7 +204,7 @@ class ScenarioCatalog:
         # Looked up when called, not imported once: tests count the loads by replacing it.
         from app.scenario import loader
 
-        scenario = loader.load_scenario(path, check=check)
+        scenario = loader.load_scenario(path, check=check, cache_dir=parsed_cache_dir())
         self._scenarios.put((str(path), scenario.sha256, check), scenario)
         return scenario
 

@@ -7,6 +7,7 @@ of callsim's SQL lives in this package.
 
 from app.storage.chain import VerifyResult
 from app.storage.errors import (
+    DataFolderError,
     EventDataError,
     EventOrderError,
     SchemaTooNewError,
@@ -31,6 +32,7 @@ __all__ = [
     "SessionStateError",
     "SessionStore",
     "StorageError",
+    "DataFolderError",
     "UnknownSessionError",
     "VerifyResult",
     "default_db_path",

@@ -55,3 +55,36 @@ class EventOrderError(StorageError, ValueError):
 
 class EventDataError(StorageError, ValueError):
     """An event that cannot be stored as JSON (e.g. NaN, or an object that is not JSON)."""
+
+
+class DataFolderError(StorageError):
+    """The data folder (or its database file) cannot be created, read or written: no
+    permission, a read-only or full disk. Worded for the user and for IT."""
+
+    def __init__(self, folder: Path | str, reason: str) -> None:
+        from app.config import machine_config_path
+
+        self.folder = str(folder)
+        self.reason = reason
+        super().__init__(
+            f"{folder}: the callsim data folder cannot be used ({reason}). Choose a folder "
+            f"this account can write: IT sets data_dir in {machine_config_path()}; a user can "
+            "set CALLSIM_DATA_DIR."
+        )
+
+
+def folder_reason(exc: BaseException) -> str:
+    """A plain reason for an OS or SQLite error on the data folder."""
+    import errno
+
+    text = str(exc).lower()
+    code = getattr(exc, "errno", None)
+    if code == errno.ENOSPC or "disk is full" in text or "no space" in text:
+        return "the disk is full"
+    if code == errno.EROFS or "readonly" in text or "read-only" in text:
+        return "it is read-only"
+    if code in (errno.ENOENT, errno.ENOTDIR):
+        return "it cannot be created there"
+    if code in (errno.EACCES, errno.EPERM) or "permission" in text or "unable to open" in text:
+        return "permission denied"
+    return str(exc)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import platformdirs
+
+from app.config import load_config
 
 DATA_DIR_ENV = "CALLSIM_DATA_DIR"
 DB_FILENAME = "callsim.db"
@@ -13,12 +14,13 @@ LOGS_DIRNAME = "logs"
 
 
 def data_dir() -> Path:
-    """`$CALLSIM_DATA_DIR` if that variable is set, else the user's data directory.
+    """`data_dir` of the configuration (the machine file, else the user's file or
+    `$CALLSIM_DATA_DIR`: `app.config`), else the user's data directory.
 
     The directory is not created here; `SessionStore` creates it when it opens the file.
     """
-    override = os.environ.get(DATA_DIR_ENV, "").strip()
-    return Path(override).expanduser() if override else Path(platformdirs.user_data_dir("callsim"))
+    configured = load_config().path("data_dir")
+    return configured if configured is not None else Path(platformdirs.user_data_dir("callsim"))
 
 
 def default_db_path() -> Path:

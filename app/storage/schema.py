@@ -204,3 +204,20 @@ def migrate(
             conn.execute("ROLLBACK")
         raise
     return found
+
+
+def fts5_problem() -> str | None:
+    """None when this Python's SQLite has FTS5 (the assessors' search needs it)."""
+    conn = sqlite3.connect(":memory:")
+    try:
+        conn.execute("CREATE VIRTUAL TABLE t USING fts5(x)")
+    except sqlite3.OperationalError as exc:
+        return f"SQLite {sqlite3.sqlite_version} has no FTS5 full-text search ({exc})"
+    finally:
+        conn.close()
+    return None
+
+
+def sqlite_version() -> str:
+    """The version of the SQLite library this Python uses."""
+    return sqlite3.sqlite_version

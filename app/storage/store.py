@@ -38,11 +38,13 @@ from app.storage.chain import (
     verify_rows,
 )
 from app.storage.errors import (
+    DataFolderError,
     EventDataError,
     EventOrderError,
     SessionStateError,
     StorageError,
     UnknownSessionError,
+    folder_reason,
 )
 from app.storage.owner import current_owner, is_alive
 from app.storage.paths import default_db_path
@@ -78,20 +80,37 @@ class SessionStore:
         busy_timeout: float = 10.0,
     ) -> None:
         self.path = Path(path) if path is not None else default_db_path()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise DataFolderError(self.path.parent, folder_reason(exc)) from exc
         self._clock = clock or utc_now
         self._owner = current_owner()
         self._lock = threading.RLock()
         # isolation_level=None: no implicit transactions; every write below opens its own.
-        conn = sqlite3.connect(
-            self.path, timeout=busy_timeout, isolation_level=None, check_same_thread=False
-        )
+        try:
+            conn = sqlite3.connect(
+                self.path, timeout=busy_timeout, isolation_level=None, check_same_thread=False
+            )
+        except sqlite3.Error as exc:
+            raise DataFolderError(self.path.parent, folder_reason(exc)) from exc
         try:
             self._db = Database(conn, execute_plugins=False)
             conn.execute("PRAGMA foreign_keys = ON")
             conn.execute("PRAGMA synchronous = FULL")
             migrate(self._db, self.path)  # before anything that writes to the file
             conn.execute("PRAGMA journal_mode = WAL")
+        except sqlite3.OperationalError as exc:
+            conn.close()
+            if "fts5" in str(exc).lower():  # a Python built with an SQLite lacking FTS5
+                raise StorageError(
+                    f"this Python's SQLite {sqlite3.sqlite_version} has no FTS5 full-text "
+                    "search, which callsim's session store needs (docs/deploying.md)"
+                ) from exc
+            reason = folder_reason(exc)
+            if reason != str(exc):  # no permission, read-only, disk full
+                raise DataFolderError(self.path.parent, reason) from exc
+            raise StorageError(f"cannot open the callsim database {self.path}: {exc}") from exc
         except sqlite3.DatabaseError as exc:  # not a database, corrupt, locked too long, ...
             conn.close()
             raise StorageError(f"cannot open the callsim database {self.path}: {exc}") from exc

@@ -77,7 +77,7 @@ def written(key: Key) -> str:
 def shape(value: Value, depth: int = 1) -> str:
     """A section's keys at a glance, nested sections two levels deep: `{name, voice: {...}}`."""
     if isinstance(value, MapOf):
-        inner = shape(value.item, depth) if isinstance(value.item, Section) else "..."
+        inner = shape(value.item, depth) if isinstance(value.item, Section) else form(value.item)
         return f"{{{value.key}: {inner}}}"
     if not isinstance(value, Section):
         return ""
@@ -137,11 +137,14 @@ def _trigger_written(t: Trigger) -> str:
     out = code(f"event: {t.name}")
     options = [k for k in HANDLER.role("option") if t.name in k.applies_to]
     needed = [written(k) for k in options if k.name in t.needs]
-    optional = [written(k) for k in options if k.name not in t.needs]
+    either = [written(k) for k in options if k.name in t.one_of]
+    optional = [written(k) for k in options if k.name not in (*t.needs, *t.one_of)]
     if needed:
         out += " with " + ", ".join(needed)
+    if either:
+        out += " with " + " or ".join(either)
     if optional:
-        out += " with optional " + ", ".join(optional)
+        out += (", optional " if needed or either else " with optional ") + ", ".join(optional)
     return out
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from app.scenario.checks import time_label
 from app.scenario.model import Handler, Scenario
 from app.studio.exprtext import expr_text
 
@@ -117,6 +118,12 @@ def trigger_label(h: Handler, closing: frozenset[str] = frozenset()) -> tuple[st
         first = f"{h.trigger.replace('_', ' ')}: {h.flag}"
     elif h.trigger == "log_changed":
         first = f"log changed: {h.field}" if h.field else "log changed"
+    elif h.trigger == "time":
+        first = f"time: {time_label(h)}"
+    elif h.trigger == "any_line":
+        first = "any line"
+    elif h.trigger == "any_flag":
+        first = "any flag raised"
     else:
         first = "fallback"
     conditions = []

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 
 from app.scenario.grammar import (
+    COMPUTED,
     HANDLER,
     LIBRARY_USE,
     LINE,
@@ -94,6 +95,8 @@ def atom_schema(atom: Atom) -> Schema:
         return {"anyOf": [log_id, section_schema(STANDARD_LOG_USE)]}
     if atom.name == "standard_log_format":
         return {"const": STANDARD_LOG_FORMAT}
+    if atom.name == "set_value":
+        return {"anyOf": [_ATOMS["value"], section_schema(COMPUTED)]}
     if atom.name not in _ATOMS and isinstance(atom, Number):
         return number_schema(atom)
     return _ATOMS[atom.name]

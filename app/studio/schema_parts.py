@@ -103,9 +103,14 @@ def _handler_rules() -> Schema:
         for k in HANDLER.names
         if any(k in t.needs for t in TRIGGERS)
     ]
+    either = [
+        {"if": event_is(t.name), "then": {"oneOf": one_of_keys(t.one_of)}}
+        for t in TRIGGERS
+        if t.one_of
+    ]
     return {
         "oneOf": one_of_keys(TRIGGER_KEYS),
-        "allOf": [*needs, *_applies(HANDLER, lambda names: event_is(*names))],
+        "allOf": [*needs, *either, *_applies(HANDLER, lambda names: event_is(*names))],
     }
 
 

@@ -32,6 +32,7 @@ from app.scenario.reader import LINE_ID
 from app.scenario.yamlsrc import load_yaml
 
 GLOBAL_PREFIX = "g"
+ANSWERS_PREFIX = "a"  # the file's `answers:` (a state's own take the state's prefix)
 SLUG_WORDS = 3
 SLUG_MAX = 24
 # Words that make an id longer without making it easier to recognise.
@@ -114,6 +115,16 @@ def _say_sites(say: Node | None, path: PathKey, prefix: str) -> list[_Site]:
     return [_Site(say, path, prefix)]
 
 
+def _answer_sites(answers: Node | None, path: PathKey, prefix: str) -> list[_Site]:
+    """The lines of an `answers:` mapping (intent id -> what she says)."""
+    if not isinstance(answers, MappingNode):
+        return []
+    out: list[_Site] = []
+    for knode, say in answers.value:
+        out += _say_sites(say, (*path, str(knode.value)), prefix)
+    return out
+
+
 def _line_sites(root: Node) -> list[_Site]:
     sites: list[_Site] = []
     states = _get(root, "states")
@@ -124,8 +135,10 @@ def _line_sites(root: Node) -> list[_Site]:
             sites += _say_sites(_get(snode, "say"), ("states", sid, "say"), prefix)
             for i, h in enumerate(_items(_get(snode, "on"))):
                 sites += _say_sites(_get(h, "say"), ("states", sid, "on", i, "say"), prefix)
+            sites += _answer_sites(_get(snode, "answers"), ("states", sid, "answers"), prefix)
     for i, h in enumerate(_items(_get(root, "global"))):
         sites += _say_sites(_get(h, "say"), ("global", i, "say"), GLOBAL_PREFIX)
+    sites += _answer_sites(_get(root, "answers"), ("answers",), ANSWERS_PREFIX)
     unique: dict[int, _Site] = {}  # an alias shares its node with the anchor: visit it once
     for site in sites:
         unique.setdefault(id(site.node), site)

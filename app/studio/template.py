@@ -5,8 +5,15 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from app.content import shipped_path
+
 TEMPLATE_ID = "new-scenario"  # the id the template is written with
 _ID_LINE = re.compile(rf"^id: {re.escape(TEMPLATE_ID)}[ \t]*$", re.MULTILINE)
+
+
+def template_path() -> Path:
+    """The template every new scenario starts from (shipped with every install)."""
+    return shipped_path("resources") / "scenario-template.yaml"
 
 
 def new_scenario_text(template: Path, scenario_id: str) -> str:

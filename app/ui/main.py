@@ -5,6 +5,7 @@ handed over here)."""
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -18,6 +19,7 @@ from app.ui.services import AppServices
 from app.ui.settings import UiSettings
 
 _log = logging.getLogger(__name__)
+SMOKE_ENV = "CALLSIM_SMOKE"  # "1": close the window once the scenario list is shown
 
 
 def default_services(catalog: ScenarioCatalog) -> AppServices:
@@ -48,7 +50,16 @@ def run_app(catalog: ScenarioCatalog, argv: Sequence[str] | None = None) -> int:
 
     app = application("callsim", list(argv) if argv is not None else None)
     services = default_services(catalog)
-    return exec_window(app, MainWindow(services), services.close)
+    window = MainWindow(services)
+    if os.environ.get(SMOKE_ENV) == "1":  # a frozen build's smoke test (scripts/smoke_dist.py)
+
+        def listed() -> None:
+            print(f"callsim: smoke: scenario list shown ({len(catalog.paths())} scenarios)")
+            sys.stdout.flush()
+            window.close()
+
+        window.sig_startup_finished.connect(listed)
+    return exec_window(app, window, services.close)
 
 
 def run_studio(file: Path | None, folder: Path) -> int:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import QByteArray, QThreadPool, Signal
+from PySide6.QtCore import QByteArray, Qt, QThreadPool, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QLabel,
@@ -26,7 +26,7 @@ from app.services.catalog import CatalogEntry
 from app.storage import SessionInfo, SessionStore
 from app.ui.assessor.entry import AssessorEntry
 from app.ui.services import AppServices
-from app.ui.settings import FONT_DEFAULT_PT, FONT_MAX_PT, FONT_MIN_PT
+from app.ui.settings import TEXT_STEP_PERCENT
 from app.ui.style import STYLE, apply_font
 from app.ui.trainee.call_screen import CallScreen, CallSetup
 from app.ui.trainee.content_note import ContentNotePage
@@ -43,7 +43,7 @@ During the call:
   Ctrl+F — find a flag by name (Enter raises or lowers it, Escape goes back)
   Ctrl+L — the incident log (Tab moves between fields; leaving a field saves it)
   Ctrl+E or F12 — end the call at once
-Text size: Ctrl+= larger, Ctrl+- smaller, Ctrl+0 normal.
+Text size: Ctrl+= 10% larger, Ctrl+- 10% smaller (70% to 200%), Ctrl+0 normal.
 Assessor area: Ctrl+Shift+A (passphrase); in a replay Ctrl+Space plays or pauses."""
 
 
@@ -87,7 +87,7 @@ class MainWindow(QMainWindow):
         self.result: Result | None = None
 
         self.stack = QStackedWidget()
-        self.start = StartScreen(self.settings.trainee_name, self.settings.mode)
+        self.start = StartScreen("", self.settings.mode)  # each call starts with no name
         self.note = ContentNotePage()
         self.debrief = DebriefScreen()
         for page in (self.start, self.note, self.debrief):
@@ -153,6 +153,9 @@ class MainWindow(QMainWindow):
         keys_action.setShortcut(QKeySequence("F1"))
         keys_action.triggered.connect(self._show_keys)
         help_menu.addAction(keys_action)
+        about_action = QAction(self.tr("&About callsim"), self)
+        about_action.triggered.connect(self._show_about)
+        help_menu.addAction(about_action)
         overflow = self.menuBar().findChild(QToolButton, "qt_menubar_ext_button")
         if overflow is not None:  # Qt's "more menus" arrow, shown when the window is narrow
             overflow.setAccessibleName(self.tr("More menus"))
@@ -168,17 +171,56 @@ class MainWindow(QMainWindow):
         box.setModal(False)
         box.show()
 
+    def about_text(self) -> str:
+        """Version, licences and where things are kept: for IT and support."""
+        from app import __version__
+        from app.config import load_config
+        from app.content import shipped_path
+        from app.storage.paths import data_dir, default_log_dir
+
+        try:
+            cfg = load_config()
+            config = str(cfg.machine_file or self.tr("none (defaults)"))
+        except ValueError as exc:  # a broken file: say so here too
+            config = str(exc)
+        return "\n".join(
+            [
+                self.tr("callsim {v}: a 999 call-handling simulator.").replace("{v}", __version__),
+                self.tr("Licence: MIT. Third-party components and their licences (Qt: LGPL-3.0):"),
+                f"  {shipped_path('THIRD-PARTY-NOTICES.md')}",
+                self.tr("Data folder: ") + str(data_dir()),
+                self.tr("Log folder: ") + str(default_log_dir()),
+                self.tr("Machine configuration: ") + config,
+                self.tr("Voice: ") + self.services.voice.status.summary(),
+            ]
+        )
+
+    def _show_about(self) -> None:
+        box = QMessageBox(
+            QMessageBox.Icon.Information,
+            self.tr("About callsim"),
+            self.about_text(),
+            QMessageBox.StandardButton.Close,
+            self,
+        )
+        box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        box.setModal(False)
+        box.show()
+
     def post(self, message: str) -> None:
         """Show a notice in the status bar without interrupting (never a modal dialog)."""
         self.statusBar().showMessage(message, 15000)
 
     def set_font_size(self, point_size: int) -> None:
-        point_size = max(FONT_MIN_PT, min(FONT_MAX_PT, int(point_size)))
-        self.settings.font_pt = point_size
-        apply_font(self, point_size)
+        self.settings.font_pt = point_size  # kept to the nearest 10% step
+        apply_font(self, self.settings.font_pt)
 
     def step_font(self, step: int) -> None:
-        self.set_font_size(FONT_DEFAULT_PT if step == 0 else self.settings.font_pt + step)
+        """Ctrl+= / Ctrl+-: 10% larger or smaller; Ctrl+0 (step 0): the normal size."""
+        percent = self.settings.text_percent
+        self.settings.text_percent = 100 if step == 0 else percent + step * TEXT_STEP_PERCENT
+        apply_font(self, self.settings.font_pt)
+        self.post(self.tr("Text size {n}%").replace("{n}", str(self.settings.text_percent)))
 
     # -- start-up -----------------------------------------------------------------------------
     def _startup(self) -> None:
@@ -247,6 +289,7 @@ class MainWindow(QMainWindow):
     # -- moving between screens ---------------------------------------------------------------
     def show_start(self) -> None:
         self._drop_call_screen()
+        self.start.name.clear()  # a shared PC: the next call may be someone else's
         self.stack.setCurrentWidget(self.start)
         self.start.set_busy(False)
         self.start.setFocus()
@@ -257,7 +300,6 @@ class MainWindow(QMainWindow):
             self.voice.prepare(entry.scenario)
 
     def _call_requested(self, entry: CatalogEntry, name: str, mode: str) -> None:
-        self.settings.trainee_name = name
         self.settings.mode = mode
         self.settings.last_scenario = entry.key
         self.settings.sync()
@@ -314,6 +356,7 @@ class MainWindow(QMainWindow):
         self.stack.addWidget(screen)
         self.apply_font_again()
         self.stack.setCurrentWidget(screen)
+        screen.incoming.set_sound(self.services.voice.status.sound)
         if not self.voice.preparing:
             screen.incoming.show_progress(1, 1)
         screen.setFocus()

@@ -19,8 +19,13 @@ ORGANISATION = "callsim"
 APPLICATION = "callsim"
 
 FONT_DEFAULT_PT = 11
-FONT_MIN_PT = 8
-FONT_MAX_PT = 28
+# Text size is a percentage of the default, in steps of 10% (Ctrl+= / Ctrl+-), up to 200%:
+# the size every screen's layout is tested at on a 1366x768 screen.
+TEXT_STEP_PERCENT = 10
+TEXT_MIN_PERCENT = 70
+TEXT_MAX_PERCENT = 200
+FONT_MIN_PT = round(FONT_DEFAULT_PT * TEXT_MIN_PERCENT / 100)
+FONT_MAX_PT = round(FONT_DEFAULT_PT * TEXT_MAX_PERCENT / 100)
 
 T = TypeVar("T")
 
@@ -70,10 +75,13 @@ class Option(Generic[T]):
         return Option(key, default, _blob)
 
 
-TRAINEE_NAME = Option.text("trainee/name", "")
+# Never stored: on a shared PC the next trainee must not find the last one's name (#11).
+# Kept only so that a name an older callsim stored is deleted on start-up.
+FORMER_TRAINEE_NAME = "trainee/name"
 LAST_SCENARIO = Option.text("trainee/last_scenario", "")
 MODE = Option.text("trainee/mode", "practice")
-FONT_PT = Option.number("view/font_pt", FONT_DEFAULT_PT)
+TEXT_PERCENT = Option.number("view/text_percent", 100)
+FORMER_FONT_PT = "view/font_pt"  # callsim 0.1 stored points; read once into a percentage
 WINDOW_GEOMETRY = Option.blob("view/geometry", b"")
 ASSESSOR_NAME = Option.text("assessor/name", "")  # offered in the passphrase dialog
 
@@ -83,6 +91,15 @@ class UiSettings:
 
     def __init__(self, store: QSettings) -> None:
         self._store = store
+        if self._store.contains(FORMER_TRAINEE_NAME):  # written by callsim 0.1
+            self._store.remove(FORMER_TRAINEE_NAME)
+            self._store.sync()
+        if self._store.contains(FORMER_FONT_PT):
+            points = _number(self._store.value(FORMER_FONT_PT))
+            self._store.remove(FORMER_FONT_PT)
+            if points is not None and not self._store.contains(TEXT_PERCENT.key):
+                self.font_pt = points
+            self._store.sync()
 
     @classmethod
     def default(cls) -> UiSettings:
@@ -106,14 +123,6 @@ class UiSettings:
 
     # -- the options, with the rules they keep ------------------------------------------------
     @property
-    def trainee_name(self) -> str:
-        return self.get(TRAINEE_NAME)
-
-    @trainee_name.setter
-    def trainee_name(self, value: str) -> None:
-        self.set(TRAINEE_NAME, value.strip())
-
-    @property
     def last_scenario(self) -> str:
         return self.get(LAST_SCENARIO)
 
@@ -131,12 +140,27 @@ class UiSettings:
         self.set(MODE, value)
 
     @property
+    def text_percent(self) -> int:
+        """The text size as a percentage of the default, a multiple of 10 in 70..200."""
+        value = self.get(TEXT_PERCENT)
+        step = TEXT_STEP_PERCENT
+        return max(TEXT_MIN_PERCENT, min(TEXT_MAX_PERCENT, round(value / step) * step))
+
+    @text_percent.setter
+    def text_percent(self, value: int) -> None:
+        step = TEXT_STEP_PERCENT
+        self.set(
+            TEXT_PERCENT, max(TEXT_MIN_PERCENT, min(TEXT_MAX_PERCENT, round(value / step) * step))
+        )
+
+    @property
     def font_pt(self) -> int:
-        return max(FONT_MIN_PT, min(FONT_MAX_PT, self.get(FONT_PT)))
+        """The point size of body text at the chosen percentage."""
+        return round(FONT_DEFAULT_PT * self.text_percent / 100)
 
     @font_pt.setter
     def font_pt(self, value: int) -> None:
-        self.set(FONT_PT, max(FONT_MIN_PT, min(FONT_MAX_PT, int(value))))
+        self.text_percent = round(int(value) * 100 / FONT_DEFAULT_PT)
 
     @property
     def geometry(self) -> bytes:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Literal
 
 from app.scenario.model import Line, Scenario
-from app.voice.settings import VoiceSettings, settings_for_line
+from app.voice.settings import VoiceSettings, pace_fingerprint, settings_for_line
 from app.voice.synth import Synthesiser, render_verified
 from app.voice.wav import BadAudio, verify_wav
 
@@ -27,10 +27,13 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 
 
 def default_cache_dir() -> Path:
-    """`$CALLSIM_CACHE_DIR` if set, else the per-user cache directory for callsim."""
-    override = os.environ.get("CALLSIM_CACHE_DIR")
-    if override:
-        return Path(override)
+    """`cache_dir` of the configuration (the machine file, else the user's file or
+    `$CALLSIM_CACHE_DIR`), else the per-user cache directory for callsim."""
+    from app.config import load_config
+
+    configured = load_config().path("cache_dir")
+    if configured is not None:
+        return configured
     import platformdirs
 
     return Path(platformdirs.user_cache_dir("callsim"))
@@ -43,8 +46,9 @@ def safe_name(part: str) -> str:
 
 
 def audio_hash(text: str, settings: VoiceSettings, backend: str) -> str:
-    """The 12 hex digits that change whenever the sound of a line would."""
-    blob = "\x1f".join((text, settings.key(), backend)).encode("utf-8")
+    """The 12 hex digits that change whenever the sound of a line would: its text, settings
+    and backend, and how those settings are rendered (the pace calibration)."""
+    blob = "\x1f".join((text, settings.key(), backend, pace_fingerprint())).encode("utf-8")
     return hashlib.sha256(blob).hexdigest()[:12]
 
 
@@ -150,7 +154,10 @@ class LineAudio:
         return path
 
     def resolve(self, scenario: Scenario, line: Line) -> AudioSource:
-        """Where the line's audio is now, without rendering anything (cheap: UI thread ok)."""
+        """Where the line's audio is now, without rendering anything (cheap: UI thread ok).
+        A line with `voice: false` has none, ever."""
+        if not line.voice:
+            return AudioSource("none")
         recorded = self.recorded(scenario.id, line.id)
         if recorded is not None:
             return AudioSource("recorded", recorded)
@@ -162,10 +169,11 @@ class LineAudio:
 
     def playable(self, scenario: Scenario, line_id: str, text: str | None = None) -> Path | None:
         """The audio to play now for the spoken line `line_id`, or None (captions only): the
-        scenario has no such line, or says it otherwise than `text` (a replay of an older
-        version must not sound a different line), or it has no usable audio yet."""
+        scenario has no such line, or shows it otherwise than `text` (a replay of an older
+        version must not sound a different line), or it is not spoken (`voice: false`), or
+        it has no usable audio yet."""
         line = scenario.lines.get(line_id)
-        if line is None or (text is not None and line.text != text):
+        if line is None or not line.voice or (text is not None and line.shown != text):
             return None
         try:
             return self.resolve(scenario, line).path
@@ -173,9 +181,10 @@ class LineAudio:
             return None
 
     def ensure(self, scenario: Scenario, line: Line) -> AudioSource:
-        """Like `resolve`, rendering on a miss (slow: call from a worker). Raises SynthError."""
+        """Like `resolve`, rendering on a miss (slow: call from a worker). Raises SynthError.
+        A line that is not spoken is never rendered."""
         found = self.resolve(scenario, line)
-        if found.kind != "none":
+        if found.kind != "none" or not line.voice:
             return found
         settings = settings_for_line(scenario, line)
         path = self.cache.render(self.synth, scenario.id, line.id, line.text, settings)

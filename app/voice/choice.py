@@ -8,7 +8,6 @@ say what to install.
 
 from __future__ import annotations
 
-import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,13 +45,18 @@ def _engine_hint(platform: str) -> str:
 def select_synthesiser(preference: str | None = None, platform: str | None = None) -> SynthChoice:
     """The synthesiser to use, with a notice when it is not the one wanted or there is none.
 
-    Order: `preference`, else `$CALLSIM_TTS` (pyttsx3 | espeak | silent); then pyttsx3 on
+    Order: `preference`, else the configured `voice` (machine file, user file or
+    `$CALLSIM_TTS`: pyttsx3 | espeak | silent | auto); then pyttsx3 on
     Windows/macOS (SAPI5, NSSpeech), the espeak-ng program on Linux; then the other one;
     then silence. pyttsx3 comes second on Linux because it drives the same espeak-ng, only
     less reliably.
     """
     platform = platform or sys.platform
-    raw = preference if preference is not None else os.environ.get(ENV_TTS, "")
+    if preference is None:
+        from app.config import load_config
+
+        preference = load_config().get("voice")
+    raw = "" if preference.strip().lower() == "auto" else preference
     wanted = _ALIASES.get(raw.strip().lower()) if raw.strip() else None
     notice: str | None = None
     issue: str | None = None

@@ -12,6 +12,7 @@ for want of sound.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,6 +21,8 @@ from typing import Any, NamedTuple, Protocol
 
 from app.voice.silent_player import Scheduler, SilentPlayer
 from app.voice.wav import BadAudio, WavData, read_wav
+
+_log = logging.getLogger(__name__)
 
 DTYPES = {1: "uint8", 2: "int16", 3: "int24", 4: "int32"}  # WAV sample width -> PortAudio
 
@@ -247,18 +250,22 @@ class PlayerChoice(NamedTuple):
     notice: str | None  # for the user: what is missing and how to get sound
 
 
+NO_SPEAKERS = "No speakers found: the caller will be shown as captions."
+
+
 def choose_player(
-    stream_factory: StreamFactory | None = None, scheduler: Scheduler | None = None
+    stream_factory: StreamFactory | None = None,
+    scheduler: Scheduler | None = None,
+    probe: Callable[[], OutputProbe] | None = None,
 ) -> PlayerChoice:
-    """sounddevice when there is an output device, else a silent player and a notice."""
-    player = SoundDevicePlayer(stream_factory, scheduler=scheduler)
+    """sounddevice when there is an output device, else a silent player and a notice in
+    plain words (a trainee reads it); the technical reason and what to install go to the
+    log, for whoever supports the machine."""
+    player = SoundDevicePlayer(stream_factory, scheduler=scheduler, probe=probe)
     state = player.probe()
     if state.ok:
         return PlayerChoice(player, None)
-    # Plain words first (a trainee reads this); the technical reason last, for whoever helps.
-    notice = "No sound output found: the caller is shown as captions only."
-    if state.hint:
-        notice += f" {state.hint}"
-    if state.reason:
-        notice += f" Details: {state.reason.rstrip('.')}."
-    return PlayerChoice(SilentPlayer(scheduler), notice)
+    _log.warning(
+        "no sound output: %s%s", state.reason or "unknown", f" ({state.hint})" if state.hint else ""
+    )
+    return PlayerChoice(SilentPlayer(scheduler), NO_SPEAKERS)

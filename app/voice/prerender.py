@@ -29,13 +29,14 @@ class RenderReport:
     rendered: int = 0  # newly synthesised into the cache
     cached: int = 0  # already in the cache and valid
     recorded: int = 0  # have voice-over, nothing to synthesise
+    unspoken: int = 0  # `voice: false`: shown, never spoken, nothing to synthesise
     failed: list[tuple[str, str]] = field(default_factory=list)  # (line id, reason)
     cancelled: bool = False
     seconds: float = 0.0
 
     @property
     def done(self) -> int:
-        return self.rendered + self.cached + self.recorded + len(self.failed)
+        return self.rendered + self.cached + self.recorded + self.unspoken + len(self.failed)
 
     @property
     def ok(self) -> bool:
@@ -51,7 +52,8 @@ def prerender(
     *,
     audio_root: Path | None = None,
 ) -> RenderReport:
-    """Render every line of `scenario.lines`, in order, skipping voice-over and valid cache.
+    """Render every spoken line of `scenario.lines`, in order, skipping voice-over, valid cache
+    and lines that are never spoken (`voice: false`).
 
     `progress(done, total)` is called once before the first line and after each line;
     `cancelled()` is checked before each line, so a cancel takes effect within one render
@@ -68,7 +70,9 @@ def prerender(
             report.cancelled = True
             break
         found = audio.resolve(scenario, line)
-        if found.kind == "recorded":
+        if not line.voice:
+            report.unspoken += 1
+        elif found.kind == "recorded":
             report.recorded += 1
         elif found.kind == "cached":
             report.cached += 1

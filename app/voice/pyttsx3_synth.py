@@ -119,7 +119,7 @@ class Pyttsx3Synth:
         request = {
             "text": " ".join(text.split()),
             "path": os.fspath(out_path),
-            "wpm": settings.wpm,
+            "rate": settings.rate,  # the worker maps it to its driver's unit
             "pitch": settings.pitch,
             "volume": settings.volume,
             "gender": settings.gender,

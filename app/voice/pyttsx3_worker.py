@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from app.logs import setup_logging
-from app.voice.settings import espeak_pitch, espeak_voice
+from app.voice.settings import espeak_pitch, espeak_voice, pyttsx3_rate
 from app.voice.wav import BadAudio, aiff_to_wav, is_aiff, verify_wav
 
 POLL_S = 0.01  # how often to look for a late file (a pause in the engine process, not a test)
@@ -95,13 +95,13 @@ class EngineRenderer:
             self._voices[gender] = best[1]
         return self._voices[gender]
 
-    def apply(self, wpm: int, pitch: int, volume: int, gender: str) -> None:
+    def apply(self, rate: float, pitch: int, volume: int, gender: str) -> None:
         e = self.engine
         if self.driver == "espeak":
             from pyttsx3.drivers import _espeak  # only importable where libespeak exists
 
             e.setProperty("voice", espeak_voice(gender))
-            e.setProperty("rate", wpm)
+            e.setProperty("rate", pyttsx3_rate(self.driver, rate))
             e.setProperty("volume", 1.0 + 0.1 * volume)  # espeak: 1.0 = 100 of 200
             e.setProperty("pitch", espeak_pitch(pitch))
             _espeak.Synchronize()  # let queued settings land before runAndWait can cancel them
@@ -109,18 +109,21 @@ class EngineRenderer:
         voice = self._pick_voice(gender)
         if voice:
             e.setProperty("voice", voice)
-        e.setProperty("rate", wpm)
+        e.setProperty("rate", pyttsx3_rate(self.driver, rate))
         e.setProperty("volume", min(1.0, 0.8 + 0.04 * volume))  # SAPI5/NSSpeech top out at 1.0
 
-    def render(self, text: str, path: str, wpm: int, pitch: int, volume: int, gender: str) -> None:
-        """Render to `path` and return once it holds a complete WAV, else raise."""
-        self._speak(text, path, wpm, pitch, volume, gender)
+    def render(
+        self, text: str, path: str, rate: float, pitch: int, volume: int, gender: str
+    ) -> None:
+        """Render to `path` and return once it holds a complete WAV, else raise. `rate` is a
+        multiplier of the pace (`VoiceSettings.rate`), mapped here to the driver's unit."""
+        self._speak(text, path, rate, pitch, volume, gender)
 
     def _speak(
         self,
         text: str,
         path: str,
-        wpm: int,
+        rate: float,
         pitch: int,
         volume: int,
         gender: str,
@@ -129,7 +132,7 @@ class EngineRenderer:
     ) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.remove(path)
-        self.apply(wpm, pitch, volume, gender)
+        self.apply(rate, pitch, volume, gender)
         self._started += 1
         self.engine.save_to_file(text, path)
         self.engine.runAndWait()
@@ -187,7 +190,7 @@ class EngineRenderer:
         with tempfile.TemporaryDirectory(prefix="callsim-tts-") as tmp:
             with contextlib.suppress(BadAudio):
                 warm = str(Path(tmp) / "warm.wav")
-                self._speak("Ready.", warm, 160, 0, 0, "neutral", learning=True)
+                self._speak("Ready.", warm, 1.0, 0, 0, "neutral", learning=True)
 
 
 def worker_main(conn: Connection, driver: str | None = None, log_dir: str | None = None) -> None:

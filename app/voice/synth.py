@@ -17,7 +17,13 @@ from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from app.engine.timing import speech_seconds
-from app.voice.settings import VoiceSettings, espeak_amplitude, espeak_pitch, espeak_voice
+from app.voice.settings import (
+    VoiceSettings,
+    espeak_amplitude,
+    espeak_pitch,
+    espeak_speed,
+    espeak_voice,
+)
 from app.voice.wav import BadAudio, verify_wav, write_silence
 
 
@@ -109,7 +115,7 @@ class EspeakNgCommand:
             "-w",
             os.fspath(out_path),
             "-s",
-            str(settings.wpm),
+            str(espeak_speed(settings.rate)),
             "-p",
             str(espeak_pitch(settings.pitch)),
             "-a",

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSettings, Qt
 
 from app.display import no_display
 from app.services.catalog import ScenarioCatalog
@@ -17,6 +17,7 @@ from app.storage import SessionStore
 from app.ui import main as ui_main
 from app.ui.main_window import MainWindow
 from app.ui.services import AppServices
+from app.ui.settings import UiSettings
 from tests.ui.conftest import BUILT_IN, focused
 
 CTRL = Qt.KeyboardModifier.ControlModifier
@@ -29,16 +30,31 @@ def request_call(qtbot: Any, window: MainWindow, name: str = "Ana Khan") -> None
     qtbot.keyClick(focused(window), Qt.Key.Key_Return)
 
 
-def test_the_trainee_name_is_remembered_between_runs(
-    qtbot: Any, make_window: Callable[..., MainWindow]
+def test_no_trainee_name_is_kept_for_the_next_person(
+    qtbot: Any, make_window: Callable[..., MainWindow], settings: UiSettings
 ) -> None:
     first = make_window()
     assert first.start.name.text() == ""
     request_call(qtbot, first, "Ana Khan")
     qtbot.waitUntil(lambda: first.stack.currentWidget() is first.note)
+    first.show_start()  # back to the list (e.g. after the debrief)
+    assert first.start.name.text() == ""
     first.close()
     second = make_window()
-    assert second.start.name.text() == "Ana Khan"
+    assert second.start.name.text() == ""
+    settings.sync()
+    assert "Ana Khan" not in " ".join(
+        str(settings._store.value(k)) for k in settings._store.allKeys()
+    )
+
+
+def test_a_name_an_older_version_stored_is_deleted(tmp_path: Path) -> None:
+    path = tmp_path / "old.ini"
+    old = QSettings(str(path), QSettings.Format.IniFormat)
+    old.setValue("trainee/name", "Previous Trainee")
+    old.sync()
+    UiSettings.at(path)
+    assert "Previous Trainee" not in path.read_text(encoding="utf-8")
 
 
 def test_starting_needs_a_name(qtbot: Any, window: MainWindow) -> None:
@@ -153,8 +169,10 @@ def test_font_size_follows_the_setting_and_is_remembered(
     for _ in range(3):
         qtbot.keyClick(focused(window), Qt.Key.Key_Equal, CTRL)
     assert window.start.name.font().pointSize() == 15
+    assert services.settings.text_percent == 140  # three 10% steps from 110%
     qtbot.keyClick(focused(window), Qt.Key.Key_Minus, CTRL)
     assert services.settings.font_pt == 14
+    assert "Text size 130%" in window.statusBar().currentMessage()
     window.close()
     again = make_window()
     assert again.start.name.font().pointSize() == 14
@@ -210,3 +228,14 @@ def test_no_display_gives_one_line_and_exit_2(
     assert err.count("\n") == 1 and "no display found" in err and "callsim demo" in err
     assert no_display(environ={"DISPLAY": ":0"}, platform="linux") is None
     assert no_display(environ={}, platform="win32") is None
+
+
+def test_about_says_version_licences_and_where_things_are_kept(window: MainWindow) -> None:
+    import app
+
+    text = window.about_text()
+    assert f"callsim {app.__version__}" in text
+    assert "MIT" in text and "LGPL-3.0" in text and "THIRD-PARTY-NOTICES.md" in text
+    assert "Data folder: " in text and "Log folder: " in text and "Voice: " in text
+    menus = [a.text() for m in window.menuBar().actions() for a in m.menu().actions()]
+    assert "&About callsim" in menus

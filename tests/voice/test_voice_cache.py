@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
 from collections.abc import Callable
@@ -8,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from app.scenario.model import Line, Scenario
+from app.voice import settings as voice_settings
 from app.voice.cache import AudioCache, LineAudio, audio_hash, default_cache_dir, safe_name
-from app.voice.settings import VoiceSettings
+from app.voice.settings import VoiceSettings, pace_fingerprint, settings_for_line
 from app.voice.synth import SilentSynth, SynthError
 from app.voice.wav import write_silence
 
@@ -41,6 +43,37 @@ def test_key_changes_with_text_voice_and_backend_and_nothing_else(tmp_path: Path
     ]
     assert all(p != base for p in changed)
     assert len({p.name for p in changed}) == len(changed)
+
+
+def test_key_changes_when_the_pace_is_recalibrated(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same settings sound different once a rate maps to another engine speed, so a
+    recalibration must re-render, never serve the old pace from the cache."""
+    before = audio_hash("Hello?", S, "espeak-ng")
+    try:
+        with monkeypatch.context() as m:
+            m.setattr(voice_settings, "ESPEAK_SPEED_AT_1", 175)
+            pace_fingerprint.cache_clear()
+            assert audio_hash("Hello?", S, "espeak-ng") != before
+    finally:
+        pace_fingerprint.cache_clear()  # forget the patched pace
+    assert audio_hash("Hello?", S, "espeak-ng") == before
+
+
+def test_a_render_from_before_the_pace_calibration_is_not_played(
+    tmp_path: Path, scenario_factory: Callable[..., Scenario]
+) -> None:
+    sc = scenario_factory()
+    line = sc.lines["open.1"]
+    settings = settings_for_line(sc, line)
+    # Named as the cache named it before the pace was part of the key: 160 * rate to espeak.
+    blob = "\x1f".join((line.text, settings.key(), "silent")).encode("utf-8")
+    stale = tmp_path / sc.id / f"{line.id}-{hashlib.sha256(blob).hexdigest()[:12]}.wav"
+    stale.parent.mkdir(parents=True)
+    write_silence(stale, 1.0)
+    audio = LineAudio(SilentSynth(), AudioCache(tmp_path), None)
+    assert audio.resolve(sc, line).kind == "none"
+    fresh = audio.ensure(sc, line).path
+    assert fresh is not None and fresh != stale and not stale.exists()  # dropped as stale
 
 
 def test_env_var_moves_the_cache(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

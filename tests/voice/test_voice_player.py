@@ -131,14 +131,20 @@ def test_real_sounddevice_player_on_this_machine_never_raises(wav: Path) -> None
     player.stop()
 
 
-def test_choose_player_without_output_says_what_to_install(
-    monkeypatch: pytest.MonkeyPatch,
+def test_choose_player_without_output_says_it_plainly_and_logs_the_details(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    missing = OutputProbe(False, "PortAudio is not installed", "sudo apt-get install libportaudio2")
-    monkeypatch.setattr(player_mod, "probe_sounddevice", lambda: missing)
-    chosen = choose_player()
+    jargon = OutputProbe(False, "no sound output device (Error querying device -1)", None)
+    monkeypatch.setattr(player_mod, "probe_sounddevice", lambda: jargon)
+    with caplog.at_level("WARNING", logger="app.voice.player"):
+        chosen = choose_player()
     assert isinstance(chosen.player, SilentPlayer)
-    assert chosen.notice and "captions only" in chosen.notice and "libportaudio2" in chosen.notice
+    assert chosen.notice == "No speakers found: the caller will be shown as captions."
+    assert "Error querying device -1" in caplog.text  # for whoever supports the machine
+    missing = OutputProbe(False, "PortAudio is not installed", "sudo apt-get install libportaudio2")
+    with caplog.at_level("WARNING", logger="app.voice.player"):
+        assert choose_player(probe=lambda: missing).notice == chosen.notice
+    assert "libportaudio2" in caplog.text
     monkeypatch.setattr(player_mod, "probe_sounddevice", lambda: OutputProbe(True))
     chosen = choose_player()
     assert isinstance(chosen.player, SoundDevicePlayer) and chosen.notice is None

@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from app.voice.pyttsx3_worker import EngineRenderer
+from app.voice.settings import pyttsx3_rate, sapi5_wpm
 from app.voice.wav import BadAudio, verify_wav
 
 
@@ -108,7 +109,7 @@ def test_a_line_is_finished_only_when_the_driver_says_so(engine: Any, tmp_path: 
     renderer.warm_up()
     for i in range(3):
         out = tmp_path / f"{i}.wav"
-        renderer.render(f"Line {i}.", str(out), 160, 0, 0, "neutral")
+        renderer.render(f"Line {i}.", str(out), 1.0, 0, 0, "neutral")
         assert verify_wav(out) > 0
     assert engine.lines_silenced == 0
 
@@ -123,7 +124,7 @@ def test_a_driver_that_never_says_finished_still_gets_its_file_read(tmp_path: Pa
     renderer = EngineRenderer(Silent(), line_timeout=10.0, learn_timeout=0.2)
     renderer.warm_up()
     out = tmp_path / "x.wav"
-    renderer.render("Hello.", str(out), 160, 0, 0, "neutral")
+    renderer.render("Hello.", str(out), 1.0, 0, 0, "neutral")
     assert verify_wav(out) > 0
     assert not renderer.signals_finish  # learnt at the warm-up: file size decides from now on
 
@@ -135,4 +136,26 @@ def test_no_file_at_all_is_an_error_at_the_deadline(tmp_path: Path) -> None:
 
     renderer = EngineRenderer(Mute(), line_timeout=0.5)
     with pytest.raises(BadAudio, match="no complete WAV"):
-        renderer.render("Hello.", str(tmp_path / "x.wav"), 160, 0, 0, "neutral")
+        renderer.render("Hello.", str(tmp_path / "x.wav"), 1.0, 0, 0, "neutral")
+
+
+class RecordingEngine(StallingEngine):
+    """Keeps the properties the renderer sets, for a driver of the test's choosing."""
+
+    def __init__(self, driver: str) -> None:
+        super().__init__()
+        self.driver_name = driver
+        self.props: dict[str, Any] = {}
+
+    def setProperty(self, name: str, value: Any) -> None:
+        self.props[name] = value
+
+
+@pytest.mark.parametrize("driver", ["sapi5", "nsss", "avspeech"])
+def test_the_rate_reaches_each_driver_in_its_own_unit(driver: str) -> None:
+    engine = RecordingEngine(driver)
+    EngineRenderer(engine).apply(1.155, 0, 0, "female")
+    assert engine.props["rate"] == pyttsx3_rate(driver, 1.155)
+    assert engine.props["rate"] == {"sapi5": sapi5_wpm(1.155), "nsss": 155 * 1.155}.get(
+        driver, 1.155
+    )

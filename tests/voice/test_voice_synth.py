@@ -27,7 +27,8 @@ def test_espeak_command_maps_the_settings(tmp_path: Path) -> None:
     args = dict(zip(cmd[1::2], cmd[2::2], strict=False))
     assert cmd[0] == "/x/espeak-ng" and cmd[-1] == "--stdin"
     assert args["-w"] == str(tmp_path / "o.wav")
-    assert (args["-s"], args["-p"], args["-a"], args["-v"]) == ("240", "34", "136", "en+m3")
+    # -s: 155 * 1.5 ** 0.885, which espeak-ng is heard to say at 1.5 x 155 wpm (not -s 232)
+    assert (args["-s"], args["-p"], args["-a"], args["-v"]) == ("222", "34", "136", "en+m3")
 
 
 def _script(tmp_path: Path, body: str) -> str:

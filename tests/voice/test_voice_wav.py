@@ -6,10 +6,13 @@ from pathlib import Path
 
 import pytest
 
+from app.engine import events as ev
+from app.engine.call import Call
 from app.engine.timing import speech_seconds
-from app.voice.settings import VoiceSettings
+from app.voice.settings import VoiceSettings, settings_for_line
 from app.voice.synth import SilentSynth
 from app.voice.wav import BadAudio, aiff_to_wav, is_aiff, read_wav, verify_wav, write_silence
+from tests.scenario_kit import BASE, FakeMatcher, kit_scenario
 
 
 def _tone(path: Path, frames: int = 1000, rate: int = 8000) -> None:
@@ -74,10 +77,10 @@ def test_silent_synth_output_verifies_and_follows_the_text(tmp_path: Path) -> No
     ten_words = "one two three four five six seven eight nine ten"
     synth.render(ten_words, VoiceSettings(), tmp_path / "a.wav")
     synth.render(ten_words, VoiceSettings(rate=2.0), tmp_path / "b.wav")
-    synth.render("Hi.", VoiceSettings(), tmp_path / "c.wav")
-    assert verify_wav(tmp_path / "a.wav") == pytest.approx(4.0, abs=0.01)  # 10 / 2.5
-    assert verify_wav(tmp_path / "b.wav") == pytest.approx(2.0, abs=0.01)
-    assert verify_wav(tmp_path / "c.wav") == pytest.approx(1.0, abs=0.01)  # at least 1 s
+    synth.render("Hm", VoiceSettings(), tmp_path / "c.wav")
+    assert verify_wav(tmp_path / "a.wav") == pytest.approx(2.613, abs=0.01)  # 39 letters
+    assert verify_wav(tmp_path / "b.wav") == pytest.approx(1.307, abs=0.01)
+    assert verify_wav(tmp_path / "c.wav") == pytest.approx(0.5, abs=0.01)  # at least 0.5 s
 
 
 def test_silence_lasts_as_long_as_the_headless_clock_says(tmp_path: Path) -> None:
@@ -87,6 +90,26 @@ def test_silence_lasts_as_long_as_the_headless_clock_says(tmp_path: Path) -> Non
         assert verify_wav(tmp_path / "s.wav") == pytest.approx(
             speech_seconds(text, rate), abs=1 / 8000
         )
+
+
+def test_the_clock_and_the_voice_say_a_line_at_one_rate(tmp_path: Path) -> None:
+    """A fast voice in a frantic emotion (3.0 x 3.0) is said at the voice's limit, 2.0: the
+    call is busy for as long as the audio lasts, not for a ninth of the line's length."""
+    text = BASE.replace(
+        "caller: {name: Jo}",
+        "caller: {name: Jo, voice: {rate: 3.0}, default_emotion: frantic}\n"
+        "emotions: {frantic: {rate: 3.0}}",
+    )
+    scenario = kit_scenario(text)
+    call = Call(scenario, FakeMatcher())
+    call.start(0.0)
+    said = next(e for e in call.events if e.kind == ev.CALLER_SAID)
+    line = scenario.lines[said.data["line_id"]]
+    settings = settings_for_line(scenario, line)
+    assert settings.rate == 2.0
+    SilentSynth().render(line.text, settings, tmp_path / "s.wav")
+    assert said.data["duration"] == speech_seconds(line.text, 2.0)
+    assert verify_wav(tmp_path / "s.wav") == pytest.approx(said.data["duration"], abs=1 / 8000)
 
 
 def test_write_silence_never_writes_an_empty_file(tmp_path: Path) -> None:

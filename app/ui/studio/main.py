@@ -8,10 +8,6 @@ from pathlib import Path
 from app.display import no_display
 
 
-def template_path() -> Path:
-    return Path(__file__).resolve().parents[3] / "resources" / "scenario-template.yaml"
-
-
 def run_studio(file: Path | None, folder: Path) -> int:
     """Open the studio (on `file`, if given) and run until it is closed. New scenarios go to
     `file`'s folder, else to `folder` (the scenarios folder)."""
@@ -24,6 +20,7 @@ def run_studio(file: Path | None, folder: Path) -> int:
         return 2
     from app.logs import setup_logging
     from app.storage.paths import default_log_dir
+    from app.studio.template import template_path
     from app.ui.launch import application, exec_window
     from app.ui.studio.prompts import Prompts
     from app.ui.studio.window import StudioServices, StudioWindow

@@ -197,7 +197,7 @@ class CallScreen(QWidget):
         row.addWidget(_Column(self.flags), 0)
         self.log = LogPanel(scenario.log_fields_shown(self.setup.mode))
         self.log.sig_field_committed.connect(self.set_log)
-        self.log.sig_field_edited.connect(self._typing)
+        self.log.sig_field_edited.connect(self._log_typing)
         row.addWidget(_Column(self.log, keys), 3)
         return page
 
@@ -273,10 +273,16 @@ class CallScreen(QWidget):
             self._render(self.session.set_log(field_id, value))
 
     def _typing(self) -> None:
-        """Keys in the text box or the log: the trainee is busy, so silence waits."""
+        """Keys in the text box: the trainee is composing a line, so silence waits."""
         if self.connected:
             assert self.session is not None
             self._render(self.session.typing())
+
+    def _log_typing(self) -> None:
+        """Keys in the log: busy, but not speaking to her (`counts: speech` silence)."""
+        if self.connected:
+            assert self.session is not None
+            self._render(self.session.typing(log=True))
 
     def end_call(self) -> None:
         """Hang up at once: commit the log as typed, silence the caller, end the call."""

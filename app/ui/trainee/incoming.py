@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QVBoxLayout, QW
 class IncomingPage(QWidget):
     def __init__(self, title: str, mode_text: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._sound = True  # False: no speakers, the caller is shown as captions
         col = QVBoxLayout(self)
         col.setContentsMargins(40, 40, 40, 40)
         col.setSpacing(14)
@@ -56,7 +57,16 @@ class IncomingPage(QWidget):
         col.addStretch(3)
         self.setFocusProxy(self.answer)
 
+    def set_sound(self, available: bool) -> None:
+        """Whether this machine can play the caller's voice (no speakers: captions)."""
+        self._sound = available
+        if not available:
+            self.progress.hide()
+            self.voice.setText(self.tr("No speakers found: the caller will be shown as captions."))
+
     def show_progress(self, done: int, total: int) -> None:
+        if not self._sound:
+            return  # nothing to prepare for: the caller is shown as captions
         if total <= 0 or done >= total:
             self.progress.hide()
             self.voice.setText(self.tr("The caller's voice is ready.") if total > 0 else "")
