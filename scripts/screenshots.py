@@ -121,6 +121,7 @@ def _shoot(tmp: Path) -> int:
     entry = window.start.current_entry()
     assert entry is not None and entry.scenario is not None
     scenario = entry.scenario
+    window.start.name.setText(settings.trainee_name)  # no name is kept between runs
     window.start.start.click()
     shotkit.wait(
         lambda: window.stack.currentWidget() in (window.note, window.call_screen), "the note"
