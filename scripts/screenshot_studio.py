@@ -57,7 +57,7 @@ def _shoot(tmp: Path, tab: str, out: Path) -> int:
     from PySide6.QtWidgets import QApplication
 
     from app.services.catalog import ScenarioCatalog
-    from app.ui.studio.main import template_path
+    from app.studio.template import template_path
     from app.ui.studio.prompts import Prompts
     from app.ui.studio.window import StudioServices, StudioWindow
     from app.voice import ManualScheduler, SilentPlayer, open_voice

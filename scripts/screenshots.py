@@ -9,7 +9,8 @@ the "speaking" indicator can be caught mid-line. Sessions and settings go to a t
 
 Saves docs/screenshot-start.png, docs/screenshot-call.png (after the disclosure, a flag
 raised and the log filled) and docs/screenshot-debrief.png. Options (for checking layouts):
-`--font PT` (text size), `--out DIR` (somewhere other than docs/).
+`--font PT` (text size), `--out DIR` (somewhere other than docs/), `--mode assessment` (the call
+as an assessed trainee sees it).
 """
 
 from __future__ import annotations
@@ -54,6 +55,9 @@ def _options() -> argparse.Namespace:
     p = argparse.ArgumentParser(description="save screenshots of a scripted call")
     p.add_argument("--font", type=int, default=11, help="text size in points")
     p.add_argument("--out", type=Path, default=DOCS, help="folder for the PNGs")
+    p.add_argument(
+        "--mode", default="practice", choices=("practice", "assessment"), help="the call's mode"
+    )
     return p.parse_args()
 
 
@@ -79,6 +83,7 @@ def _shoot(tmp: Path) -> int:
     settings.trainee_name = "Sam Taylor"
     opts = _options()
     settings.font_pt = opts.font
+    settings.mode = opts.mode
     out: Path = opts.out
     services = AppServices(
         settings=settings,
@@ -116,6 +121,7 @@ def _shoot(tmp: Path) -> int:
     entry = window.start.current_entry()
     assert entry is not None and entry.scenario is not None
     scenario = entry.scenario
+    window.start.name.setText(settings.trainee_name)  # no name is kept between runs
     window.start.start.click()
     shotkit.wait(
         lambda: window.stack.currentWidget() in (window.note, window.call_screen), "the note"
@@ -149,9 +155,10 @@ def _shoot(tmp: Path) -> int:
         elif step.kind == "log":
             for field, value in step.log:
                 clock.now += LOG_SECONDS
-                editor = screen.log.editors[field]
+                # a practice-only field is not there in assessment mode: the notes take it
+                editor = screen.log.editors.get(field) or screen.log.editors["incident_notes"]
                 editor.setFocus()
-                QTest.keyClicks(editor, value)
+                QTest.keyClicks(editor, value if field in screen.log.editors else " " + value)
             screen.input.setFocus()
         if i == shot_after:
             # Mid-call: the caller is answering ("speaking"), her words captioned as she goes.

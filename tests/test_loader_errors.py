@@ -89,6 +89,7 @@ playtests:
       - {flag: risk}
       - {end_call: true}
     expect: {passed: true, score: 100}
+assessment: {title: A small call, spoilers: [something else]}
 """
 
 

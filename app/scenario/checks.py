@@ -18,6 +18,7 @@ from app.scenario import expr
 from app.scenario.model import Evidence, Handler, Pos, Say, Scenario, State
 from app.scenario.problems import did_you_mean
 from app.scenario.reader import Reader
+from app.scenario.spoilers import find_spoiler, hidden_marks, scored_after, screen_texts
 from app.scenario.vocabulary import CriterionKind
 
 LINE_TRIGGERS = ("intent", "closing_attempt", "any_line", "fallback")  # a line can fire these
@@ -40,6 +41,8 @@ def run_checks(s: Scenario, r: Reader, *, file_stem: str | None = None) -> None:
     _unused(s, r)
     _unanswered(s, r)
     _orphan_audio(s, r)
+    _spoilers(s, r)
+    _practice_only(s, r)
 
 
 # -- W102: handlers that can never fire -----------------------------------------------------
@@ -520,3 +523,82 @@ def _orphan_audio(s: Scenario, r: Reader) -> None:
 
 
 __all__ = ["run_checks"]
+
+
+# -- W120, W121: what assessment mode shows before the debrief ----------------------------
+def _spoilers(s: Scenario, r: Reader) -> None:
+    hidden = hidden_marks(s)
+    a = s.assessment
+    if hidden and a is None:
+        mark, h = next(iter(hidden.items()))
+        criterion = scored_after(s)[mark]
+        r.warn(
+            h.where("mark"),
+            "W120",
+            f"mark '{mark}' is a moment the trainee has to notice (criterion '{criterion}' "
+            "scores what they do after it), but the scenario has no `assessment:` texts: in "
+            "assessment mode its title, summary and content note are shown as they are and may "
+            "give it away; add `assessment: {title, summary, content_note, spoilers}`",
+        )
+    if a is None:
+        return
+    if hidden and not a.spoilers:
+        names = ", ".join(f"'{m}'" for m in hidden)
+        r.warn(
+            a.pos,
+            "W120",
+            f"`assessment:` names no `spoilers`, so nothing checks that the screens before the "
+            f"debrief keep the hidden moment ({names}) quiet; list the words that would give "
+            "it away",
+        )
+    for t in screen_texts(s, "assessment"):
+        word = find_spoiler(t.text, a.spoilers)
+        if word is None:
+            continue
+        fix = (
+            "reword it"
+            if t.where.startswith("assessment")
+            else "write a neutral one in `assessment:`"
+        )
+        r.warn(
+            t.pos,
+            "W121",
+            f"{t.where} says '{word}', one of the `assessment: spoilers`, and assessment mode "
+            f"shows it before the debrief; {fix}",
+        )
+
+
+# -- W122: a criterion that needs what assessment mode does not show -----------------------
+def _practice_only_needs(ev: Evidence, s: Scenario) -> list[str]:
+    """What the evidence needs that assessment mode leaves off the screen (empty: nothing)."""
+    if ev.kind in ("all", "any"):
+        each = [_practice_only_needs(c, s) for c in ev.children]
+        if ev.kind == "all":
+            return [b for bs in each for b in bs]
+        return [b for bs in each for b in bs] if each and all(each) else []
+    out = []
+    flag = s.flags.get(ev.ref) if ev.kind == "flag" else None
+    field = s.log_fields.get(ev.ref) if ev.kind == "log" else None
+    if (flag is not None and flag.practice_only) or (field is not None and field.practice_only):
+        out.append(f"{'flag' if flag else 'log field'} '{ev.ref}' is practice-only")
+    for a in (ev.after, ev.before):
+        if a is not None and a.kind == "flag" and (f := s.flags.get(a.ref)) and f.practice_only:
+            out.append(f"its anchor flag '{a.ref}' is practice-only")
+    return out
+
+
+def _practice_only(s: Scenario, r: Reader) -> None:
+    for c in s.rubric.criteria:
+        if c.evidence is None or c.kind == CriterionKind.MANUAL:
+            continue
+        needs = _practice_only_needs(c.evidence, s)
+        if needs:
+            verb = "violated" if c.kind == CriterionKind.PROHIBITED else "met"
+            r.warn(
+                c.pos,
+                "W122",
+                f"criterion '{c.id}' can never be {verb} in assessment mode: "
+                + "; ".join(dict.fromkeys(needs))
+                + " (assessment mode leaves it off the call screen); give the evidence an "
+                "alternative with `any:`, or drop `practice_only`",
+            )

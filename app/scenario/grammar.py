@@ -30,6 +30,7 @@ from app.scenario.grammar_kinds import (
     MINUTES,
     NEAR,
     NTH,
+    PHONE,
     RATE,
     REPLIES,
     SAY,
@@ -38,6 +39,8 @@ from app.scenario.grammar_kinds import (
     SET_VALUE,
     SHARE,
     SILENCE_COUNTS,
+    STANDARD_LOG_CHOICE,
+    STANDARD_LOG_FORMAT_NAME,
     TEXT,
     TEXTS,
     TRUE,
@@ -88,18 +91,32 @@ VARIABLE = Section(
     ),
     "a variable",
 )
+_PRACTICE_ONLY = (
+    "shown in practice mode only: assessment mode leaves it off the call screen (one that "
+    "would name what the call tests)"
+)
 FLAG = Section(
     "flag",
-    (Key("label", TEXT, "the button's text", required=True), Key("description", TEXT)),
-    "a flag",
+    (
+        Key("label", TEXT, "the button's text (required unless the id is a standard flag's)"),
+        Key("description", TEXT, "what it means, shown as the button's tooltip"),
+        Key("practice_only", BOOL, _PRACTICE_ONLY),
+    ),
+    "a flag: a toggle button on the call screen (an incident qualifier); written with a "
+    "standard flag's id, it refines that flag",
 )
 LOG_FIELD = Section(
     "log_field",
     (
-        Key("label", TEXT, "the field's name on screen", required=True),
+        Key(
+            "label",
+            TEXT,
+            "the field's name on screen (required unless the id is a standard field's)",
+        ),
         Key("multiline", BOOL, "a box for several lines"),
+        Key("practice_only", BOOL, _PRACTICE_ONLY),
     ),
-    "a log field",
+    "a field of the incident log; written with a standard field's id, it refines that field",
 )
 PATTERN = Section(
     "pattern",
@@ -383,6 +400,56 @@ STATE = Section(
     "a state: what the caller says on entering it, and its handlers",
 )
 
+ASSESSMENT = Section(
+    "assessment",
+    (
+        Key("title", TEXT, "the title shown instead of `title` in assessment mode"),
+        Key("summary", TEXT, "the summary shown instead of `summary` in assessment mode"),
+        Key(
+            "content_note",
+            TEXT,
+            "the content note shown instead of `content_note` in assessment mode: it warns "
+            "of what may distress without saying what will happen",
+        ),
+        Key(
+            "spoilers",
+            TEXTS,
+            "words and phrases that give away what the call tests; lint warns (W121) when a "
+            "text shown before the debrief in assessment mode contains one",
+        ),
+    ),
+    "neutral texts for assessment mode, so that nothing before the debrief gives away what "
+    "the call tests (each falls back to the full text when left out)",
+)
+
+CALL_INFO = Section(
+    "call_info",
+    (
+        Key(
+            "number",
+            TEXT,
+            "the caller's number as the screen shows it, e.g. `07700 900431` (digits, spaces, "
+            "`+`, `(` `)` and `-`), or `withheld`",
+        ),
+        Key("phone", PHONE, PHONE.doc),
+        Key(
+            "location",
+            TEXT,
+            "where the network places the phone: a landline's registered address, a mobile's "
+            "cell and radius",
+        ),
+        Key(
+            "previous_incidents",
+            TEXTS,
+            "earlier incidents the system links to the number or the location, one line each, "
+            "newest first (an empty list: none)",
+        ),
+        Key("time", TEXT, "when the call comes in, with a time of day, e.g. `Fri 21:58`"),
+    ),
+    "what the control room's screen shows about the call as it comes in (the caller's number, "
+    "the network's location, previous incidents, the time): a compact panel on the call screen",
+)
+
 # -- the file ------------------------------------------------------------------------------
 SCENARIO = Section(
     "scenario",
@@ -399,6 +466,19 @@ SCENARIO = Section(
         Key("expected_minutes", MINUTES, "typical call length, for the scenario list"),
         Key("content_note", TEXT, "shown before the call starts (e.g. sexual misconduct)"),
         Key("source", TEXT, "where the case comes from"),
+        Key(
+            "assessment",
+            ASSESSMENT,
+            "neutral texts for assessment mode: every screen before the debrief shows these "
+            "instead of the full ones (practice mode shows the full ones)",
+            see="Assessment mode",
+        ),
+        Key(
+            "call_info",
+            CALL_INFO,
+            "what the call screen shows about the call as it comes in",
+            see="Call information",
+        ),
         Key("start", ID, "id of the first state", required=True),
         Key("caller", CALLER, "the caller", required=True),
         Key(
@@ -408,8 +488,28 @@ SCENARIO = Section(
             "are steps from -5 to 5, added to the voice's; see *The caller's voice and pace*)",
         ),
         Key("variables", MapOf(VARIABLE, "name"), "variables for conditions"),
-        Key("flags", MapOf(FLAG), "the toggle buttons the trainee has"),
-        Key("log_fields", MapOf(LOG_FIELD), "the incident log"),
+        Key(
+            "standard_log",
+            STANDARD_LOG_CHOICE,
+            "the standard flags and log fields the trainee has (default: `uk-control-room`, "
+            "see [standard-log.md](standard-log.md)); `none` opts out; `{id, only: [...]}` or "
+            "`{id, except: [...]}` narrows it",
+            see="Flags and log fields",
+        ),
+        Key(
+            "flags",
+            MapOf(FLAG),
+            "the toggle buttons the trainee has besides the standard ones; one with a standard "
+            "id refines that flag",
+            see="Flags and log fields",
+        ),
+        Key(
+            "log_fields",
+            MapOf(LOG_FIELD),
+            "the incident log's fields besides the standard ones; one with a standard id "
+            "refines that field",
+            see="Flags and log fields",
+        ),
         Key(
             "library",
             LIBRARY_CHOICE,
@@ -501,4 +601,29 @@ INTENT_LIBRARY = Section(
         ),
     ),
     "an intent library: call-handling moves any scenario can use",
+)
+
+
+# -- the standard incident log (callsim/standard-log@1) --------------------------------------
+STANDARD_LOG_USE = Section(
+    "standard_log_use",
+    (
+        Key("id", ID, "the standard log's id, e.g. `uk-control-room`", required=True),
+        Key("only", TEXTS, "use just these of its flags and fields"),
+        Key("except", TEXTS, "use all of its flags and fields but these"),
+    ),
+    "the standard incident log, narrowed",
+)
+STANDARD_LOG = Section(
+    "standard_log",
+    (
+        Key("format", STANDARD_LOG_FORMAT_NAME, "always `callsim/standard-log@1`", required=True),
+        Key("id", SCENARIO_ID, "its id, e.g. `uk-control-room`", required=True),
+        Key("version", VERSION, "its version; ids never change meaning within one", required=True),
+        Key("title", TEXT, "what it is"),
+        Key("source", TEXT, "where its flags and fields come from"),
+        Key("flags", MapOf(FLAG), "the incident qualifiers, each with a label", required=True),
+        Key("log_fields", MapOf(LOG_FIELD), "the log's fields, each with a label", required=True),
+    ),
+    "a standard incident log: the flags and log fields of a control room",
 )

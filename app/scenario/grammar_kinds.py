@@ -168,6 +168,16 @@ VARIABLE_TYPE = Enum(
     "variable type",
     (Member("bool", "true or false"), Member("int", "a whole number"), Member("str", "text")),
 )
+PHONE = Enum(
+    "phone",
+    (
+        Member("mobile", "a mobile phone"),
+        Member("landline", "a landline"),
+        Member("payphone", "a payphone"),
+        Member("unknown", "the network does not say"),
+    ),
+    "what kind of phone the call comes from",
+)
 ENDED_BY = Enum(
     "who ended the call",
     (Member("trainee", "the trainee ended the call"), Member("caller", "the caller hung up")),
@@ -227,6 +237,15 @@ LIBRARY_CHOICE = Atom(
     "library_choice",
     "ID, none or {id, only, except}",
     "which intent library the scenario uses: its id, `none`, or a mapping that narrows it",
+)
+STANDARD_LOG_FORMAT = "callsim/standard-log@1"
+STANDARD_LOG_FORMAT_NAME = Atom(
+    "standard_log_format", STANDARD_LOG_FORMAT, f"always {STANDARD_LOG_FORMAT}"
+)
+STANDARD_LOG_CHOICE = Atom(
+    "standard_log_choice",
+    "ID, none or {id, only, except}",
+    "which standard incident log the trainee has: its id, `none`, or a mapping that narrows it",
 )
 NTH = Number("nth", "N", "a whole number, 1 or more", minimum=1, integer=True)
 RATE = Number(

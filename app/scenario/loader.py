@@ -12,19 +12,20 @@ from dataclasses import replace
 from pathlib import Path
 
 from app.scenario import expr
+from app.scenario.call_info import read_call_info
 from app.scenario.grammar import (
+    ASSESSMENT,
     CALLER,
     COMPUTED,
     EMOTION,
     EVENT,
-    FLAG,
     HANDLER,
     LIBRARY_USE,
     LINE,
     LINE_REF,
-    LOG_FIELD,
     SCENARIO,
     SEQUENCE,
+    STANDARD_LOG_USE,
     STATE,
     TRIGGER_KEYS,
     VARIABLE,
@@ -57,16 +58,15 @@ from app.scenario.library import (
 )
 from app.scenario.model import (
     Answer,
+    Assessment,
     Caller,
     Computed,
     Criterion,
     Debrief,
     Emotion,
-    Flag,
     Handler,
     Intent,
     Line,
-    LogField,
     Pos,
     Replies,
     Rubric,
@@ -80,6 +80,15 @@ from app.scenario.model import (
 from app.scenario.problems import Problem, ScenarioError, did_you_mean
 from app.scenario.reader import LINE_ID, MAX_NUMBER, SCENARIO_ID, Reader
 from app.scenario.rubric_reader import read_criterion, read_metrics
+from app.scenario.standard_log import (
+    SHIPPED_LOG,
+    StandardLog,
+    known_standard_logs,
+    narrowed,
+    read_flags,
+    read_log_fields,
+    shipped_standard_log,
+)
 from app.scenario.steps import read_playtest
 from app.scenario.yamlsrc import YNode, load_yaml
 
@@ -205,8 +214,11 @@ class _Builder:
         caller = self.caller(top.get("caller"))
         emotions = self.emotions(top.get("emotions"))
         variables = self.variables(top.get("variables"))
-        flags = self.flags(top.get("flags"))
-        log_fields = self.log_fields(top.get("log_fields"))
+        standard = self.standard_log(top.get("standard_log"))
+        flags = read_flags(r, top.get("flags"), standard.flags if standard else None)
+        log_fields = read_log_fields(
+            r, top.get("log_fields"), standard.log_fields if standard else None
+        )
         own_intents = self.intents(top.get("intents"))
         library, intents = self.library(top.get("library"), own_intents)
         off_topic = tuple(" ".join(t.split()) for t in r.strings(top.get("off_topic"), "off_topic"))
@@ -217,6 +229,8 @@ class _Builder:
         clarify = self.clarify(top.get("caller"), library)  # after the states: lines in order
         criteria, metrics, pass_mark = self.rubric(top.get("rubric"))
         debrief = self.debrief(top.get("debrief"))
+        assessment = self.assessment(top.get("assessment"))
+        call_info = read_call_info(r, top.get("call_info"))
         playtests = tuple(
             pt
             for i, node in enumerate(r.seq(top.get("playtests"), "playtests"))
@@ -265,6 +279,9 @@ class _Builder:
             library_sha256=library.sha256 if library is not None else "",
             off_topic=off_topic,
             negatives=library.negatives if library is not None else (),
+            assessment=assessment,
+            standard_log=standard.ref if standard is not None else None,
+            call_info=call_info,
             answers=answers,
             answers_pos=root.key_pos["answers"] if "answers" in top else None,
             replies=replies,
@@ -320,6 +337,47 @@ class _Builder:
         exclude = tuple(i for i in exclude if i in known)
         return library, merge_intents(library, own, only=only, exclude=exclude)
 
+    def standard_log(self, node: YNode | None) -> StandardLog | None:
+        """The standard flags and log fields the trainee has: the shipped ones unless the file
+        says `standard_log: none`, narrowed by `only` or `except`."""
+        r = self.r
+        only: tuple[str, ...] | None = None
+        exclude: tuple[str, ...] = ()
+        lid: str | None = SHIPPED_LOG
+        where = node
+        if node is not None and node.is_map:
+            m = r.section(node, "standard_log", STANDARD_LOG_USE)
+            if m is None:
+                return None
+            lid = r.ident(m.get("id"), "standard log id", SCENARIO_ID)
+            where = m.get("id")
+            if "only" in m:
+                only = r.strings(m.get("only"), "only")
+            exclude = r.strings(m.get("except"), "except")
+            if only is not None and exclude:
+                r.error(m["except"].pos, "E013", "use 'only' or 'except', not both")
+        elif node is not None:
+            word = r.text(node, "standard_log")
+            lid = None if word in (None, "none") else word
+        if lid is None:
+            return None
+        if lid not in known_standard_logs():
+            hint = did_you_mean(lid, known_standard_logs())
+            shipped = ", ".join(known_standard_logs())
+            pos = where.pos if where is not None else Pos(1, 1)
+            r.error(pos, "E020", f"unknown standard log '{lid}'{hint} (shipped: {shipped})")
+            return None
+        log = shipped_standard_log(lid)
+        if node is not None and node.is_map:
+            for key in ("only", "except"):
+                for item in r.seq(node.value.get(key), key, allow_single=True):
+                    iid = item.value if isinstance(item.value, str) else None
+                    if iid is not None and iid not in log.ids:
+                        hint = did_you_mean(iid, log.ids)
+                        msg = f"'{iid}' is not a flag or log field of {log.ref}{hint}"
+                        r.error(item.pos, "E020", msg)
+        return narrowed(log, only, exclude)
+
     def clarify(self, caller: YNode | None, library: IntentLibrary | None) -> Say | None:
         """The caller's own `clarify:` lines, else the library's (as lines `library.clarify.N`)."""
         node = caller.value.get("clarify") if caller is not None and caller.is_map else None
@@ -362,6 +420,25 @@ class _Builder:
             )
         emotion = self.r.ident(m.get("default_emotion"), "default_emotion")
         return Caller(name, voice, emotion) if name else None
+
+    def assessment(self, node: YNode | None) -> Assessment | None:
+        m = self.r.section(node, "assessment", ASSESSMENT)
+        if m is None or node is None:
+            return None
+
+        def text(key: str) -> str | None:
+            t = self.r.text(m.get(key), f"assessment {key}")
+            return " ".join(t.split()) if t is not None else None
+
+        spoilers = self.r.strings(m.get("spoilers"), "spoilers")
+        return Assessment(
+            title=text("title"),
+            summary=text("summary"),
+            content_note=text("content_note"),
+            spoilers=tuple(" ".join(w.lower().split()) for w in spoilers),
+            pos=node.pos,
+            key_pos={k: m[k].pos for k in m},
+        )
 
     def _num(self, node: YNode | None, what: str, kind: Number, default: float) -> float:
         v = self.r.amount(node, what, kind)
@@ -414,24 +491,6 @@ class _Builder:
                 self.r.error(m["default"].pos, "E013", f"default of '{key}' is too large")
                 continue
             out[key] = Variable(key, vtype, default, pos)  # type: ignore[arg-type]
-        return out
-
-    def flags(self, node: YNode | None) -> dict[str, Flag]:
-        out: dict[str, Flag] = {}
-        for key, val, _ in self._named(node, "flags"):
-            m = self.r.section(val, f"flag '{key}'", FLAG)
-            if m is not None and (label := self.r.text(m.get("label"), "label")):
-                out[key] = Flag(key, label, self.r.text(m.get("description"), "description"))
-        return out
-
-    def log_fields(self, node: YNode | None) -> dict[str, LogField]:
-        out: dict[str, LogField] = {}
-        for key, val, _ in self._named(node, "log_fields"):
-            m = self.r.section(val, f"log field '{key}'", LOG_FIELD)
-            if m is not None and (label := self.r.text(m.get("label"), "label")):
-                out[key] = LogField(
-                    key, label, bool(self.r.boolean(m.get("multiline"), "multiline"))
-                )
         return out
 
     def intents(self, node: YNode | None) -> dict[str, Intent]:

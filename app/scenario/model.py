@@ -175,6 +175,11 @@ class Flag:
     id: str
     label: str
     description: str | None = None
+    practice_only: bool = False  # assessment mode leaves it off the call screen
+    pos: Pos = NOWHERE
+    # the keys the scenario file itself wrote (a standard flag it did not refine has none)
+    key_pos: dict[str, Pos] = dc_field(default_factory=dict, compare=False, hash=False)
+    origin: str | None = None  # "uk-control-room@1" for a flag of the standard log
 
 
 @dataclass(frozen=True)
@@ -182,6 +187,10 @@ class LogField:
     id: str
     label: str
     multiline: bool = False
+    practice_only: bool = False  # assessment mode leaves it off the call screen
+    pos: Pos = NOWHERE
+    key_pos: dict[str, Pos] = dc_field(default_factory=dict, compare=False, hash=False)
+    origin: str | None = None  # "uk-control-room@1" for a field of the standard log
 
 
 AnchorKind = Literal["line", "mark", "flag", "intent"]
@@ -286,6 +295,39 @@ Replies = Literal["first", "each"]
 
 
 @dataclass(frozen=True)
+class Assessment:
+    """Neutral texts for assessment mode (`assessment:` in the file); None: use the full one."""
+
+    title: str | None = None
+    summary: str | None = None
+    content_note: str | None = None
+    spoilers: tuple[str, ...] = ()
+    pos: Pos = NOWHERE
+    key_pos: dict[str, Pos] = dc_field(default_factory=dict, compare=False, hash=False)
+
+
+@dataclass(frozen=True)
+class CallInfo:
+    """What the control room's screen shows about the call as it comes in (`call_info:`)."""
+
+    number: str | None = None
+    phone: str | None = None  # mobile, landline, payphone or unknown
+    location: str | None = None
+    previous_incidents: tuple[str, ...] | None = None  # None: not given; (): none known
+    time: str | None = None
+    key_pos: dict[str, Pos] = dc_field(default_factory=dict, compare=False, hash=False)
+
+
+@dataclass(frozen=True)
+class Shown:
+    """What the screens before the debrief show of a scenario in one mode."""
+
+    title: str
+    summary: str | None
+    content_note: str | None
+
+
+@dataclass(frozen=True)
 class Scenario:
     id: str
     title: str
@@ -315,9 +357,35 @@ class Scenario:
     library_sha256: str = ""  # of the library's files, for caches keyed by content
     off_topic: tuple[str, ...] = ()  # the file's near misses: lines that mean no intent
     negatives: tuple[str, ...] = ()  # the library's generic lines that mean no intent
+    assessment: Assessment | None = None  # neutral texts for assessment mode
+    standard_log: str | None = None  # the standard flags and fields, "uk-control-room@1"
+    call_info: CallInfo | None = None  # what the screen shows about the incoming call
     answers: dict[str, Answer] = dc_field(default_factory=dict)  # in any state, by intent id
     answers_pos: Pos | None = None  # of the top-level `answers:` key (None: the file has none)
     replies: Replies = "first"
+
+    def shown(self, mode: str) -> Shown:
+        """The title, summary and content note for the screens before the debrief: in
+        assessment mode the neutral ones (each falling back to the full one), else the full."""
+        a = self.assessment if mode == "assessment" else None
+        if a is None:
+            return Shown(self.title, self.summary, self.content_note)
+        return Shown(
+            a.title or self.title,
+            a.summary if a.summary is not None else self.summary,
+            a.content_note if a.content_note is not None else self.content_note,
+        )
+
+    def flags_shown(self, mode: str) -> dict[str, Flag]:
+        """The flags the call screen shows in `mode` (assessment mode leaves out the
+        practice-only ones)."""
+        return {k: f for k, f in self.flags.items() if mode != "assessment" or not f.practice_only}
+
+    def log_fields_shown(self, mode: str) -> dict[str, LogField]:
+        """The log fields the call screen shows in `mode`."""
+        return {
+            k: f for k, f in self.log_fields.items() if mode != "assessment" or not f.practice_only
+        }
 
     def all_answers(self) -> list[Answer]:
         """Every answer: each state's own, then the file's."""

@@ -14,7 +14,17 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from app.scenario.grammar import HANDLER, INTENT, LINE, SCENARIO, TRIGGERS
+from app.scenario.grammar import (
+    ASSESSMENT,
+    CALL_INFO,
+    FLAG,
+    HANDLER,
+    INTENT,
+    LINE,
+    LOG_FIELD,
+    SCENARIO,
+    TRIGGERS,
+)
 from app.scenario.grammar_kinds import (
     ANCHOR,
     ANCHOR_KIND,
@@ -179,6 +189,10 @@ def _values() -> str:
 TABLES: dict[str, Callable[[], str]] = {
     "top": _top,
     "values": _values,
+    "assessment": lambda: _keys(ASSESSMENT),
+    "call_info": lambda: _keys(CALL_INFO),
+    "flag": lambda: _keys(FLAG),
+    "log_field": lambda: _keys(LOG_FIELD),
     "line": lambda: _keys(LINE, required=True),
     "intent": lambda: _keys(INTENT),
     "triggers": _triggers,

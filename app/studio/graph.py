@@ -50,6 +50,7 @@ class GraphEdge:
     silence: bool = False
     handler: str = ""  # the handler's key, e.g. "states.opening.on[2]" or "global[0]"
     line: int = 0  # where the handler is defined
+    intents: tuple[str, ...] = ()  # an intent handler's intents
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,7 @@ def _edge(h: Handler, source: str, closing: frozenset[str]) -> GraphEdge:
         silence=h.trigger == "silence",
         handler=h.key,
         line=h.pos.line,
+        intents=h.intents,
     )
 
 

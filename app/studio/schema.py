@@ -21,6 +21,7 @@ from app.scenario.grammar import (
     LINE_REF,
     SCENARIO,
     SEQUENCE,
+    STANDARD_LOG_USE,
 )
 from app.scenario.grammar_kinds import (
     ANCHOR,
@@ -33,6 +34,7 @@ from app.scenario.grammar_kinds import (
     PERCENT,
     RATE,
     SAY,
+    STANDARD_LOG_FORMAT,
     TEXT,
     TEXTS,
     Atom,
@@ -88,6 +90,11 @@ def atom_schema(atom: Atom) -> Schema:
         return {"anyOf": [library_id, section_schema(LIBRARY_USE)]}
     if atom.name == "library_format":
         return {"const": LIBRARY_FORMAT}
+    if atom.name == "standard_log_choice":
+        log_id = {"type": "string", "pattern": SCENARIO_ID.pattern}  # or `none`
+        return {"anyOf": [log_id, section_schema(STANDARD_LOG_USE)]}
+    if atom.name == "standard_log_format":
+        return {"const": STANDARD_LOG_FORMAT}
     if atom.name == "set_value":
         return {"anyOf": [_ATOMS["value"], section_schema(COMPUTED)]}
     if atom.name not in _ATOMS and isinstance(atom, Number):

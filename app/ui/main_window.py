@@ -40,6 +40,7 @@ Incoming call: Enter or Space answers.
 During the call:
   Enter — send what you typed          Ctrl+T — back to the text box
   Ctrl+1 … Ctrl+9 — raise or lower a flag
+  Ctrl+F — find a flag by name (Enter raises or lowers it, Escape goes back)
   Ctrl+L — the incident log (Tab moves between fields; leaving a field saves it)
   Ctrl+E or F12 — end the call at once
 Text size: Ctrl+= 10% larger, Ctrl+- 10% smaller (70% to 200%), Ctrl+0 normal.
@@ -247,8 +248,16 @@ class MainWindow(QMainWindow):
         self.store = found.store
         notices = []
         if found.interrupted:
+            # The start screen comes before any debrief: a scenario with neutral texts is
+            # named by its assessment title here, whatever the mode.
+            neutral = {
+                e.scenario.id: e.scenario.shown("assessment").title
+                for e in found.catalog
+                if e.scenario is not None
+            }
             calls = "; ".join(
-                f"{i.scenario_title} ({i.trainee or self.tr('no name')}, "
+                f"{neutral.get(i.scenario_id, i.scenario_title)} "
+                f"({i.trainee or self.tr('no name')}, "
                 f"{i.started_at.astimezone().strftime('%d %b %H:%M')})"
                 for i in found.interrupted
             )
@@ -297,8 +306,9 @@ class MainWindow(QMainWindow):
         self._pending = (entry, name, mode)
         scenario = entry.scenario
         assert scenario is not None
-        if scenario.content_note:
-            self.note.show_note(scenario.title, scenario.content_note)
+        shown = scenario.shown(mode)
+        if shown.content_note:
+            self.note.show_note(shown.title, shown.content_note)
             self.stack.setCurrentWidget(self.note)
             self.note.setFocus()
             self.sig_screen_changed.emit("note")

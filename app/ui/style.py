@@ -26,6 +26,7 @@ QFrame#details {
     background: white; border: 1px solid #d5d9de; border-radius: 6px;
 }
 QFrame#callBar { background: #1f2a36; }
+QFrame#callInfo { background: #eef2f6; border: 1px solid #d5d9de; border-radius: 5px; }
 QFrame#callBar QLabel { color: #f1f4f7; }
 QFrame#callBar QLabel#callState, QFrame#callBar QLabel#scenarioTitle { color: #c4ccd4; }
 QLabel#callClock { font-weight: 600; font-family: monospace; }
@@ -48,7 +49,7 @@ QPushButton#primary {
 }
 QPushButton#primary:focus { border: 2px solid #ffb300; }
 QPushButton#primary:disabled { background: #9aa9ba; }
-QPushButton#flagButton { text-align: left; padding: 6px 10px; }
+QPushButton#flagButton { text-align: left; padding: 3px 8px; }
 QPushButton#flagButton:checked {
     background: #8a1c1c; color: white; border: 1px solid #5e1010;
     border-radius: 4px;

@@ -98,9 +98,13 @@ def test_reload_replays_and_reports_turns_that_now_differ(template_text: str) ->
 def test_reload_drops_flag_steps_whose_flag_is_gone(template_text: str) -> None:
     play = _session(template_text)
     play.flag("vulnerable_person", True)
-    s = lint_text(
-        template_text.replace("vulnerable_person", "at_risk"), None
-    ).scenario  # renamed everywhere
+    renamed = template_text.replace("vulnerable_person", "at_risk").replace(
+        "\nintents:\n",
+        "\nstandard_log: {id: uk-control-room, except: [vulnerable_person]}\n"
+        "flags:\n  at_risk: {label: At risk}\nintents:\n",
+        1,
+    )  # renamed everywhere, and no standard flag of the old name left
+    s = lint_text(renamed, None).scenario
     assert s is not None
     changes = play.reload(s, build_matcher(s))
     assert [(c.index, c.reason) for c in changes] == [(1, "dropped")]

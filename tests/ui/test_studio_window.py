@@ -143,6 +143,19 @@ def test_outline_and_map_show_every_state_and_intent(
     assert "spare" in w.outline.refs("state")
 
 
+def test_the_play_tab_lays_a_dozen_flags_out_in_a_grid(
+    qtbot: Any, studio: tuple[StudioWindow, FakePrompts], scenario_file: Path
+) -> None:
+    """The standard log gives every scenario fourteen flags or more: in one row they made the
+    studio wider than a laptop screen."""
+    w, _ = studio
+    open_and_lint(qtbot, w, scenario_file)
+    assert len(w.play.flag_buttons) >= 14
+    assert w.minimumSizeHint().width() <= 1280
+    rows = {w.play.flag_row.getItemPosition(i)[0] for i in range(w.play.flag_row.count())}
+    assert len(rows) > 1
+
+
 def test_an_edit_replays_the_conversation_and_says_what_changed(
     qtbot: Any, studio: tuple[StudioWindow, FakePrompts], tmp_path: Path
 ) -> None:

@@ -27,12 +27,13 @@ def type_and_enter(qtbot: Any, window: MainWindow, text: str) -> None:
 def play_steps(
     qtbot: Any, window: MainWindow, clock: FakeClock, scenario: Scenario, steps: tuple[Step, ...]
 ) -> None:
-    """Play trainee steps through the keyboard: say → type + Enter; flag → Ctrl+N; log →
-    Ctrl+L, Tab to the field, type, Ctrl+T back; end_call → Ctrl+E (or F12)."""
+    """Play trainee steps through the keyboard: say → type + Enter; flag → Ctrl+N for the
+    first nine, else Ctrl+F, part of its name, Enter; log → Ctrl+L, Tab to the field, type,
+    Ctrl+T back; end_call → Ctrl+E (or F12)."""
     screen = window.call_screen
     assert screen is not None
-    flag_ids = list(scenario.flags)
-    log_ids = list(scenario.log_fields)
+    flag_ids = list(screen.flags.buttons)
+    log_ids = list(screen.log.editors)
     for step in steps:
         if step.kind == "caller":  # the caption of that line reaches the transcript
             text = scenario.lines[step.text].text
@@ -42,8 +43,14 @@ def play_steps(
         if step.kind == "say":
             clock.now += speech_seconds(step.text)
             type_and_enter(qtbot, window, step.text)
-        elif step.kind in ("flag", "unflag"):
+        elif step.kind in ("flag", "unflag") and flag_ids.index(step.text) < 9:
             qtbot.keyClick(focused(window), Qt.Key(Qt.Key.Key_1 + flag_ids.index(step.text)), CTRL)
+        elif step.kind in ("flag", "unflag"):
+            qtbot.keyClick(focused(window), Qt.Key.Key_F, CTRL)
+            assert focused(window) is screen.flags.find_box
+            qtbot.keyClicks(focused(window), scenario.flags[step.text].label[:9])
+            qtbot.keyClick(focused(window), Qt.Key.Key_Return)
+            assert focused(window) is screen.input  # back to the caller
         elif step.kind == "log":
             for field, value in step.log:
                 qtbot.keyClick(focused(window), Qt.Key.Key_L, CTRL)

@@ -251,3 +251,90 @@ def test_caller_lines_are_announced_to_screen_readers(
     qtbot.waitUntil(lambda: caption_shown(window, scenario, "open.1"))
     first_line = scenario.lines["open.1"].text
     assert screen.transcript.last_announcement == f"{scenario.caller.name}: {first_line}"
+
+
+def test_the_call_screen_has_the_standard_flags_and_no_practice_only_field_in_assessment(
+    qtbot: Any, window: MainWindow, scenario: Scenario
+) -> None:
+    window.start.assessment.setChecked(True)
+    screen = answer_call(qtbot, window)
+    assert list(screen.flags.buttons) == list(scenario.flags)  # the standard qualifiers
+    labels = [b.text() for b in screen.flags.buttons.values()]
+    assert "Complaint / misconduct referral" in labels and len(labels) >= 12
+    assert "allegation_notes" not in screen.log.editors
+    assert list(screen.log.editors) == list(scenario.log_fields_shown("assessment"))
+
+
+def test_practice_mode_has_the_practice_only_field(
+    qtbot: Any, window: MainWindow, scenario: Scenario
+) -> None:
+    window.start.practice.setChecked(True)
+    screen = answer_call(qtbot, window)
+    assert list(screen.log.editors) == list(scenario.log_fields)
+    assert "allegation_notes" in screen.log.editors
+
+
+def test_a_flag_past_ctrl_9_is_found_by_typing_and_raised_with_enter(
+    qtbot: Any, window: MainWindow, clock: FakeClock
+) -> None:
+    screen = answer_call(qtbot, window)
+    ids = list(screen.flags.buttons)
+    assert ids.index("misconduct_allegation") >= 9  # no Ctrl+N reaches it
+    clock.now = 30.0
+    qtbot.keyClick(focused(window), Qt.Key.Key_F, CTRL)
+    assert focused(window) is screen.flags.find_box
+    qtbot.keyClicks(focused(window), "miscon")
+    assert screen.flags.found() == ["misconduct_allegation"]  # the others are hidden
+    qtbot.keyClick(focused(window), Qt.Key.Key_Return)
+    assert screen.flags.is_raised("misconduct_allegation")
+    assert screen.flags._times["misconduct_allegation"].text() == "⚑ 00:30"
+    assert focused(window) is screen.input  # straight back to the caller
+    assert screen.flags.found() == ids and screen.flags.find_box.text() == ""
+    # Escape gives up: nothing changes, every flag shows again
+    qtbot.keyClick(focused(window), Qt.Key.Key_F, CTRL)
+    qtbot.keyClicks(focused(window), "weap")
+    assert screen.flags.found() == ["weapons"]
+    qtbot.keyClick(focused(window), Qt.Key.Key_Escape)
+    assert focused(window) is screen.input
+    assert not screen.flags.is_raised("weapons") and screen.flags.found() == ids
+
+
+def test_the_call_details_strip_shows_the_scenarios_call_info(
+    qtbot: Any, window: MainWindow, scenario: Scenario
+) -> None:
+    info = scenario.call_info
+    assert info is not None and info.previous_incidents
+    screen = answer_call(qtbot, window)
+    panel = screen.call_info
+    assert panel is not None and panel.isVisible()
+    assert panel.values["number"].text() == f"{info.number} (mobile)"
+    assert panel.values["location"].text() == info.location
+    assert panel.values["time"].text() == info.time
+    assert panel.values["previous_incidents"].text() == "; ".join(info.previous_incidents)
+    assert panel.values["time"].accessibleName() == f"Time of call: {info.time}"
+    # compact: a strip of two or three lines, not a column
+    assert panel.height() < 4 * panel.fontMetrics().lineSpacing() + 30
+    assert panel.width() > screen.width() * 0.9
+
+
+def test_a_scenario_without_call_info_has_no_strip(
+    qtbot: Any, make_window: Callable[..., MainWindow], scenarios_dir: Path
+) -> None:
+    path = scenarios_dir / "misconduct-disclosure.yaml"
+    text = path.read_text()
+    start, end = text.index("call_info:\n"), text.index("\ncaller:\n")
+    path.write_text(text[:start] + text[end:])
+    window = make_window()
+    screen = answer_call(qtbot, window)
+    assert screen.call_info is None
+    assert not screen.findChildren(QWidget, "callInfo")
+
+
+def test_finding_a_flag_matches_the_start_of_its_words(qtbot: Any, window: MainWindow) -> None:
+    screen = answer_call(qtbot, window)
+    qtbot.keyClick(focused(window), Qt.Key.Key_F, CTRL)
+    qtbot.keyClicks(focused(window), "con")
+    assert screen.flags.found() == ["concern_for_welfare", "safeguarding"]  # not misCONduct
+    qtbot.keyClicks(focused(window), " wel")
+    assert screen.flags.found() == ["concern_for_welfare"]
+    qtbot.keyClick(focused(window), Qt.Key.Key_Escape)

@@ -97,6 +97,48 @@ def test_the_content_note_comes_first_with_continue_and_back(
     assert window.stack.currentWidget() is window.call_screen
 
 
+def test_assessment_mode_names_the_scenario_by_its_neutral_texts_until_the_call(
+    qtbot: Any, window: MainWindow
+) -> None:
+    entry = window.start.current_entry()
+    assert entry is not None and entry.scenario is not None
+    s = entry.scenario
+    full, neutral = s.shown("practice"), s.shown("assessment")
+    assert neutral.title != full.title and neutral.summary != full.summary
+    item = window.start.list.currentItem()
+    window.start.practice.setChecked(True)
+    assert full.title in item.text() and item.toolTip() == full.summary
+    window.start.assessment.setChecked(True)  # the list and the details change at once
+    assert neutral.title in item.text() and full.title not in item.text()
+    assert item.toolTip() == neutral.summary
+    assert window.start.detail_title.text() == neutral.title
+    assert window.start.detail_body.text() == neutral.summary
+    request_call(qtbot, window)
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.note)
+    assert window.note.title.text() == neutral.title
+    assert window.note.text.text() == neutral.content_note
+    qtbot.keyClick(focused(window), Qt.Key.Key_Return)  # Continue
+    qtbot.waitUntil(lambda: window.call_screen is not None)
+    screen = window.call_screen
+    assert screen is not None
+    assert screen.bar.scenario.text() == neutral.title
+    labels = [w.text() for w in screen.incoming.findChildren(type(window.start.notice))]
+    assert neutral.title in labels and full.title not in labels
+
+
+def test_practice_mode_shows_the_full_texts(qtbot: Any, window: MainWindow) -> None:
+    entry = window.start.current_entry()
+    assert entry is not None and entry.scenario is not None
+    window.start.practice.setChecked(True)
+    request_call(qtbot, window)
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.note)
+    assert window.note.text.text() == entry.scenario.content_note
+    qtbot.keyClick(focused(window), Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.call_screen is not None)
+    assert window.call_screen is not None
+    assert window.call_screen.bar.scenario.text() == entry.scenario.title
+
+
 def test_an_invalid_scenario_is_listed_as_unavailable_and_never_crashes(
     qtbot: Any, make_window: Callable[..., MainWindow], scenarios_dir: Path
 ) -> None:
@@ -154,6 +196,11 @@ def test_interrupted_sessions_are_shown_as_a_notice(
     assert window.start.notice.isVisible()
     assert "Jo Bloggs" in window.start.notice.text()
     assert "stopped before" in window.start.notice.text()
+    # named as assessment mode names it: the start screen comes before any debrief
+    entry = window.start.current_entry()
+    assert entry is not None and entry.scenario is not None
+    assert entry.scenario.shown("assessment").title in window.start.notice.text()
+    assert "Domestic fight (" not in window.start.notice.text()  # the title it was stored with
 
 
 def test_an_unusable_store_is_a_notice_and_calls_still_work(

@@ -3,9 +3,12 @@
 
 States are boxes (the start state's border is thick), global handlers leave one "any state"
 box, a hang-up goes to "ended". Handlers that keep the state are listed beside their box (↻),
-so the arrows, which leave a box at its foot, never cross them.
+so the arrows, which leave a box at its foot, never cross them; many that only answer an
+intent are one line with their count ("↻ 13 intents", `app.studio.map_text`), and a trigger
+with many intents says how many, so the map stays readable with the library's forty intents.
 Closing attempts are red, silence blue, and say so in their labels too. Clicking a box or a
-label shows where it is defined.
+label shows where it is defined. The map fits the view (again whenever the view is resized)
+until the instructor zooms; 0 fits it again.
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ from PySide6.QtGui import (
     QPainterPath,
     QPen,
     QPolygonF,
+    QResizeEvent,
+    QShowEvent,
     QWheelEvent,
 )
 from PySide6.QtWidgets import (
@@ -38,13 +43,21 @@ from PySide6.QtWidgets import (
 
 from app.studio.graph import CLOSING_COLOUR, SILENCE_COLOUR, Graph, GraphEdge, GraphNode
 from app.studio.layout import layer_rows
+from app.studio.map_text import LoopText, edge_lines, edge_tooltip, loop_texts
 
 INK, MUTED = QColor("#27313b"), QColor("#6b7580")
 H_GAP, V_GAP, PAD = 48.0, 110.0, 10.0
 LIST_GAP = 10.0  # between a box and the list of its loops, on its right
-MIN_FIT = 0.8  # "fit" never shrinks the map below this: scroll instead
-LOOP_CHARS = 56  # a loop's line is cut here (the whole of it is in its tooltip)
+MIN_FIT = 0.4  # "fit" never shrinks the map below this: scroll instead
 _LINE = 0  # item data key: the file line an item stands for
+
+
+def _loop_colour(loop: LoopText) -> QColor:
+    if loop.closing:
+        return QColor(CLOSING_COLOUR)
+    if loop.silence:
+        return QColor(SILENCE_COLOUR)
+    return INK
 
 
 def _colour(e: GraphEdge) -> QColor:
@@ -53,10 +66,6 @@ def _colour(e: GraphEdge) -> QColor:
     if e.silence:
         return QColor(SILENCE_COLOUR)
     return MUTED if e.kind == "entry" else INK
-
-
-def _short(text: str) -> str:
-    return text if len(text) <= LOOP_CHARS else text[: LOOP_CHARS - 1] + "…"
 
 
 class MapView(QGraphicsView):
@@ -74,7 +83,9 @@ class MapView(QGraphicsView):
         self.setBackgroundBrush(QColor("#fbfcfd"))
         self.node_items: dict[str, QGraphicsRectItem] = {}
         self.graph: Graph | None = None
+        self.loop_items: dict[str, list[QGraphicsSimpleTextItem]] = {}  # node id -> its list
         self._zoom = 1.0
+        self._fitting = True  # follow the view's size until the instructor zooms
 
     # -- drawing ----------------------------------------------------------------------------
     def set_graph(self, g: Graph) -> None:
@@ -84,6 +95,7 @@ class MapView(QGraphicsView):
         scene = self.scene()
         scene.clear()
         self.node_items = {}
+        self.loop_items = {}
         font = QFont(self.font())
         small = QFont(font)
         small.setPointSizeF(max(7.0, font.pointSizeF() * 0.85))
@@ -96,14 +108,14 @@ class MapView(QGraphicsView):
         # sizes: the box, and the list of loops under it (one handler a line, shortened)
         box: dict[str, QRectF] = {}
         unit: dict[str, tuple[float, float]] = {}
-        loop_text: dict[str, list[tuple[str, GraphEdge]]] = {}
+        loop_text: dict[str, list[LoopText]] = {}
         for n in g.nodes:
             label = n.label + ("  (start)" if n.start else "")
             w = fm.horizontalAdvance(label) + 2 * PAD + 8
             h = fm.height() + 2 * PAD
-            texts = [(_short("↻ " + "; ".join(e.label)), e) for e in loops.get(n.id, [])]
+            texts = loop_texts(loops.get(n.id, []))
             loop_text[n.id] = texts
-            lw = max((sm.horizontalAdvance(t) for t, _ in texts), default=0)
+            lw = max((sm.horizontalAdvance(t.text) for t in texts), default=0)
             lh = len(texts) * sm.height()
             box[n.id] = QRectF(0, 0, w, h)
             unit[n.id] = (w + (LIST_GAP + lw if lw else 0), max(h, lh))
@@ -123,10 +135,11 @@ class MapView(QGraphicsView):
             y += height + V_GAP
         for nid, rect in box.items():
             self._node(nodes[nid], rect, font)
-            for k, (text, e) in enumerate(loop_text[nid]):
-                t = self._text(text, small, _colour(e), e.line)
-                t.setToolTip("\n".join(e.label))
+            for k, loop in enumerate(loop_text[nid]):
+                t = self._text(loop.text, small, _loop_colour(loop), loop.line)
+                t.setToolTip(loop.tooltip)
                 t.setPos(rect.right() + LIST_GAP, rect.top() + k * sm.height())
+                self.loop_items.setdefault(nid, []).append(t)
         pairs: dict[tuple[str, str], list[GraphEdge]] = {}
         for e in g.edges:
             if e.kind != "stay":
@@ -145,6 +158,7 @@ class MapView(QGraphicsView):
             for k, e in enumerate(edges):
                 self._edge(e, box[src], box[dst], k, len(edges), small, detour)
         scene.setSceneRect(scene.itemsBoundingRect().adjusted(-30, -30, 30, 30))
+        self._fitting = True
         self.fit()
 
     def _node(self, n: GraphNode, rect: QRectF, font: QFont) -> None:
@@ -235,7 +249,8 @@ class MapView(QGraphicsView):
         arrow.setZValue(1)
         if not e.label:
             return
-        t = self._text("\n".join(e.label), font, colour, e.line)
+        t = self._text("\n".join(edge_lines(e)), font, colour, e.line)
+        t.setToolTip(edge_tooltip(e))
         at = path.pointAtPercent(0.5 if n == 1 else 0.35 + 0.3 * k / max(1, n - 1))
         br = t.boundingRect()
         t.setPos(at.x() + 6, at.y() - br.height() / 2)
@@ -248,20 +263,44 @@ class MapView(QGraphicsView):
         bg.setData(_LINE, e.line)
 
     # -- viewing ----------------------------------------------------------------------------
+    @property
+    def zoom(self) -> float:
+        return self._zoom
+
     def fit(self) -> None:
-        """Show the whole map, but never so small that it cannot be read."""
+        """Show the whole map in the view, but never so small that it cannot be read; and
+        keep it fitted as the view changes size, until the instructor zooms."""
+        self._fitting = True
         rect = self.scene().sceneRect()
         if rect.isEmpty():
             return
         view = self.viewport().rect()
         scale = min(view.width() / rect.width(), view.height() / rect.height(), 1.0)
-        self.set_zoom(max(scale, MIN_FIT))
-        self.centerOn(rect.center().x(), rect.top() + view.height() / (2 * self._zoom))
+        self._set_zoom(max(scale, MIN_FIT))
+        if scale >= MIN_FIT:
+            self.centerOn(rect.center())
+        else:  # too big to fit readably: start at the top, where the call begins
+            self.centerOn(rect.center().x(), rect.top() + view.height() / (2 * self._zoom))
 
     def set_zoom(self, zoom: float) -> None:
+        """Zoom as the instructor asked (the map stops following the view's size)."""
+        self._fitting = False
+        self._set_zoom(zoom)
+
+    def _set_zoom(self, zoom: float) -> None:
         self._zoom = min(3.0, max(0.25, zoom))
         self.resetTransform()
         self.scale(self._zoom, self._zoom)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self._fitting:
+            self.fit()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._fitting:  # drawn while its tab was hidden: fit the size it has now
+            self.fit()
 
     def wheelEvent(self, event: QWheelEvent) -> None:
         if event.modifiers() & Qt.KeyboardModifier.ControlModifier:

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -31,6 +32,7 @@ from app.scenario.model import Scenario
 from app.studio.session import Change, PlaySession, Turn
 
 MAX_SCORES = 4
+FLAG_COLUMNS = 4
 
 
 class PlayPane(QWidget):
@@ -82,7 +84,10 @@ class PlayPane(QWidget):
         layout.addLayout(row)
         for keys in ("Ctrl+Return", "Ctrl+Enter"):
             QShortcut(QKeySequence(keys), self.input, self.send, Qt.ShortcutContext.WidgetShortcut)
-        self.flag_row = QHBoxLayout()
+        # a grid, not a row: with the standard log a scenario has a dozen flags and more
+        self.flag_row = QGridLayout()
+        self.flag_row.setHorizontalSpacing(4)
+        self.flag_row.setVerticalSpacing(2)
         self.flag_buttons: dict[str, QPushButton] = {}
         layout.addLayout(self.flag_row)
         actions = QHBoxLayout()
@@ -151,14 +156,14 @@ class PlayPane(QWidget):
             self.flag_row.removeWidget(b)
             b.deleteLater()
         self.flag_buttons = {}
-        for fid, flag in scenario.flags.items():
+        for i, (fid, flag) in enumerate(scenario.flags.items()):
             b = QPushButton(flag.label)
             b.setObjectName("flagButton")
             b.setCheckable(True)
             b.setToolTip(flag.description or fid)
             b.setAccessibleName(self.tr("Flag: ") + flag.label)
             b.clicked.connect(lambda checked, f=fid: self.flag(f, checked))
-            self.flag_row.addWidget(b)
+            self.flag_row.addWidget(b, i // FLAG_COLUMNS, i % FLAG_COLUMNS)
             self.flag_buttons[fid] = b
 
     # -- actions ----------------------------------------------------------------------------

@@ -143,8 +143,9 @@ class StudioWindow(QMainWindow):
         legend = QLabel(
             self.tr(
                 "Boxes are states; arrows are handlers that change state (→ ended: hangs up). "
-                "↻ lists the handlers that keep the state. Red: closing attempt. Blue: "
-                "silence. Ctrl+wheel or +/− zooms, 0 fits."
+                "↻ lists the handlers that keep the state (many intents: their count; hover "
+                "for the list). Red: closing attempt. Blue: silence. Ctrl+wheel or +/− zooms, "
+                "0 fits."
             )
         )
         legend.setObjectName("muted")

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -34,6 +34,7 @@ from app.storage import SessionStore
 from app.ui.trainee.incoming import IncomingPage
 from app.ui.voice_controller import VoiceController
 from app.ui.widgets.call_bar import CallBar
+from app.ui.widgets.call_info import CallInfoPanel
 from app.ui.widgets.criterion_card import heard_note
 from app.ui.widgets.flag_panel import MAX_SHORTCUTS, FlagPanel
 from app.ui.widgets.keys import ShortcutsFirst
@@ -52,6 +53,34 @@ class CallSetup:
     mode: str = "practice"  # or "assessment": nothing about scoring until the debrief
     store: SessionStore | None = None
     tick_ms: int = 250
+
+
+class _Column(QScrollArea):
+    """A column of widgets that scrolls up and down when the text is large, and is never
+    narrower than what it holds (so a flag's label and the time beside it are never cut)."""
+
+    def __init__(self, *widgets: QWidget) -> None:
+        super().__init__()
+        inner = QWidget()
+        inner.setObjectName("page")  # the page's background, not the scroll area's grey
+        col = QVBoxLayout(inner)
+        col.setContentsMargins(0, 0, 4, 0)
+        col.setSpacing(10)
+        for w in widgets:
+            col.addWidget(w)
+        col.addStretch(1)
+        self.setWidget(inner)
+        self.setWidgetResizable(True)
+        self.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+
+    def minimumSizeHint(self) -> QSize:
+        inner = self.widget()
+        hint = super().minimumSizeHint()
+        if inner is None:
+            return hint
+        bar = self.verticalScrollBar().sizeHint().width()
+        return QSize(inner.minimumSizeHint().width() + bar, hint.height())
 
 
 class CallScreen(QWidget):
@@ -73,7 +102,8 @@ class CallScreen(QWidget):
         scenario = setup.scenario
         self.caller_name = scenario.caller.name
 
-        self.bar = CallBar(self.caller_name, scenario.title)
+        title = scenario.shown(setup.mode).title  # neutral in assessment mode
+        self.bar = CallBar(self.caller_name, title)
         self.bar.end_button.clicked.connect(self.end_call)
         self.bar.end_button.setEnabled(False)
         mode_text = (
@@ -81,7 +111,7 @@ class CallScreen(QWidget):
             if setup.mode == "practice"
             else self.tr("Assessment: your score is shown after the call.")
         )
-        self.incoming = IncomingPage(scenario.title, mode_text)
+        self.incoming = IncomingPage(title, mode_text)
         self.incoming.answer.clicked.connect(self.answer)
 
         self.pages = QStackedWidget()
@@ -105,9 +135,16 @@ class CallScreen(QWidget):
     # -- building -------------------------------------------------------------------------
     def _build_call_page(self, scenario: Scenario) -> QWidget:
         page = QWidget()
-        row = QHBoxLayout(page)
-        row.setContentsMargins(16, 12, 16, 12)
-        row.setSpacing(16)
+        outer = QVBoxLayout(page)
+        outer.setContentsMargins(16, 10, 16, 12)
+        outer.setSpacing(8)
+        info = scenario.call_info
+        self.call_info = CallInfoPanel(info) if info is not None else None
+        if self.call_info is not None:
+            outer.addWidget(self.call_info)
+        row = QHBoxLayout()
+        row.setSpacing(14)
+        outer.addLayout(row, 1)
 
         left = QVBoxLayout()
         left.setSpacing(6)
@@ -142,32 +179,26 @@ class CallScreen(QWidget):
         input_row.addWidget(send)
         left.addWidget(say_label)
         left.addLayout(input_row)
-        row.addLayout(left, 3)
+        row.addLayout(left, 5)
 
-        right = QWidget()
-        right_col = QVBoxLayout(right)
-        right_col.setContentsMargins(0, 0, 4, 0)
-        right_col.setSpacing(12)
-        self.flags = FlagPanel(scenario.flags)
+        # Three columns under the call's details, as a control room's screen has them: the
+        # conversation, the incident qualifiers, the incident log. Assessment mode leaves off
+        # the practice-only flags and fields (they would name what the call tests).
+        self.flags = FlagPanel(scenario.flags_shown(self.setup.mode))
         self.flags.sig_flag_requested.connect(self.set_flag)
-        self.log = LogPanel(scenario.log_fields)
-        self.log.sig_field_committed.connect(self.set_log)
-        self.log.sig_field_edited.connect(self._log_typing)
-        right_col.addWidget(self.flags)
-        right_col.addWidget(self.log)
+        self.flags.sig_find_done.connect(self.focus_input)
         keys = QLabel(
-            self.tr("Keys: Ctrl+1–9 flags · Ctrl+L log · Ctrl+T type · Ctrl+E or F12 end call")
+            self.tr(
+                "Keys: Ctrl+1–9 or Ctrl+F flags · Ctrl+L log · Ctrl+T type · Ctrl+E or F12 end call"
+            )
         )
         keys.setObjectName("muted")
         keys.setWordWrap(True)
-        right_col.addWidget(keys)
-        right_col.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setWidget(right)
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        scroll.setMinimumWidth(380)
-        row.addWidget(scroll, 2)
+        row.addWidget(_Column(self.flags), 0)
+        self.log = LogPanel(scenario.log_fields_shown(self.setup.mode))
+        self.log.sig_field_committed.connect(self.set_log)
+        self.log.sig_field_edited.connect(self._log_typing)
+        row.addWidget(_Column(self.log, keys), 3)
         return page
 
     def _shortcuts(self) -> None:
@@ -183,10 +214,11 @@ class CallScreen(QWidget):
         add("F12", self.end_call)
         add("Ctrl+T", self.focus_input)
         add("Ctrl+L", self.focus_log)
+        add("Ctrl+F", self.flags.focus_find)
         for i, fid in enumerate(self.flags.flag_ids()[:MAX_SHORTCUTS]):
             add(f"Ctrl+{i + 1}", partial(self.toggle_flag, fid))
         self._keys_first = ShortcutsFirst(keys, self)
-        for editor in (self.input, *self.log.editors.values()):
+        for editor in (self.input, self.flags.find_box, *self.log.editors.values()):
             self._keys_first.watch(editor)
 
     # -- actions (each asks the session, then renders what happened) ------------------------
@@ -306,8 +338,7 @@ class CallScreen(QWidget):
         self.input.setEnabled(False)
         self.send_button.setEnabled(False)
         self.log.set_editable(by == "caller")  # after a hang-up the log can still be written
-        for button in self.flags.buttons.values():
-            button.setEnabled(False)
+        self.flags.set_enabled(False)
         if by == "caller":
             # She hung up: let her last words play out, say so, and let the trainee move on.
             self.bar.set_state(self.tr("The caller hung up"))

@@ -1,7 +1,9 @@
 """The start screen: the trainee's name, the scenario, the mode, then Start call.
 
 Shows what it is given (`set_catalog`, `show_notice`) and asks for a call with
-`sig_call_requested`; the main window does the rest.
+`sig_call_requested`; the main window does the rest. In assessment mode the list and the
+details show each scenario's neutral texts (`Scenario.shown`), so choosing the mode changes
+what they say.
 """
 
 from __future__ import annotations
@@ -137,6 +139,7 @@ class StartScreen(QWidget):
         group.addButton(self.practice)
         group.addButton(self.assessment)
         (self.assessment if mode == "assessment" else self.practice).setChecked(True)
+        self.assessment.toggled.connect(self._mode_changed)
         modes_row.addWidget(self.practice)
         modes_row.addWidget(self.assessment)
         modes_row.addStretch(1)
@@ -171,13 +174,11 @@ class StartScreen(QWidget):
         self.list.clear()
         chosen = None
         for entry in entries:
-            item = QListWidgetItem(self._item_text(entry))
+            item = QListWidgetItem()
             item.setData(ENTRY_ROLE, entry)
-            if entry.available:
-                item.setToolTip(entry.scenario.summary or "" if entry.scenario else "")
-            else:
+            self._describe_item(item, entry)
+            if not entry.available:
                 item.setForeground(Qt.GlobalColor.darkGray)
-                item.setToolTip(entry.error or "")
             self.list.addItem(item)
             if chosen is None and entry.available and (not select or entry.key == select):
                 chosen = item
@@ -189,13 +190,29 @@ class StartScreen(QWidget):
         if chosen is not None:
             self.list.setCurrentItem(chosen)
 
-    def _item_text(self, entry: CatalogEntry) -> str:
+    def _describe_item(self, item: QListWidgetItem, entry: CatalogEntry) -> None:
+        """The item's text and tooltip, as the chosen mode shows the scenario."""
         if entry.scenario is None:
-            return entry.path.name + self.tr(" (unavailable)")
+            item.setText(entry.path.name + self.tr(" (unavailable)"))
+            item.setToolTip(entry.error or "")
+            return
+        shown = entry.scenario.shown(self.mode)
         minutes = entry.scenario.expected_minutes
+        text = shown.title
         if minutes:
-            return entry.scenario.title + self.tr(" · about {n} min").replace("{n}", f"{minutes:g}")
-        return entry.scenario.title
+            text += self.tr(" · about {n} min").replace("{n}", f"{minutes:g}")
+        item.setText(text)
+        item.setToolTip(shown.summary or "")
+
+    def _mode_changed(self) -> None:
+        for i in range(self.list.count()):
+            item = self.list.item(i)
+            entry = item.data(ENTRY_ROLE)
+            if isinstance(entry, CatalogEntry):
+                self._describe_item(item, entry)
+        current = self.list.currentItem()
+        if current is not None and isinstance(current.data(ENTRY_ROLE), CatalogEntry):
+            self._show_details(current.data(ENTRY_ROLE))
 
     def show_notice(self, text: str) -> None:
         self.notice.setText(text)
@@ -221,6 +238,11 @@ class StartScreen(QWidget):
             self.start.setEnabled(False)
             return
         self.start.setEnabled(entry.available)
+        self._show_details(entry)
+        if entry.scenario is not None:
+            self.sig_scenario_selected.emit(entry)
+
+    def _show_details(self, entry: CatalogEntry) -> None:
         if entry.scenario is None:
             self.detail_title.setText(entry.path.name)
             self.detail_body.setText(
@@ -229,8 +251,9 @@ class StartScreen(QWidget):
             self.detail_meta.setText(self.tr("Check it with: callsim lint ") + str(entry.path))
             return
         s = entry.scenario
-        self.detail_title.setText(s.title)
-        self.detail_body.setText(s.summary or "")
+        shown = s.shown(self.mode)
+        self.detail_title.setText(shown.title)
+        self.detail_body.setText(shown.summary or "")
         meta = []
         if s.expected_minutes:
             meta.append(
@@ -239,10 +262,9 @@ class StartScreen(QWidget):
                 )
             )
         meta.append(self.tr("Caller: ") + s.caller.name)
-        if s.content_note:
+        if shown.content_note:
             meta.append(self.tr("A content note is shown before the call."))
         self.detail_meta.setText("\n".join(meta))
-        self.sig_scenario_selected.emit(entry)
 
     def _start(self) -> None:
         entry = self.current_entry()

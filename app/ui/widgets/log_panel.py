@@ -26,7 +26,7 @@ class LogTextEdit(QPlainTextEdit):
     sig_focus_left = Signal()
     """Keyboard focus moved away from the field."""
 
-    def __init__(self, parent: QWidget | None = None, lines: int = 4) -> None:
+    def __init__(self, parent: QWidget | None = None, lines: int = 5) -> None:
         super().__init__(parent)
         self.lines = lines
         self.setTabChangesFocus(True)
@@ -59,7 +59,9 @@ class LogPanel(QGroupBox):
         form = QFormLayout(self)
         form.setContentsMargins(10, 14, 10, 10)
         form.setVerticalSpacing(6)
-        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+        # each label above its field: the log is a narrow column beside the flags, and a field
+        # squeezed beside its label is too short to type an address into at large text sizes
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapAllRows)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.editors: dict[str, QLineEdit | LogTextEdit] = {}
         self._committed: dict[str, str] = {}
