@@ -209,6 +209,18 @@ def load_config(
     return Config(values, sources, machine_read, user_read, tuple(refused))
 
 
+def cache_dir() -> Path:
+    """Where rendered voices, trained matchers and parsed files are kept: `cache_dir` of the
+    configuration (machine file, user file or `$CALLSIM_CACHE_DIR`), else the per-user cache
+    folder."""
+    configured = load_config().path("cache_dir")
+    if configured is not None:
+        return configured
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("callsim"))
+
+
 def format_config(cfg: Config, effective: Mapping[str, str]) -> str:
     """What `callsim config` prints: each setting, its value and where it came from."""
     lines = [

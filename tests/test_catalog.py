@@ -114,3 +114,27 @@ def test_one_matcher_per_scenario_content(folder: Path) -> None:
     # A scenario with no content hash (built in code) has nothing to key on: never kept.
     draft = replace(load_scenario_text(CASE.read_text("utf-8")), sha256="")
     assert catalog.matcher(draft) is not catalog.matcher(draft)
+
+
+def test_the_list_can_be_shown_from_the_index_before_any_file_is_loaded(
+    folder: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("CALLSIM_CACHE_DIR", str(tmp_path / "cache"))
+    catalog = ScenarioCatalog(folder)
+    assert catalog.previews() is None  # never loaded: nothing to preview
+    loaded = catalog.entries()
+    calls: list[Path] = []
+    monkeypatch.setattr("app.scenario.loader.load_scenario", lambda p, **k: calls.append(p))
+    shown = ScenarioCatalog(folder).previews()
+    assert calls == []  # no file parsed
+    assert shown is not None
+    assert [e.key for e in shown] == [e.key for e in loaded]
+    for quick, full in zip(shown, loaded, strict=True):
+        assert full.scenario is not None and not quick.available  # Start waits for the load
+        assert quick.listed == full.listed
+        for mode in ("practice", "assessment"):
+            assert quick.listed is not None
+            assert quick.listed.shown(mode) == full.scenario.shown(mode)
+    case = folder / "misconduct-disclosure.yaml"
+    case.write_text(case.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    assert ScenarioCatalog(folder).previews() is None  # a changed file is loaded, not guessed

@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Generic, TypeVar
 
+from app.config import cache_dir as default_cache_dir
 from app.content import shipped_path
-from app.scenario.model import Scenario
+from app.scenario.model import Scenario, Shown
 from app.scenario.problems import ScenarioError, did_you_mean
-from app.voice.cache import default_cache_dir
 
 if TYPE_CHECKING:  # the matcher (numpy and its tables) is imported when one is first built,
     from app.matching import Matcher  # so the start screen need not wait for it
@@ -46,6 +46,42 @@ def parsed_cache_dir() -> Path:
     return default_cache_dir() / "parsed"
 
 
+def _index_file() -> Path:
+    return default_cache_dir() / "catalog-index.json"
+
+
+def _read_index() -> dict[str, Preview]:
+    """sha256 -> preview, from the index (empty when missing or damaged: it is a cache)."""
+    import json
+
+    try:
+        raw = json.loads(_index_file().read_text(encoding="utf-8"))
+        out: dict[str, Preview] = {}
+        for sha, d in raw.get("previews", {}).items():
+            d["assessment"] = tuple(d.get("assessment") or (None, None, None))
+            out[sha] = Preview(**d)
+        return out
+    except (OSError, ValueError, TypeError, AttributeError):
+        return {}
+
+
+def _write_index(previews: Mapping[str, Preview]) -> None:
+    import dataclasses
+    import json
+    import tempfile
+
+    target = _index_file()
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        data = {"format": 1, "previews": {k: dataclasses.asdict(v) for k, v in previews.items()}}
+        fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(data, f, ensure_ascii=False)
+        os.replace(tmp, target)
+    except OSError:
+        pass  # a cache: the next start parses again
+
+
 def build_matcher(scenario: Scenario, cache_dir: Path | None = None) -> Matcher:
     """The intent matcher for `scenario` (its intents, the library's included, its near misses
     and the library's generic negatives). The one place a matcher is made; a trained matcher
@@ -67,21 +103,63 @@ class CatalogError(LookupError):
 
 
 @dataclass(frozen=True)
+class Preview:
+    """What the start screen shows of a scenario before it is loaded: kept in an index keyed
+    by the file's sha256, so the list appears without parsing or checking any file."""
+
+    id: str
+    title: str
+    summary: str | None
+    content_note: str | None
+    expected_minutes: float | None
+    caller_name: str
+    assessment: tuple[str | None, str | None, str | None] = (None, None, None)
+
+    @classmethod
+    def of(cls, s: Scenario) -> Preview:
+        a = s.assessment
+        neutral = (a.title, a.summary, a.content_note) if a is not None else (None, None, None)
+        return cls(
+            s.id, s.title, s.summary, s.content_note, s.expected_minutes, s.caller.name, neutral
+        )
+
+    def shown(self, mode: str) -> Shown:
+        """As `Scenario.shown`: the neutral texts in assessment mode, each falling back."""
+        if mode != "assessment":
+            return Shown(self.title, self.summary, self.content_note)
+        title, summary, note = self.assessment
+        return Shown(
+            title or self.title,
+            summary if summary is not None else self.summary,
+            note if note is not None else self.content_note,
+        )
+
+
+@dataclass(frozen=True)
 class CatalogEntry:
-    """One file of the folder, as the start screen lists it."""
+    """One file of the folder, as the start screen lists it: loaded (`scenario`), unusable
+    (`error`), or, while the app starts, only previewed from the index (`preview`)."""
 
     path: Path
     scenario: Scenario | None = None
     error: str | None = None  # the first problem, located, when the file is unusable
+    preview: Preview | None = None
 
     @property
     def available(self) -> bool:
+        """Loaded and usable: a call can start."""
         return self.scenario is not None
+
+    @property
+    def listed(self) -> Preview | None:
+        """What the list shows: the loaded scenario's preview, else the index's."""
+        return Preview.of(self.scenario) if self.scenario is not None else self.preview
 
     @property
     def key(self) -> str:
         """What the app remembers as the last choice: the scenario id, else the file stem."""
-        return self.scenario.id if self.scenario is not None else self.path.stem
+        listed = self.listed
+        return listed.id if listed is not None else self.path.stem
 
 
 K = TypeVar("K")
@@ -113,6 +191,16 @@ class _Lru(Generic[K, V]):
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
+
+
+def _sorted(entries: list[CatalogEntry]) -> list[CatalogEntry]:
+    """By title, unusable files last."""
+
+    def key(e: CatalogEntry) -> tuple[bool, str]:
+        listed = e.listed
+        return (listed is None, listed.title if listed is not None else e.path.name)
+
+    return sorted(entries, key=key)
 
 
 def _sha256(path: Path) -> str | None:
@@ -221,10 +309,23 @@ class ScenarioCatalog:
                 entries.append(CatalogEntry(path, error=error))
             except Exception as exc:  # a loader bug on one odd file must not empty the list
                 entries.append(CatalogEntry(path, error=f"{path}: {type(exc).__name__}: {exc}"))
-        return sorted(
-            entries,
-            key=lambda e: (not e.available, e.scenario.title if e.scenario else e.path.name),
-        )
+        index = _read_index()
+        fresh = {e.scenario.sha256: Preview.of(e.scenario) for e in entries if e.scenario}
+        if any(index.get(sha) != preview for sha, preview in fresh.items()):
+            _write_index({**index, **fresh})
+        return _sorted(entries)
+
+    def previews(self) -> list[CatalogEntry] | None:
+        """The list as the index last saw it, without loading any file: every file's preview,
+        or None when any file is new or changed (then load with `entries`)."""
+        index = _read_index()
+        out: list[CatalogEntry] = []
+        for path in self.paths():
+            preview = index.get(_sha256(path) or "")
+            if preview is None:
+                return None
+            out.append(CatalogEntry(path, preview=preview))
+        return _sorted(out)
 
     def _load_as_is(self, path: Path) -> Scenario | None:
         try:

@@ -9,17 +9,26 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app.display import no_display
 from app.logs import setup_logging
 from app.services.catalog import ScenarioCatalog
-from app.storage import SessionStore
 from app.storage.paths import default_log_dir
 from app.ui.services import AppServices
+
+if TYPE_CHECKING:
+    from app.storage import SessionStore
 from app.ui.settings import UiSettings
 
 _log = logging.getLogger(__name__)
 SMOKE_ENV = "CALLSIM_SMOKE"  # "1": close the window once the scenario list is shown
+
+
+def _open_store() -> SessionStore:
+    from app.storage import SessionStore  # sqlite-utils: loaded by the start-up worker
+
+    return SessionStore()
 
 
 def default_services(catalog: ScenarioCatalog) -> AppServices:
@@ -30,7 +39,7 @@ def default_services(catalog: ScenarioCatalog) -> AppServices:
         settings=UiSettings.default(),
         voice=open_voice(),
         catalog=catalog,
-        open_store=SessionStore,
+        open_store=_open_store,
     )
 
 

@@ -5,9 +5,11 @@ the screens themselves only show things and ask for things.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, Qt, QThreadPool, Signal
+from PySide6.QtCore import QByteArray, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QLabel,
@@ -19,21 +21,25 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.matching import IntentMatcher
 from app.scoring.result import Result
-from app.services.call_session import CallSession
 from app.services.catalog import CatalogEntry
-from app.storage import SessionInfo, SessionStore
 from app.ui.assessor.entry import AssessorEntry
 from app.ui.services import AppServices
 from app.ui.settings import TEXT_STEP_PERCENT
 from app.ui.style import STYLE, apply_font
-from app.ui.trainee.call_screen import CallScreen, CallSetup
 from app.ui.trainee.content_note import ContentNotePage
 from app.ui.trainee.debrief import DebriefScreen
 from app.ui.trainee.start_screen import StartScreen
 from app.ui.voice_controller import VoiceController
 from app.ui.workers import TaskState, run_task
+
+_log = logging.getLogger(__name__)
+
+if TYPE_CHECKING:  # imported when first used: the start screen must not wait for them
+    from app.matching import IntentMatcher
+    from app.services.call_session import CallSession
+    from app.storage import SessionInfo, SessionStore
+    from app.ui.trainee.call_screen import CallScreen
 
 KEYS_HELP = """Start screen: Tab moves between name, scenarios, mode and Start call; Enter starts.
 Incoming call: Enter or Space answers.
@@ -61,6 +67,9 @@ class Startup:
 
 class MainWindow(QMainWindow):
     sig_startup_finished = Signal()
+    # The scenario list is on screen (from the index while the app starts, or loaded): the
+    # trainee can read it, choose and type a name; Start waits for the loaded scenario.
+    sig_list_shown = Signal()
     """The scenario list is filled and the session store is open (or known to be unusable)."""
 
     sig_screen_changed = Signal(str)
@@ -225,6 +234,10 @@ class MainWindow(QMainWindow):
     # -- start-up -----------------------------------------------------------------------------
     def _startup(self) -> None:
         services = self.services
+        self._list_shown = False
+        # First the list as the index last saw it (no file parsed: a few ms, as soon as the
+        # window is up), then everything loaded in a worker, started only once the list is on
+        # screen so that its imports do not compete with the first paint.
 
         def work(_state: TaskState) -> Startup:
             catalog = services.catalog.entries()
@@ -242,7 +255,26 @@ class MainWindow(QMainWindow):
         def failed(message: str) -> None:  # still show a (empty) list and say why
             self._started(Startup([], None, None, [], problem=message))
 
-        run_task(self.pool, work, parent=self, on_done=self._started, on_failed=failed)
+        def load() -> None:
+            self._show_previews()
+            run_task(self.pool, work, parent=self, on_done=self._started, on_failed=failed)
+
+        QTimer.singleShot(0, load)
+
+    def _show_previews(self) -> None:
+        if self._list_shown:
+            return  # the loaded list came first
+        try:
+            previews = self.services.catalog.previews()
+        except Exception:  # an odd folder: the loaded list (and its errors) will come next
+            _log.exception("the scenario index could not be read")
+            return
+        if not previews:
+            return  # a new or changed file: the loaded list will be the first
+        select = self.settings.last_scenario or self.services.catalog.built_in() or ""
+        self.start.set_catalog(previews, select)
+        self._list_shown = True
+        self.sig_list_shown.emit()
 
     def _started(self, found: Startup) -> None:
         self.store = found.store
@@ -277,10 +309,16 @@ class MainWindow(QMainWindow):
                 + self.tr("). You can still practise; results are shown but not kept.")
             )
         self.start.show_notice("\n".join(notices))
-        select = self.settings.last_scenario or found.built_in
+        current = self.start.current_entry()  # the trainee may have chosen from the preview
+        select = (current.key if current is not None else "") or (
+            self.settings.last_scenario or found.built_in
+        )
         self.start.set_catalog(found.catalog, select)
         self.apply_font_again()
         self.start.setFocus()
+        if not self._list_shown:
+            self._list_shown = True
+            self.sig_list_shown.emit()
         self.sig_startup_finished.emit()
 
     def apply_font_again(self) -> None:
@@ -334,6 +372,8 @@ class MainWindow(QMainWindow):
         )  # fmt: skip
 
     def _show_call(self, matcher: IntentMatcher) -> None:
+        from app.ui.trainee.call_screen import CallScreen, CallSetup
+
         assert self._pending is not None
         entry, name, mode = self._pending
         assert entry.scenario is not None

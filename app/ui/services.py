@@ -7,16 +7,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from app.services.call_session import Clock, MonotonicClock
 from app.services.catalog import ScenarioCatalog
-from app.storage import SessionStore
-from app.ui.assessor.exports import SaveAsker
 from app.ui.settings import UiSettings
-from app.voice import VoiceKit
+
+if TYPE_CHECKING:  # the call, the store and the exports are imported when first used
+    from app.services.call_session import Clock
+    from app.storage import SessionStore
+    from app.ui.assessor.exports import SaveAsker
+    from app.voice import VoiceKit
 
 
 def _monotonic_clock() -> Clock:
+    from app.services.call_session import MonotonicClock
+
     return MonotonicClock()
 
 

@@ -27,16 +27,10 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 
 
 def default_cache_dir() -> Path:
-    """`cache_dir` of the configuration (the machine file, else the user's file or
-    `$CALLSIM_CACHE_DIR`), else the per-user cache directory for callsim."""
-    from app.config import load_config
+    """`cache_dir` of the configuration, else the per-user cache folder (`app.config`)."""
+    from app.config import cache_dir
 
-    configured = load_config().path("cache_dir")
-    if configured is not None:
-        return configured
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir("callsim"))
+    return cache_dir()
 
 
 def safe_name(part: str) -> str:

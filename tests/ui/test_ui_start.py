@@ -239,3 +239,23 @@ def test_about_says_version_licences_and_where_things_are_kept(window: MainWindo
     assert "Data folder: " in text and "Log folder: " in text and "Voice: " in text
     menus = [a.text() for m in window.menuBar().actions() for a in m.menu().actions()]
     assert "&About callsim" in menus
+
+
+def test_a_second_start_shows_the_list_before_loading_and_start_waits(
+    qtbot: Any, make_window: Callable[..., MainWindow], services: AppServices
+) -> None:
+    first = make_window()  # loads every scenario, and so fills the index
+    first.close()
+    second = MainWindow(services)
+    qtbot.addWidget(second)
+    order: list[tuple[str, bool, int]] = []
+
+    def note(what: str) -> None:
+        order.append((what, second.start.start.isEnabled(), second.start.list.count()))
+
+    second.sig_list_shown.connect(lambda: note("listed"))
+    second.sig_startup_finished.connect(lambda: note("ready"))
+    with qtbot.waitSignal(second.sig_startup_finished):
+        second.show()
+    rows = first.start.list.count()
+    assert order == [("listed", False, rows), ("ready", True, rows)]

@@ -14,16 +14,16 @@ from PySide6.QtCore import QObject, QThreadPool, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QWidget
 
-from app.assessor.auth import AssessorAuth
-from app.storage import SessionStore
-from app.ui.assessor.area import AssessorArea
-from app.ui.assessor.passphrase import PassphraseDialog
 from app.ui.assessor.words import tr
 from app.ui.style import apply_font
 from app.ui.voice_controller import VoiceController
 from app.ui.workers import run_task
 
 if TYPE_CHECKING:
+    from app.assessor.auth import AssessorAuth
+    from app.storage import SessionStore
+    from app.ui.assessor.area import AssessorArea
+    from app.ui.assessor.passphrase import PassphraseDialog
     from app.ui.services import AppServices
 
 SHORTCUT = "Ctrl+Shift+A"
@@ -106,6 +106,8 @@ class AssessorEntry(QObject):
         if store is None:
             host.post(tr("The assessor area needs the session store, which is not open."))
             return
+        from app.assessor.auth import AssessorAuth  # the store's passphrase: on first use
+
         auth = AssessorAuth(store)
         run_task(
             self.pool,
@@ -119,6 +121,8 @@ class AssessorEntry(QObject):
         if self.dialog is not None or self.area is not None:
             return
         settings = self.services.settings
+        from app.ui.assessor.passphrase import PassphraseDialog
+
         dialog = PassphraseDialog(
             auth, self.pool, first_use=first_use, name=settings.assessor_name, parent=self._parent
         )
@@ -139,6 +143,8 @@ class AssessorEntry(QObject):
         store = host.store
         if store is None:
             return
+        from app.ui.assessor.area import AssessorArea  # built only after the passphrase
+
         services = self.services
         services.settings.assessor_name = name
         services.settings.sync()

@@ -177,10 +177,11 @@ class StartScreen(QWidget):
             item = QListWidgetItem()
             item.setData(ENTRY_ROLE, entry)
             self._describe_item(item, entry)
-            if not entry.available:
+            if entry.listed is None:
                 item.setForeground(Qt.GlobalColor.darkGray)
             self.list.addItem(item)
-            if chosen is None and entry.available and (not select or entry.key == select):
+            usable = entry.listed is not None
+            if chosen is None and usable and (not select or entry.key == select):
                 chosen = item
         if chosen is None and self.list.count():
             chosen = self.list.item(0)
@@ -192,12 +193,13 @@ class StartScreen(QWidget):
 
     def _describe_item(self, item: QListWidgetItem, entry: CatalogEntry) -> None:
         """The item's text and tooltip, as the chosen mode shows the scenario."""
-        if entry.scenario is None:
+        listed = entry.listed  # the loaded scenario, or its preview while the app starts
+        if listed is None:
             item.setText(entry.path.name + self.tr(" (unavailable)"))
             item.setToolTip(entry.error or "")
             return
-        shown = entry.scenario.shown(self.mode)
-        minutes = entry.scenario.expected_minutes
+        shown = listed.shown(self.mode)
+        minutes = listed.expected_minutes
         text = shown.title
         if minutes:
             text += self.tr(" · about {n} min").replace("{n}", f"{minutes:g}")
@@ -243,14 +245,14 @@ class StartScreen(QWidget):
             self.sig_scenario_selected.emit(entry)
 
     def _show_details(self, entry: CatalogEntry) -> None:
-        if entry.scenario is None:
+        s = entry.listed
+        if s is None:
             self.detail_title.setText(entry.path.name)
             self.detail_body.setText(
                 self.tr("This scenario file cannot be used:") + f"\n{entry.error}"
             )
             self.detail_meta.setText(self.tr("Check it with: callsim lint ") + str(entry.path))
             return
-        s = entry.scenario
         shown = s.shown(self.mode)
         self.detail_title.setText(shown.title)
         self.detail_body.setText(shown.summary or "")
@@ -261,7 +263,7 @@ class StartScreen(QWidget):
                     "{n}", f"{s.expected_minutes:g}"
                 )
             )
-        meta.append(self.tr("Caller: ") + s.caller.name)
+        meta.append(self.tr("Caller: ") + s.caller_name)
         if shown.content_note:
             meta.append(self.tr("A content note is shown before the call."))
         self.detail_meta.setText("\n".join(meta))
