@@ -338,3 +338,13 @@ def test_finding_a_flag_matches_the_start_of_its_words(qtbot: Any, window: MainW
     qtbot.keyClicks(focused(window), " wel")
     assert screen.flags.found() == ["concern_for_welfare"]
     qtbot.keyClick(focused(window), Qt.Key.Key_Escape)
+
+
+def test_a_right_to_left_override_is_shown_written_out_never_applied(qtbot: Any) -> None:
+    from app.ui.widgets.transcript import TranscriptView
+
+    view = TranscriptView()
+    qtbot.addWidget(view)
+    view.add_turn("You", "trainee", 3.0, "\u202eenal lliM 41")
+    assert view.turn_text(0).endswith("<U+202E>enal lliM 41")
+    assert "\u202e" not in view.toPlainText()

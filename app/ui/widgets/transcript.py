@@ -18,6 +18,8 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QTextBrowser, QWidget
 
+from app.text.clean import shown
+
 CALLER_COLOUR = QColor("#0b4f8a")
 TRAINEE_COLOUR = QColor("#1d6b2f")
 MUTED_COLOUR = QColor("#5c6166")
@@ -80,7 +82,7 @@ class TranscriptView(QTextBrowser):
         cursor.insertText(speaker, name)
         cursor.insertText(f"   {clock_text(t)}", when)
         cursor.insertText("\u2028", body)  # a line break inside the same paragraph
-        cursor.insertText(text, body)
+        cursor.insertText(shown(text), body)  # bidi controls written out, never applied
         if note:
             small = QTextCharFormat()
             small.setForeground(MUTED_COLOUR)
@@ -89,7 +91,7 @@ class TranscriptView(QTextBrowser):
         if at_bottom:
             bar.setValue(bar.maximum())
         if announce:
-            self.announce(f"{speaker}: {text}")
+            self.announce(f"{speaker}: {shown(text)}")
         return len(self._blocks) - 1
 
     def announce(self, message: str) -> None:
