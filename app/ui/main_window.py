@@ -92,6 +92,7 @@ class MainWindow(QMainWindow):
         self.voice = VoiceController(services.voice, self.voice_pool, self)
         self.store: SessionStore | None = None
         self._pending: tuple[CatalogEntry, str, str] | None = None
+        self._opening = False  # a call's matcher is being built: one call at a time
         self.call_screen: CallScreen | None = None
         self.result: Result | None = None
 
@@ -358,22 +359,32 @@ class MainWindow(QMainWindow):
             self._open_call()
 
     def _open_call(self) -> None:
-        """Build the call screen once the scenario's matcher is ready (built in a worker)."""
-        if self._pending is None:
+        """Build the call screen once the scenario's matcher is ready (built in a worker).
+        One call at a time: a second Continue/Enter while the matcher is being built, or
+        during a call, does nothing (it used to replace the call in progress)."""
+        if self._pending is None or self._opening or self.call_screen is not None:
             return
+        self._opening = True
         entry, name, mode = self._pending
         scenario = entry.scenario
         assert scenario is not None
         self.start.set_busy(True)
         catalog = self.services.catalog  # keeps each scenario's matcher: quick the second time
+
+        def failed(message: str) -> None:
+            self._opening = False
+            self.start.set_busy(False)
+            self.post(message)
+
         run_task(
             self.pool, lambda _s: catalog.matcher(scenario), parent=self, on_done=self._show_call,
-            on_failed=self.post,
+            on_failed=failed,
         )  # fmt: skip
 
     def _show_call(self, matcher: IntentMatcher) -> None:
         from app.ui.trainee.call_screen import CallScreen, CallSetup
 
+        self._opening = False
         assert self._pending is not None
         entry, name, mode = self._pending
         assert entry.scenario is not None
