@@ -348,3 +348,20 @@ def test_a_right_to_left_override_is_shown_written_out_never_applied(qtbot: Any)
     view.add_turn("You", "trainee", 3.0, "\u202eenal lliM 41")
     assert view.turn_text(0).endswith("<U+202E>enal lliM 41")
     assert "\u202e" not in view.toPlainText()
+
+
+def test_log_text_being_typed_is_saved_every_couple_of_seconds(
+    qtbot: Any, window: MainWindow, scenario: Scenario, clock: FakeClock
+) -> None:
+    screen = answer_call(qtbot, window)
+    multiline = next(f for f, spec in scenario.log_fields.items() if spec.multiline)
+    screen.log.editors[multiline].setFocus()
+    qtbot.keyClicks(focused(window), "Fight at her mum's")
+    assert screen.session is not None
+    logged = [e.data for e in screen.session.events if e.kind == "log_changed"]
+    assert logged == []  # one burst of keys: nothing committed yet
+    clock.now += 3.0  # the trainee is still typing, never leaving the field
+    qtbot.keyClicks(focused(window), ", 14 Mill Lane")
+    logged = [e.data for e in screen.session.events if e.kind == "log_changed"]
+    assert logged and logged[-1]["field"] == multiline
+    assert logged[-1]["value"].startswith("Fight at her mum's,")  # saved if the app dies now

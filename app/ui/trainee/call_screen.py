@@ -97,6 +97,7 @@ class CallScreen(QWidget):
         self.setup = setup
         self.voice = voice
         self.session: CallSession | None = None
+        self._log_burst = False  # keys typed in the log since its last commit were reported
         self._reported_error: str | None = None
         self._finished = False
         scenario = setup.scenario
@@ -269,6 +270,7 @@ class CallScreen(QWidget):
 
     def set_log(self, field_id: str, value: str) -> None:
         # Also once the caller has hung up: the trainee may finish writing the log.
+        self._log_burst = False  # committed: the next key starts a new burst
         if self.session is not None and not self._finished:
             self._render(self.session.set_log(field_id, value))
 
@@ -279,10 +281,16 @@ class CallScreen(QWidget):
             self._render(self.session.typing())
 
     def _log_typing(self) -> None:
-        """Keys in the log: busy, but not speaking to her (`counts: speech` silence)."""
+        """Keys in the log: busy, but not speaking to her (`counts: speech` silence). The
+        text typed so far is saved with it (at most every TYPING_INTERVAL, as the session
+        throttles), so a crash mid-sentence loses at most a couple of seconds of typing."""
         if self.connected:
             assert self.session is not None
-            self._render(self.session.typing(log=True))
+            reported = self.session.typing(log=True)
+            self._render(reported)
+            if reported and self._log_burst:  # not the first key of a burst: save the text
+                self.log.commit_all()
+            self._log_burst = self._log_burst or bool(reported)
 
     def end_call(self) -> None:
         """Hang up at once: commit the log as typed, silence the caller, end the call."""
