@@ -76,3 +76,50 @@ def result_fields(result: Mapping[str, Any] | None) -> tuple[float | None, int |
         float(score) if isinstance(score, int | float) and not isinstance(score, bool) else None,
         int(passed) if isinstance(passed, bool) else None,
     )
+
+
+# The columns behind `SessionRecord` (a fixed string).
+RECORD_COLUMNS = (
+    "id, trainee, scenario_id, scenario_sha256, scenario_title, mode, started_at, "
+    "callsim_version, status, ended_at, result_json, score, passed, event_count, last_hash, "
+    "header_hash, seal_hash, audit_count, audit_hash"
+)
+
+
+@dataclass(frozen=True)
+class SessionRecord:
+    """One session row exactly as stored, heads included: what `callsim verify` checks (the
+    values are whatever the file holds, so nothing here is trusted or parsed)."""
+
+    id: str
+    trainee: Any
+    scenario_id: Any
+    scenario_sha256: Any
+    scenario_title: Any
+    mode: Any
+    started_at: Any
+    callsim_version: Any
+    status: Any
+    ended_at: Any
+    result_json: Any
+    score: Any
+    passed: Any
+    event_count: Any
+    last_hash: Any
+    header_hash: Any
+    seal_hash: Any
+    audit_count: Any
+    audit_hash: Any
+
+    def header(self) -> dict[str, Any]:
+        """The header fields (chain.HEADER_FIELDS) as stored."""
+        return {
+            "id": self.id,
+            "trainee": self.trainee,
+            "scenario_id": self.scenario_id,
+            "scenario_sha256": self.scenario_sha256,
+            "scenario_title": self.scenario_title,
+            "mode": self.mode,
+            "started_at": self.started_at,
+            "callsim_version": self.callsim_version,
+        }

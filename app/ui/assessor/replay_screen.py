@@ -199,7 +199,7 @@ class ReplayScreen(QWidget):
                 return
             run_task(
                 self.pool,
-                lambda _s: complete_replay(partial, scenarios=scenarios),
+                lambda _s: complete_replay(partial, scenarios=scenarios, store=store),
                 parent=self,
                 on_done=lambda replay: self._completed(token, replay),
                 on_failed=failed,
