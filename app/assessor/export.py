@@ -8,11 +8,13 @@ a formula in the assessor's spreadsheet.
 from __future__ import annotations
 
 import csv
+import io
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from app.assessor.files import write_atomically
 from app.assessor.library import LibraryRow, query_sessions
 from app.assessor.marks import Marking
 from app.assessor.replay import timeline
@@ -149,8 +151,8 @@ def export_csv(
     until: datetime | None = None,
     scenarios: ScenarioFinder | None = None,
 ) -> int:
-    """Write the CSV (UTF-8, a header row, one row per session, oldest first); returns the
-    number of sessions written."""
+    """Write the CSV (UTF-8, a header row, one row per session, oldest first), whole or not
+    at all (`OutputFileError`); returns the number of sessions written."""
     rows = export_rows(
         store,
         marking=marking,
@@ -160,11 +162,12 @@ def export_csv(
         until=until,
         scenarios=scenarios,
     )
-    with open(path, "w", encoding="utf-8", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(CSV_COLUMNS)
-        for row in rows:
-            writer.writerow([safe_cell(row[c]) for c in CSV_COLUMNS])
+    text = io.StringIO(newline="")
+    writer = csv.writer(text)
+    writer.writerow(CSV_COLUMNS)
+    for row in rows:
+        writer.writerow([safe_cell(row[c]) for c in CSV_COLUMNS])
+    write_atomically(Path(path), text.getvalue().encode("utf-8"), what="CSV export")
     return len(rows)
 
 

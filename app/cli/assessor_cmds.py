@@ -230,17 +230,20 @@ def _listing_store() -> Iterator[SessionStore | None]:
 
 
 def _write_pdf(html_text: str, out: Path) -> None:
+    from app.assessor.files import OutputFileError
+
     try:
         write_pdf(html_text, out)
     except ImportError as exc:
         raise Unusable(f"{out}: PDF needs the desktop app's Qt libraries ({exc})") from None
-    except Exception as exc:  # Qt missing a platform plugin, a write error, ...
-        raise Unusable(f"{out}: cannot write the PDF: {type(exc).__name__}: {exc}") from None
-    if not out.is_file():
-        raise Unusable(f"{out}: the PDF was not written")
+    except OutputFileError as exc:
+        raise Unusable(str(exc)) from None
+    except Exception as exc:  # Qt missing a platform plugin, ...
+        raise Unusable(f"{out}: cannot make the PDF: {type(exc).__name__}: {exc}") from None
 
 
 def cmd_report(args: argparse.Namespace, ctx: Context) -> int:
+    from app.assessor.files import OutputFileError, write_atomically
     from app.assessor.marks import Marking
     from app.assessor.report import report_html
 
@@ -256,9 +259,9 @@ def cmd_report(args: argparse.Namespace, ctx: Context) -> int:
         _write_pdf(text, out)
     else:
         try:
-            out.write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise Unusable(f"{out}: cannot write: {exc.strerror}") from None
+            write_atomically(out, text.encode("utf-8"), what="report")
+        except OutputFileError as exc:
+            raise Unusable(str(exc)) from None
     print(f"wrote {out}", file=sys.stderr)
     return EXIT_OK
 
@@ -282,6 +285,7 @@ def parse_day(text: str, *, end: bool = False) -> datetime:
 
 def cmd_export(args: argparse.Namespace, ctx: Context) -> int:
     from app.assessor.export import export_csv
+    from app.assessor.files import OutputFileError
     from app.assessor.marks import Marking
 
     since = parse_day(args.since) if args.since else None
@@ -304,8 +308,8 @@ def cmd_export(args: argparse.Namespace, ctx: Context) -> int:
                 until=until,
                 scenarios=ctx.catalog,
             )
-        except OSError as exc:
-            raise Unusable(f"{out}: cannot write: {exc.strerror}") from None
+        except OutputFileError as exc:
+            raise Unusable(str(exc)) from None
     print(f"{n} session{'s' * (n != 1)} written to {out}", file=sys.stderr)
     return EXIT_OK
 
@@ -320,6 +324,7 @@ def cmd_verify(args: argparse.Namespace, ctx: Context) -> int:
         verify_session,
     )
     from app.services.catalog import ScenarioCatalog
+    from app.storage.errors import DatabaseFileError
 
     scenarios = ScenarioCatalog(Path(args.scenarios)) if args.scenarios else ctx.catalog
     ok = True
@@ -333,14 +338,26 @@ def cmd_verify(args: argparse.Namespace, ctx: Context) -> int:
             )
         if args.session is None:
             ids = store.session_ids()
+            unreadable: list[DatabaseFileError] = []
             for sid in ids:
-                found = verify_session(store, sid, scenarios=scenarios, database=db)
+                try:
+                    found = verify_session(store, sid, scenarios=scenarios, database=db)
+                except DatabaseFileError as exc:  # one damaged session: go on with the rest
+                    unreadable.append(exc)
+                    print(f"ALTERED: session {sid[:12]}: it cannot be read ({exc.reason})")
+                    ok = False
+                    continue
                 ok = ok and found.ok
                 print(found.headline())
             for check in db.checks():
                 print(check.line())
             ok = ok and db.ok
             print(f"{len(ids)} session{'s' * (len(ids) != 1)} checked")
+            if unreadable:
+                print(PROVES)
+                print(CANNOT)
+                more = len(unreadable)
+                raise Unusable(f"{unreadable[0]} ({more} session{'s' * (more != 1)} unreadable)")
         else:
             try:
                 sid = resolve_session(store, args.session)

@@ -134,12 +134,10 @@ def database_problem(exc: BaseException) -> tuple[str, str] | None:
     code = getattr(exc, "sqlite_errorcode", None)
     primary = code & 0xFF if isinstance(code, int) else None
     text = str(exc).lower()
-    if (
-        primary in (_SQLITE_CORRUPT, _SQLITE_NOTADB)
-        or "malformed" in text
-        or "not a database" in text
-    ):
-        return f"it is damaged: {exc}", DAMAGED_ADVICE
+    damaged = ("malformed", "not a database", "could not decode")  # the last: garbled text
+    if primary in (_SQLITE_CORRUPT, _SQLITE_NOTADB) or any(w in text for w in damaged):
+        detail = str(exc).split(" with text ", 1)[0]  # never echo the garbled row itself
+        return f"it is damaged: {detail}", DAMAGED_ADVICE
     if primary == _SQLITE_FULL or "disk is full" in text:
         reason = "the disk is full"
     elif primary == _SQLITE_READONLY or "readonly" in text:

@@ -464,9 +464,11 @@ class SessionStore:
 
     def integrity_problems(self, limit: int = 5) -> list[str]:
         """What SQLite's own integrity check finds wrong with the file (empty when sound)."""
-        rows = self._fetch(f"PRAGMA integrity_check({int(limit)})")
-        found = [str(r[0]) for r in rows]
-        return [] if found == ["ok"] else found
+        rows = self._fetch(f"PRAGMA integrity_check({int(limit) + 1})")
+        found = [line for r in rows for line in str(r[0]).splitlines()]
+        if found == ["ok"]:
+            return []
+        return [line for line in found if not line.startswith("*** in database")][:limit]
 
     def search_index_problem(self) -> str | None:
         """What the full-text index's own integrity check finds, or None when it is sound.

@@ -14,6 +14,7 @@ from PySide6.QtCore import QObject, QThreadPool, Signal
 from PySide6.QtWidgets import QFileDialog, QWidget
 
 from app.assessor.export import export_csv
+from app.assessor.files import OutputFileError, write_atomically
 from app.assessor.marks import Marking
 from app.assessor.report import report_html
 from app.storage import SessionStore
@@ -84,9 +85,7 @@ class Exporter(QObject):
             if kind == "pdf":
                 html_to_pdf(html, out, title=suggested)
             else:
-                part = out.with_name(out.name + ".part")
-                part.write_text(html, encoding="utf-8")
-                part.replace(out)
+                write_atomically(out, html.encode("utf-8"), what="report")
             return out, html
 
         def done(result: tuple[Path, str]) -> None:
@@ -111,11 +110,9 @@ class Exporter(QObject):
         store, marking = self.store, self.marking
 
         def work(_state: TaskState) -> Path:
-            part = out.with_name(out.name + ".part")
             export_csv(
-                store, part, marking=marking, trainee=trainee, scenario_id=scenario_id, since=since
+                store, out, marking=marking, trainee=trainee, scenario_id=scenario_id, since=since
             )
-            part.replace(out)
             return out
 
         run_task(
@@ -127,4 +124,9 @@ class Exporter(QObject):
         )
 
     def _failed(self, message: str) -> None:
+        # A located OutputFileError says it all ("FILE: cannot write ... nothing was written.
+        # What to do"); its type name would only be noise.
+        located = OutputFileError.__name__ + ": "
+        if message.startswith(located):
+            message = message[len(located) :]
         self.sig_export_failed.emit(tr("The export failed: ") + message)

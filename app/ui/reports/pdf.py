@@ -11,8 +11,10 @@ import os
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QMarginsF
+from PySide6.QtCore import QBuffer, QByteArray, QCoreApplication, QIODevice, QMarginsF
 from PySide6.QtGui import QFont, QGuiApplication, QPageLayout, QPageSize, QPdfWriter, QTextDocument
+
+from app.assessor.files import write_atomically
 
 RESOLUTION_DPI = 300
 BODY_PT = 10
@@ -36,15 +38,14 @@ def ensure_gui_application() -> None:
     _app = QGuiApplication(argv)
 
 
-def html_to_pdf(html: str, out: Path, *, title: str = "callsim report") -> None:
-    """Lay `html` out on A4 pages and write the PDF to `out` (replaced only when complete).
-
-    Raises OSError when the file cannot be written.
-    """
+def pdf_bytes(html: str, *, title: str = "callsim report") -> bytes:
+    """`html` laid out on A4 pages, as the bytes of a PDF (made in memory: a disk that fills
+    up half-way can never leave a truncated file behind)."""
     ensure_gui_application()
-    out = Path(out)
-    part = out.with_name(out.name + ".part")
-    writer = QPdfWriter(str(part))
+    data = QByteArray()
+    buffer = QBuffer(data)
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    writer = QPdfWriter(buffer)
     writer.setTitle(title)
     writer.setCreator("callsim")
     writer.setResolution(RESOLUTION_DPI)
@@ -60,12 +61,17 @@ def html_to_pdf(html: str, out: Path, *, title: str = "callsim report") -> None:
     # With no page size of its own, the document is laid out on the page at screen scale
     # (so point sizes stay point sizes) and numbered page by page.
     doc.print_(writer)
-    del writer  # the file is finished when the writer goes
-    try:
-        if part.stat().st_size == 0:
-            raise OSError(f"cannot write the PDF {out}")
-        part.replace(out)
-    except FileNotFoundError as exc:
-        raise OSError(f"cannot write the PDF {out}: {exc}") from exc
-    finally:
-        part.unlink(missing_ok=True)
+    del writer  # the PDF is finished when the writer goes
+    buffer.close()
+    out = bytes(data.data())
+    if not out.startswith(b"%PDF"):
+        raise OSError("Qt did not produce a PDF")
+    return out
+
+
+def html_to_pdf(html: str, out: Path, *, title: str = "callsim report") -> None:
+    """Lay `html` out on A4 pages and write the PDF to `out`, whole or not at all.
+
+    Raises `OutputFileError` (an OSError) when the file cannot be written.
+    """
+    write_atomically(Path(out), pdf_bytes(html, title=title), what="PDF report")
