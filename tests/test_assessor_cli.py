@@ -127,7 +127,7 @@ def test_verify_checks_the_audit_trail_too(sids: list[str], data: Path, capsys: 
         Marking(store).mark(sids[0], "location", "agree", reason="said twice", assessor="A")
     assert main(["verify", sids[0]]) == 0
     out = capsys.readouterr().out
-    assert "  ok       audit trail: 1 entries (1 mark, 0 comments, 0 verdicts) match" in out
+    assert "  ok       audit trail: 1 entry (1 mark, 0 comments, 0 verdicts) match" in out
     assert "said twice" not in out  # verify needs no passphrase: it never quotes an assessor
     tamper(
         data / "callsim.db",
@@ -149,6 +149,21 @@ def test_report_html_by_prefix(sids: list[str], tmp_path: Path, capsys: Capture)
     page = out.read_text(encoding="utf-8")
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script" not in page
     assert SCRIPT not in page and DROP not in page
+
+
+def test_report_says_who_made_it_and_what_verify_found(
+    sids: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("getpass.getuser", lambda: "jdoe")
+    out = tmp_path / "r.html"
+    assert main(["report", sids[1], "--out", str(out), "--assessor", "Alex <A>"]) == 0
+    page = out.read_text(encoding="utf-8")
+    assert (
+        "OS account <b>jdoe</b>; the assessor passphrase was given, by <b>Alex &lt;A&gt;</b>"
+        in page
+    )
+    assert f"verified: session {sids[1][:12]}: nothing differs" in page
+    assert "rebuilt and re-scored: the same" in page  # the CLI finds the scenario played
 
 
 @pytest.mark.parametrize("ref", ["abc", "zzzzzzzz", "0123456789ab", ""])

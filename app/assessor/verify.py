@@ -256,8 +256,12 @@ def check_database(store: SessionStore, *, integrity: bool = True) -> DatabaseRe
         ledger = Check(
             "ledger",
             True,
-            f"{chain.checked} entries match their chain and head; all {n_sessions} sessions "
-            "it recorded are present",
+            f"{chain.checked} entries match their chain and head; "
+            + (
+                "the session it recorded is present"
+                if n_sessions == 1
+                else f"all {n_sessions} sessions it recorded are present"
+            ),
         )
     why = AssessorAuth(store).altered()
     if why is not None:
@@ -678,10 +682,11 @@ def _audit_check(
                 )  # fmt: skip
     counts = {a: sum(1 for e in entries if e.action == a) for a in ("mark", "comment", "verdict")}
     what = ", ".join(f"{n} {a}{'s' * (n != 1)}" for a, n in counts.items())
+    entries_words = "1 entry" if check.checked == 1 else f"{check.checked} entries"
     return Check(
         "audit trail",
         True,
-        f"{check.checked} entries ({what}) match their chain, the session's head and the ledger",
+        f"{entries_words} ({what}) match their chain, the session's head and the ledger",
     )
 
 

@@ -229,11 +229,11 @@ def _listing_store() -> Iterator[SessionStore | None]:
         yield store
 
 
-def _write_pdf(html_text: str, out: Path) -> None:
+def _write_pdf(html_text: str, out: Path, *, title: str, footer: str) -> None:
     from app.assessor.files import OutputFileError
 
     try:
-        write_pdf(html_text, out)
+        write_pdf(html_text, out, title=title, footer=footer)
     except ImportError as exc:
         raise Unusable(f"{out}: PDF needs the desktop app's Qt libraries ({exc})") from None
     except OutputFileError as exc:
@@ -245,7 +245,7 @@ def _write_pdf(html_text: str, out: Path) -> None:
 def cmd_report(args: argparse.Namespace, ctx: Context) -> int:
     from app.assessor.files import OutputFileError, write_atomically
     from app.assessor.marks import Marking
-    from app.assessor.report import report_html
+    from app.assessor.report import Generated, pdf_footer, report_html
 
     out = Path(args.out)
     if not out.parent.is_dir():
@@ -254,9 +254,15 @@ def cmd_report(args: argparse.Namespace, ctx: Context) -> int:
         assert store is not None
         _unlock(args, store)
         sid = _session(store, args.session)
-        text = report_html(store, sid, marking=Marking(store))
+        info = store.session(sid)
+        assert info is not None
+        generated = Generated(assessor=args.assessor)
+        text = report_html(
+            store, sid, marking=Marking(store), scenarios=ctx.catalog, generated=generated
+        )
     if args.format == "pdf":
-        _write_pdf(text, out)
+        title = f"callsim report: {info.trainee} ({sid[:12]})"
+        _write_pdf(text, out, title=title, footer=pdf_footer(info, generated))
     else:
         try:
             write_atomically(out, text.encode("utf-8"), what="report")
@@ -445,6 +451,9 @@ def register(sub: Any) -> None:
     s.add_argument("session", metavar="SESSION", help="session id (or 6+ leading characters)")
     s.add_argument("--format", choices=("html", "pdf"), default="html")
     s.add_argument("--out", required=True, metavar="FILE")
+    s.add_argument(
+        "--assessor", metavar="NAME", help="the assessor making the report (shown on it)"
+    )
     _passphrase_option(s)
     s.set_defaults(fn=cmd_report)
 

@@ -13,7 +13,7 @@ STATUSES = ("active", "finished", "interrupted")
 # The columns behind `SessionInfo`, in field order (a fixed string: never built from input).
 SESSION_COLUMNS = (
     "id, trainee, scenario_id, scenario_sha256, scenario_title, mode, status, "
-    "started_at, ended_at, score, passed, event_count, owner_pid"
+    "started_at, ended_at, score, passed, event_count, owner_pid, callsim_version"
 )
 
 
@@ -34,10 +34,13 @@ class SessionInfo:
     passed: bool | None  # copied from result["passed"] when it is a bool
     event_count: int
     owner_pid: int | None  # the process that was writing it
+    callsim_version: str | None = None  # the callsim that recorded it (None: before schema 3)
 
     @classmethod
     def from_row(cls, row: tuple[Any, ...]) -> SessionInfo:
-        (sid, trainee, scen, sha, title, mode, status, started, ended, score, passed, n, pid) = row
+        (sid, trainee, scen, sha, title, mode, status, started, ended, score, passed, n, pid) = row[
+            :13
+        ]
         return cls(
             sid,
             trainee,
@@ -52,6 +55,7 @@ class SessionInfo:
             bool(passed) if passed is not None else None,
             n,
             pid,
+            row[13] if len(row) > 13 else None,
         )
 
 

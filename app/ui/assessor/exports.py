@@ -16,7 +16,8 @@ from PySide6.QtWidgets import QFileDialog, QWidget
 from app.assessor.export import export_csv
 from app.assessor.files import OutputFileError, write_atomically
 from app.assessor.marks import Marking
-from app.assessor.report import report_html
+from app.assessor.report import AREA, Generated, pdf_footer, report_html
+from app.assessor.verify import ScenarioFinder
 from app.storage import SessionStore
 from app.ui.assessor.words import tr
 from app.ui.reports.pdf import html_to_pdf
@@ -73,17 +74,32 @@ class Exporter(QObject):
         self.folder = chosen.parent
         return chosen
 
-    def export_report(self, parent: QWidget, session_id: str, kind: str, suggested: str) -> None:
-        """Ask where, then write the session's report as `kind` ("html" or "pdf")."""
+    def export_report(
+        self,
+        parent: QWidget,
+        session_id: str,
+        kind: str,
+        suggested: str,
+        *,
+        assessor: str | None = None,
+        scenarios: ScenarioFinder | None = None,
+    ) -> None:
+        """Ask where, then write the session's report as `kind` ("html" or "pdf"), made by
+        `assessor` (signed in to the area), verified and rebuilt with `scenarios`."""
         out = self._choose(parent, kind, f"{suggested}.{kind}")
         if out is None:
             return
         store, marking = self.store, self.marking
 
         def work(_state: TaskState) -> tuple[Path, str]:
-            html = report_html(store, session_id, marking=marking)
+            generated = Generated(assessor=assessor, via=AREA)
+            html = report_html(
+                store, session_id, marking=marking, scenarios=scenarios, generated=generated
+            )
             if kind == "pdf":
-                html_to_pdf(html, out, title=suggested)
+                info = store.session(session_id)
+                footer = pdf_footer(info, generated) if info is not None else ""
+                html_to_pdf(html, out, title=suggested, footer=footer)
             else:
                 write_atomically(out, html.encode("utf-8"), what="report")
             return out, html
