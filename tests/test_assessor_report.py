@@ -221,6 +221,11 @@ def test_the_report_says_who_made_it_when_and_with_which_versions(
     ):
         assert expected in page, expected
     assert page.index("<b>REFER</b>") < page.index("<b>PASS</b> <span")  # oldest first
+    from app.storage.ledger import LedgerRepo
+
+    head = LedgerRepo(store).read().head
+    assert head is not None  # the anchor a later copy is checked against (--expect-head)
+    assert f'{head[0]} entries, head <span class="hash">{head[1]}</span>' in page
 
 
 def test_an_altered_record_is_said_in_the_report(

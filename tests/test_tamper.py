@@ -482,6 +482,40 @@ def test_a_session_added_outside_callsim(db: Path, recorded: Recorded, capsys: C
     assert_named(db, new, capsys, "header", "not in the database ledger")
 
 
+def test_the_newest_entries_removed_and_every_head_moved_back(
+    db: Path, recorded: Recorded, capsys: Capture
+) -> None:
+    """The one edit that needs no hashing at all: Bo's verdict was the last write; delete it,
+    its audit entry and its ledger entry, and move the session's and the ledger's heads back
+    to the entries before (their hashes are stored). Every chain is consistent again, so only
+    a head noted earlier (printed on every report and by verify) shows it."""
+    code, out = cli(capsys, recorded.bo)
+    noted = next(line for line in out if line.startswith("ledger head: "))
+    head = noted.split("sha256 ")[1].split()[0]
+    rows = _audit_rows(db, recorded.bo)
+    count, _last = one(db, "SELECT count, hash FROM ledger_head")
+    assert isinstance(count, int)
+    (before,) = one(db, "SELECT hash FROM ledger WHERE seq = ?", [count - 2])
+    (kind,) = one(db, "SELECT kind FROM ledger WHERE seq = ?", [count - 1])
+    assert kind == "audit"
+    attack(
+        db,
+        ("DELETE FROM verdicts WHERE session_id = ?", [recorded.bo]),
+        ("DELETE FROM audit WHERE session_id = ? AND action = 'verdict'", [recorded.bo]),
+        ("DELETE FROM ledger WHERE seq = ?", [count - 1]),
+        ("UPDATE ledger_head SET count = ?, hash = ?", [count - 1, before]),
+        (
+            "UPDATE sessions SET audit_count = ?, audit_hash = ? WHERE id = ?",
+            [len(rows) - 1, rows[-2][2], recorded.bo],
+        ),
+    )
+    code, out = cli(capsys, recorded.bo)
+    assert code == 0  # what verify cannot tell on its own, as CANNOT says
+    code, out = cli(capsys, recorded.bo, "--expect-head", head)
+    assert code == 1
+    assert out[0].startswith(f"ALTERED: session {recorded.bo[:12]}: ledger: it no longer holds")
+
+
 # -- the passphrase --------------------------------------------------------------------------------
 def _passphrase_file(tmp_path: Path, secret: str) -> str:
     path = tmp_path / "secret"

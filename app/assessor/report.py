@@ -38,6 +38,7 @@ from app.scenario.vocabulary import BAD, GOOD
 from app.scoring.result import ReviewedResult
 from app.storage import SessionInfo, SessionStore, UnknownSessionError, VerifyResult
 from app.storage.chain import canonical_json
+from app.storage.ledger import LedgerRepo
 
 __all__ = [
     "Generated",
@@ -308,7 +309,9 @@ def _hash(value: Any) -> str:
     return f'<span class="hash">{html.escape(str(value), quote=True)}</span>'
 
 
-def _generation(generated: Generated, info: SessionInfo) -> list[list[str]]:
+def _generation(
+    generated: Generated, info: SessionInfo, head: tuple[int, str] | None
+) -> list[list[str]]:
     user = f"OS account <b>{_e(generated.os_user)}</b>"
     if generated.via == AREA:
         who = _e(generated.assessor or "(no name)")
@@ -326,6 +329,16 @@ def _generation(generated: Generated, info: SessionInfo) -> list[list[str]]:
         ["By", account],
         ["callsim", f"{_e(__version__)} made this report; the call was recorded by {recorded}"],
         ["Session", _hash(info.id)],
+        [
+            "Database ledger",
+            (
+                f"{head[0]} entries, head {_hash(head[1])}<br><span class='note'>Any later "
+                "copy of this database must still hold this head: <code>callsim verify "
+                "--expect-head</code> checks it.</span>"
+            )
+            if head is not None
+            else '<span class="note">no ledger (a database from an older callsim)</span>',
+        ],
     ]
 
 
@@ -508,7 +521,7 @@ def report_html(
         f"<title>{title}</title>",
         f"<style>\n{_CSS}\n</style></head><body>",
         f"<h1>{title}</h1>",
-        _facts(_generation(generated, info)),
+        _facts(_generation(generated, info, LedgerRepo(store).read().head)),
         "<h2>Session</h2>",
         _facts(meta),
         "<h2>Versions</h2>",

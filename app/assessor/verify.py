@@ -53,9 +53,11 @@ PROVES = (
 )
 CANNOT = (
     "It cannot rule out: a complete, consistent rewrite by someone holding the database file "
-    "and callsim's code (the hashes have no secret key); changes made before a session was "
-    "sealed at an upgrade; what the trainee heard if the scenario version is not available. "
-    "Heads signed and kept on a server (the records issue) will close the first."
+    "and callsim's code (the hashes have no secret key); the newest entries removed with "
+    "every head moved back, unless a ledger head noted earlier is given (--expect-head: every "
+    "report prints it); changes made before a session was sealed at an upgrade; what the "
+    "trainee heard if the scenario version is not available. Heads signed and kept on a "
+    "server (the records issue) will close the first two."
 )
 
 
@@ -156,6 +158,7 @@ class DatabaseReport:
     rows: list[LedgerRow] = field(default_factory=list)
     deleted: list[LedgerRow] = field(default_factory=list)  # sessions recorded, now gone
     upgraded_in_memory: int | None = None  # the file's schema, when older than this callsim
+    head: tuple[int, str] | None = None  # the ledger's (entry count, last hash)
 
     def of_session(self, session_id: str) -> list[LedgerRow]:
         return [r for r in self.rows if r.session_id == session_id]
@@ -177,6 +180,7 @@ _REASONS = {
     "extra": "it was added after the head was recorded",
     "head": "it is not the last one recorded",
     "no head": "the ledger's head row is missing",
+    "noted head": "the head noted earlier is gone",
     "mismatch": "its row no longer says what its audit entry recorded",
     "unaudited": "a row has no audit entry (added outside callsim)",
 }
@@ -205,9 +209,15 @@ def _upgrade_note(schema: int | None) -> str:
 
 
 # -- the database -----------------------------------------------------------------------------
-def check_database(store: SessionStore, *, integrity: bool = True) -> DatabaseReport:
+def check_database(
+    store: SessionStore, *, integrity: bool = True, expect_head: str | None = None
+) -> DatabaseReport:
     """The file's integrity, the ledger and the passphrase record (`integrity` False skips
-    SQLite's and the search index's own checks, which read the whole file)."""
+    SQLite's and the search index's own checks, which read the whole file).
+
+    `expect_head`: a ledger head noted earlier (printed on every report, and by `callsim
+    verify`); the ledger must still hold it. Without it, removing the newest entries and
+    moving the head back needs no hashing and cannot be told."""
     integrity_check: Check | None = None
     if integrity:
         problems = store.integrity_problems()
@@ -232,11 +242,24 @@ def check_database(store: SessionStore, *, integrity: bool = True) -> DatabaseRe
             state.rows,
             [],
             store.upgraded_in_memory,
+            state.head,
         )
     chain = verify_ledger(state.rows, state.head)
     present = set(store.session_ids())
     deleted = [r for r in state.rows if r.kind == SESSION and r.session_id not in present]
-    if not chain.ok:
+    noted = (expect_head or "").strip().lower()
+    if noted and not chain.ok:
+        pass  # the chain's own failure is named first
+    elif noted and not any(r.hash == noted for r in state.rows):
+        chain = VerifyResult(False, chain.checked, None, "noted head")
+    if chain.reason == "noted head":
+        ledger = Check(
+            "ledger",
+            False,
+            f"it no longer holds the head {noted[:16]}… noted earlier: entries after it were "
+            "removed (or the ledger rewritten)",
+        )
+    elif not chain.ok:
         where = f"entry {chain.seq}" if chain.seq is not None else "its head"
         ledger = Check("ledger", False, f"{where}: {_REASONS.get(str(chain.reason), '?')}")
     elif deleted:
@@ -253,15 +276,18 @@ def check_database(store: SessionStore, *, integrity: bool = True) -> DatabaseRe
         )
     else:
         n_sessions = sum(1 for r in state.rows if r.kind == SESSION)
+        holds = f"; it holds the head {noted[:16]}… noted earlier" if noted else ""
+        head = state.head[1] if state.head is not None else "?"
         ledger = Check(
             "ledger",
             True,
-            f"{chain.checked} entries match their chain and head; "
+            f"{chain.checked} entries match their chain and head (sha256 {head[:16]}…); "
             + (
                 "the session it recorded is present"
                 if n_sessions == 1
                 else f"all {n_sessions} sessions it recorded are present"
-            ),
+            )
+            + holds,
         )
     why = AssessorAuth(store).altered()
     if why is not None:
@@ -270,7 +296,9 @@ def check_database(store: SessionStore, *, integrity: bool = True) -> DatabaseRe
         )
     else:
         passphrase = Check("passphrase", True, "the assessor passphrase record is as recorded")
-    return DatabaseReport(integrity_check, ledger, passphrase, state.rows, deleted, None)
+    return DatabaseReport(
+        integrity_check, ledger, passphrase, state.rows, deleted, None, state.head
+    )
 
 
 # -- one session ------------------------------------------------------------------------------

@@ -336,7 +336,7 @@ def cmd_verify(args: argparse.Namespace, ctx: Context) -> int:
     ok = True
     with _store(readonly=True) as store:
         assert store is not None
-        db = check_database(store)
+        db = check_database(store, expect_head=args.expect_head)
         if store.upgraded_in_memory is not None:
             print(
                 f"note: {store.path} is from an older callsim (database schema "
@@ -377,6 +377,11 @@ def cmd_verify(args: argparse.Namespace, ctx: Context) -> int:
                 found = verify_session(store, sid, scenarios=scenarios, database=db)
                 ok = found.ok
                 print("\n".join(found.lines()))
+    if db.head is not None:
+        print(
+            f"ledger head: {db.head[0]} entries, sha256 {db.head[1]} (note it: "
+            "`callsim verify --expect-head` checks a later copy still holds it)"
+        )
     print(PROVES)
     print(CANNOT)
     return EXIT_OK if ok else EXIT_FAIL
@@ -479,6 +484,12 @@ def register(sub: Any) -> None:
         metavar="FOLDER",
         help="look for the scenario version played in this folder (default: the scenarios "
         "folder callsim uses)",
+    )
+    s.add_argument(
+        "--expect-head",
+        metavar="SHA256",
+        help="a ledger head noted earlier (from a report, or an earlier verify): the ledger "
+        "must still hold it",
     )
     s.set_defaults(fn=cmd_verify)
 
