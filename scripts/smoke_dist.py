@@ -84,6 +84,11 @@ def main() -> int:
     ok(f"test {' '.join(shipped)}: {tested.strip().splitlines()[-1]}")
     run("verify", m.group(1))
     ok("verify")
+    secret = work / "passphrase.txt"
+    secret.write_text("smoke test passphrase\n", encoding="utf-8")
+    secret.chmod(0o600)
+    run("assessor", "passphrase", "--new-passphrase-file", str(secret))
+    ok("assessor passphrase --new-passphrase-file")
     run(
         "report",
         m.group(1),
@@ -91,6 +96,8 @@ def main() -> int:
         "pdf",
         "--out",
         "r.pdf",
+        "--passphrase-file",
+        str(secret),
         extra={"QT_QPA_PLATFORM": "offscreen"},
     )
     assert (work / "r.pdf").read_bytes()[:5] == b"%PDF-"

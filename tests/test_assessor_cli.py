@@ -4,6 +4,7 @@ exit statuses, all in CALLSIM_DATA_DIR."""
 from __future__ import annotations
 
 import csv
+import io
 import json
 import sys
 from pathlib import Path
@@ -27,11 +28,27 @@ def data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return folder
 
 
+PASSPHRASE = "assessors only"
+
+
 @pytest.fixture
-def sids(data: Path, tmp_path: Path) -> list[str]:
+def secret(tmp_path: Path) -> Path:
+    path = tmp_path / "passphrase.txt"
+    path.write_text(PASSPHRASE + "\n", encoding="utf-8")
+    path.chmod(0o600)
+    return path
+
+
+@pytest.fixture
+def sids(data: Path, tmp_path: Path, secret: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Two recorded sessions, the passphrase set, and named to the commands by the
+    environment (as a script would)."""
     data.mkdir()
     with SessionStore(data / "callsim.db") as store:
-        return [record(store, tmp_path), record(store, tmp_path, SHORT, trainee="Bo")]
+        found = [record(store, tmp_path), record(store, tmp_path, SHORT, trainee="Bo")]
+        AssessorAuth(store).set_passphrase(PASSPHRASE)
+    monkeypatch.setenv("CALLSIM_PASSPHRASE_FILE", str(secret))
+    return found
 
 
 def one_line(err: str) -> str:
@@ -84,7 +101,12 @@ def test_verify_ok_then_one_changed_byte_is_named(
     (raw,) = raw_one(
         data / "callsim.db", "SELECT data_json FROM events WHERE session_id = ? AND seq = 5", [sid]
     )
-    assert capsys.readouterr().out == f"verified ({count} events)\n"
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == (
+        f"verified: session {sid[:12]}: nothing differs (10 checks; rebuilt and re-scored: "
+        "the same)"
+    )
+    assert f"  ok       event log: all {count} events match their chain" in out
     # A tamperer with the file: events refuse UPDATE, so drop the trigger, edit one byte of
     # event 5's data, and put the trigger back.
     tamper(
@@ -94,15 +116,19 @@ def test_verify_ok_then_one_changed_byte_is_named(
         "events_append_only",
     )
     assert main(["verify", sid]) == 1
-    assert capsys.readouterr().out == "ALTERED: first altered event seq 5 (hash)\n"
+    first = capsys.readouterr().out.splitlines()[0]
+    assert first.startswith(f"ALTERED: session {sid[:12]}: event log: event 5 (")
+    assert first.endswith("its content does not match its hash")
     assert main(["verify", sids[1]]) == 0  # the other session is untouched
 
 
 def test_verify_checks_the_audit_trail_too(sids: list[str], data: Path, capsys: Capture) -> None:
     with SessionStore(data / "callsim.db") as store:
-        Marking(store).mark(sids[0], "location", "agree", assessor="A")
+        Marking(store).mark(sids[0], "location", "agree", reason="said twice", assessor="A")
     assert main(["verify", sids[0]]) == 0
-    assert capsys.readouterr().out.splitlines()[1] == "assessor audit trail verified (1 entries)"
+    out = capsys.readouterr().out
+    assert "  ok       audit trail: 1 entry (1 mark, 0 comments, 0 verdicts) match" in out
+    assert "said twice" not in out  # verify needs no passphrase: it never quotes an assessor
     tamper(
         data / "callsim.db",
         "UPDATE audit SET assessor = 'B'",
@@ -110,7 +136,11 @@ def test_verify_checks_the_audit_trail_too(sids: list[str], data: Path, capsys: 
         "audit_no_update",
     )
     assert main(["verify", sids[0]]) == 1
-    assert "ALTERED: first altered entry seq 0 (hash)" in capsys.readouterr().out
+    first = capsys.readouterr().out.splitlines()[0]
+    assert first == (
+        f"ALTERED: session {sids[0][:12]}: audit trail: entry 0 (mark): its content does not "
+        "match its hash"
+    )
 
 
 def test_report_html_by_prefix(sids: list[str], tmp_path: Path, capsys: Capture) -> None:
@@ -119,6 +149,21 @@ def test_report_html_by_prefix(sids: list[str], tmp_path: Path, capsys: Capture)
     page = out.read_text(encoding="utf-8")
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script" not in page
     assert SCRIPT not in page and DROP not in page
+
+
+def test_report_says_who_made_it_and_what_verify_found(
+    sids: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("getpass.getuser", lambda: "jdoe")
+    out = tmp_path / "r.html"
+    assert main(["report", sids[1], "--out", str(out), "--assessor", "Alex <A>"]) == 0
+    page = out.read_text(encoding="utf-8")
+    assert (
+        "OS account <b>jdoe</b>; the assessor passphrase was given, by <b>Alex &lt;A&gt;</b>"
+        in page
+    )
+    assert f"verified: session {sids[1][:12]}: nothing differs" in page
+    assert "rebuilt and re-scored: the same" in page  # the CLI finds the scenario played
 
 
 @pytest.mark.parametrize("ref", ["abc", "zzzzzzzz", "0123456789ab", ""])
@@ -160,6 +205,71 @@ def test_report_into_a_missing_folder(sids: list[str], tmp_path: Path, capsys: C
     assert "no such directory" in one_line(capsys.readouterr().err)
 
 
+def test_assessor_data_needs_the_passphrase(
+    sids: list[str], tmp_path: Path, capsys: Capture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("CALLSIM_PASSPHRASE_FILE")
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))  # not a terminal: nobody to ask
+    out = tmp_path / "r.html"
+    for argv in (
+        ["sessions", "list"],
+        ["sessions", "list", "--json"],
+        ["report", sids[0], "--out", str(out)],
+        ["export", "--csv", str(tmp_path / "all.csv")],
+    ):
+        assert main(argv) == 2, argv
+        err = one_line(capsys.readouterr().err)
+        assert "needs the assessor passphrase: give --passphrase-file FILE" in err
+        assert "CALLSIM_PASSPHRASE_FILE" in err
+    assert not out.exists() and not (tmp_path / "all.csv").exists()
+    wrong = tmp_path / "wrong.txt"
+    wrong.write_text("not the passphrase\n", encoding="utf-8")
+    wrong.chmod(0o600)
+    assert main(["sessions", "list", "--passphrase-file", str(wrong)]) == 2
+    assert "passphrase is not correct" in one_line(capsys.readouterr().err)
+    assert main(["verify", sids[0]]) == 0  # verify needs none
+
+
+def test_the_passphrase_from_a_file_stdin_or_a_prompt(
+    sids: list[str], secret: Path, capsys: Capture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("CALLSIM_PASSPHRASE_FILE")
+    assert main(["sessions", "list", "--json", "--passphrase-file", str(secret)]) == 0
+    assert len(json.loads(capsys.readouterr().out)) == 2
+    monkeypatch.setattr("sys.stdin", io.StringIO(PASSPHRASE + "\n"))
+    assert main(["sessions", "list", "--json", "--passphrase-file", "-"]) == 0
+    assert len(json.loads(capsys.readouterr().out)) == 2
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    asked: list[str] = []
+    monkeypatch.setattr("sys.stdin", Terminal())
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": asked.append(prompt) or PASSPHRASE)
+    assert main(["sessions", "list", "--json"]) == 0
+    assert asked == ["Assessor passphrase: "]
+    capsys.readouterr()
+    secret.chmod(0o644)  # readable by others: said, not refused
+    assert main(["sessions", "list", "--json", "--passphrase-file", str(secret)]) == 0
+    assert f"{secret} can be read by other accounts (chmod 600" in capsys.readouterr().err
+    missing = secret.with_name("nope.txt")
+    assert main(["sessions", "list", "--passphrase-file", str(missing)]) == 2
+    assert f"{missing}: cannot read the passphrase file" in one_line(capsys.readouterr().err)
+
+
+def test_no_passphrase_set_is_said(
+    data: Path, tmp_path: Path, secret: Path, capsys: Capture
+) -> None:
+    data.mkdir()
+    with SessionStore(data / "callsim.db") as store:
+        record(store, tmp_path)
+    assert main(["sessions", "list", "--passphrase-file", str(secret)]) == 2
+    err = one_line(capsys.readouterr().err)
+    assert "no assessor passphrase is set on this database" in err
+    assert "callsim assessor passphrase" in err
+
+
 def test_report_without_a_database(data: Path, tmp_path: Path, capsys: Capture) -> None:
     assert main(["report", "abcdef", "--out", str(tmp_path / "r.html")]) == 2
     assert "no sessions recorded yet" in one_line(capsys.readouterr().err)
@@ -199,3 +309,19 @@ def test_passphrase_command(data: Path, capsys: Capture, monkeypatch: pytest.Mon
     assert main(["assessor", "passphrase"]) == 0
     with SessionStore(data / "callsim.db") as store:
         assert AssessorAuth(store).verify("new passphrase")
+
+
+def test_passphrase_command_from_files(data: Path, tmp_path: Path, capsys: Capture) -> None:
+    """Set-up scripts: the new passphrase (and the current one) from files, nothing asked."""
+    first, second = tmp_path / "first", tmp_path / "second"
+    for path, text in ((first, "first passphrase"), (second, "second passphrase")):
+        path.write_text(text + "\n", encoding="utf-8")
+        path.chmod(0o600)
+    assert main(["assessor", "passphrase", "--new-passphrase-file", str(first)]) == 0
+    assert capsys.readouterr().err == "assessor passphrase set\n"
+    argv = ["assessor", "passphrase", "--new-passphrase-file", str(second)]
+    assert main([*argv, "--passphrase-file", str(second)]) == 2
+    assert "not correct" in one_line(capsys.readouterr().err)
+    assert main([*argv, "--passphrase-file", str(first)]) == 0
+    with SessionStore(data / "callsim.db") as store:
+        assert AssessorAuth(store).verify("second passphrase")

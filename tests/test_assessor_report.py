@@ -13,11 +13,14 @@ import pytest
 
 from app.assessor.export import export_csv, progress, safe_cell
 from app.assessor.marks import Marking
-from app.assessor.report import report_html
+from app.assessor.report import AREA, Generated, report_html, rubric_sha256
 from app.storage import SessionStore
 from tests.assessor_kit import DROP, SCRIPT, SHORT, record, ticking_clock
 
 A = "Sgt <b>Jones</b>"
+GENERATED = Generated(
+    at=datetime(2025, 4, 1, 12, 0, tzinfo=UTC), os_user="jdoe", assessor="Alex Assessor", via=AREA
+)
 
 
 @pytest.fixture
@@ -62,7 +65,7 @@ def test_the_report_shows_automatic_and_assessor_side_by_side(
     marking.mark(sid, "professional_tone", "score", status="met", assessor=A)
     marking.comment(sid, 30.0, "good follow-up here", assessor=A)
     marking.set_verdict(sid, "refer", reason="check the log", assessor=A)
-    page = report_html(store, sid, marking=marking)
+    page = report_html(store, sid, marking=marking, generated=GENERATED)
     row = next(r for r in page.split("<tr>") if "injuries</span>" in r)
     assert "met</span>" in row and "overrule: " in row and "asked too late" in row
     for expected in (
@@ -77,7 +80,7 @@ def test_the_report_shows_automatic_and_assessor_side_by_side(
         "0:30.0",
     ):
         assert expected in page, expected
-    assert report_html(store, sid, marking=marking) == page  # deterministic
+    assert report_html(store, sid, marking=marking, generated=GENERATED) == page  # deterministic
     assert "&amp;" not in page  # nothing escaped twice
 
 
@@ -164,3 +167,113 @@ def test_progress_is_oldest_first_with_reviewed_scores(
     assert points[1].passed is True and points[1].reviewed_passed is False
     assert points[1].reviewed_score is not None and points[1].score is not None
     assert points[0].passed is False
+
+
+# -- fit for an appeal (issue #12, item 5) ---------------------------------------------------------
+def _appeal_case(store: SessionStore, marking: Marking, tmp_path: Path) -> str:
+    sid = record(store, tmp_path, trainee="Ana")
+    marking.mark(sid, "injuries", "overrule", status="missed", reason="asked too late", assessor=A)
+    marking.comment(sid, 30.0, "good follow-up here", assessor=A)
+    marking.set_verdict(sid, "refer", reason="second opinion on injuries", assessor=A)
+    marking.set_verdict(sid, "pass", reason="agreed with the IQA", assessor="Sam Second")
+    return sid
+
+
+def test_the_report_says_who_made_it_when_and_with_which_versions(
+    store: SessionStore, marking: Marking, tmp_path: Path
+) -> None:
+    from app import __version__
+    from app.services.catalog import ScenarioCatalog
+    from tests.conftest import SCENARIOS
+
+    sid = _appeal_case(store, marking, tmp_path)
+    page = report_html(
+        store, sid, marking=marking, scenarios=ScenarioCatalog(SCENARIOS), generated=GENERATED
+    )
+    info = store.session(sid)
+    result = store.result(sid)
+    assert info is not None and result is not None
+    for expected in (
+        "2025-04-01 12:00:00 UTC by the assessor area",
+        "OS account <b>jdoe</b>; signed in to the assessor area as <b>Alex Assessor</b>",
+        f"{__version__} made this report; the call was recorded by callsim {__version__}",
+        f'<span class="hash">{sid}</span>',
+        f'<span class="hash">{info.scenario_sha256}</span>',
+        f'<span class="hash">{rubric_sha256(result)}</span>',
+        "13 criteria, pass mark 70; scoring rules 2",
+        "the version played is in the scenario folder (found by its sha256)",
+        # the verification, the rebuild and the re-score, and what they prove
+        f"verified: session {sid[:12]}: nothing differs (10 checks; rebuilt and re-scored: "
+        "the same)",
+        "give the same",
+        "re-scored from the rebuilt call with the recorded intents: the same",
+        "This proves:",
+        "It cannot rule out: a complete, consistent rewrite",
+        # the whole verdict history, with reasons
+        "<b>REFER</b>",
+        "second opinion on injuries",
+        "<b>PASS</b> <span class='note'>(current)</span>",
+        "agreed with the IQA",
+        "reason: asked too late",  # the audit trail says why, too
+        # and a place to sign
+        "<h2>Signatures</h2>",
+        "Second assessor / IQA",
+    ):
+        assert expected in page, expected
+    assert page.index("<b>REFER</b>") < page.index("<b>PASS</b> <span")  # oldest first
+    from app.storage.ledger import LedgerRepo
+
+    head = LedgerRepo(store).read().head
+    assert head is not None  # the anchor a later copy is checked against (--expect-head)
+    assert f'{head[0]} entries, head <span class="hash">{head[1]}</span>' in page
+
+
+def test_an_altered_record_is_said_in_the_report(
+    store: SessionStore, marking: Marking, tmp_path: Path
+) -> None:
+    sid = record(store, tmp_path, SHORT)
+    path = tmp_path / "callsim.db"
+    conn = sqlite3.connect(path)
+    with conn:
+        conn.execute("DROP TRIGGER sessions_sealed")
+        conn.execute("UPDATE sessions SET score = 95")
+    conn.close()
+    page = report_html(store, sid, marking=marking, generated=GENERATED)
+    assert "ALTERED: see Verification" in page
+    assert f"ALTERED: session {sid[:12]}: result: the session list&#x27;s score column" in page
+    assert "not rebuilt (no scenario catalog given)" in page  # said, not hidden
+
+
+def test_every_table_header_stays_whole_and_repeats(
+    store: SessionStore, marking: Marking, tmp_path: Path
+) -> None:
+    sid = _appeal_case(store, marking, tmp_path)
+    page = report_html(store, sid, marking=marking, generated=GENERATED)
+    headers = re.findall(r"<th\b[^>]*>", page)
+    assert headers and all("white-space: nowrap" in h for h in headers)
+    for table in re.findall(r"<table.*?</table>", page, re.S):
+        facts = '<tr><th width="30%"' in table  # label | value: no header row
+        assert facts or "<thead><tr><th" in table, table[:200]
+
+
+def test_long_typed_words_may_break_but_hashes_never(
+    store: SessionStore, marking: Marking, tmp_path: Path
+) -> None:
+    long = "z" * 100
+    sid = record(store, tmp_path, f"- say: hello {long}\n- end_call: true\n")
+    page = report_html(store, sid, marking=marking, generated=GENERATED)
+    assert long not in page and "z" * 32 + "\u200b" + "z" * 32 in page
+    assert sid in page  # ids and hashes in full, to copy and compare
+
+
+def test_the_rubric_fingerprint_follows_the_rubric() -> None:
+    result = {
+        "pass_mark": 70,
+        "criteria": {"a": {"title": "A", "weight": 2, "critical": False, "kind": "required"}},
+    }
+    same = rubric_sha256(dict(result))
+    assert same == rubric_sha256(result) and same is not None and len(same) == 64
+    heavier = {**result, "criteria": {"a": {**result["criteria"]["a"], "weight": 3}}}  # type: ignore[dict-item]
+    assert rubric_sha256(heavier) != same
+    assert rubric_sha256({**result, "pass_mark": 60}) != same
+    assert rubric_sha256(None) is None

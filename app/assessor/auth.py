@@ -3,6 +3,11 @@
 The stored form is `scrypt$n$r$p$salt_hex$hash_hex` in `assessor_meta` under the key
 `passphrase`. Verification recomputes the hash with the stored parameters and compares in
 constant time. The passphrase itself is never written anywhere.
+
+The database ledger records the sha256 of every stored form (app/storage/meta_repo.py). A
+stored form that is not the one the ledger recorded (the row deleted, or replaced with a hash
+of someone else's choosing, with a database tool) is refused: the area stays locked and no
+new passphrase can be set over it (`PassphraseRecordAltered`).
 """
 
 from __future__ import annotations
@@ -30,6 +35,19 @@ class WeakPassphrase(ValueError):
 
 class WrongPassphrase(PermissionError):
     """Changing the passphrase needs the current one, and it did not verify."""
+
+
+class PassphraseRecordAltered(PermissionError):
+    """The stored passphrase is not the one callsim recorded: it was deleted or replaced
+    outside callsim. Nothing is unlocked and nothing can be set over it."""
+
+    def __init__(self, why: str) -> None:
+        self.why = why
+        super().__init__(
+            f"the assessor passphrase record {why} outside callsim, so the assessor area "
+            "stays locked and no new passphrase can be set: restore the database from a "
+            "backup (`callsim verify` shows what else changed)"
+        )
 
 
 def _encode(passphrase: str) -> bytes:
@@ -80,22 +98,35 @@ class AssessorAuth:
         self._meta = MetaRepo(store)
 
     def _stored(self) -> str | None:
+        """The stored form; raises `PassphraseRecordAltered` when it is not the one recorded."""
+        why = self.altered()
+        if why is not None:
+            raise PassphraseRecordAltered(why)
         return self._meta.get(_KEY)
 
+    def altered(self) -> str | None:
+        """None when the stored passphrase (or its absence) is what the ledger recorded;
+        else what happened to it ("was deleted", "was replaced", ...)."""
+        return self._meta.altered(_KEY)
+
     def is_set(self) -> bool:
-        """Has a passphrase been set on this database?"""
-        return self._stored() is not None
+        """Has a passphrase been set on this database? True too when its record was altered
+        (then `verify` and `set_passphrase` raise `PassphraseRecordAltered`)."""
+        return self.altered() is not None or self._meta.get(_KEY) is not None
 
     def set_passphrase(self, new: str, *, current: str | None = None) -> None:
         """Set the passphrase (first use: `current` None) or change it (`current` must verify).
 
         Raises `WeakPassphrase` for fewer than 8 characters, `WrongPassphrase` when a
-        passphrase is already set and `current` is missing or wrong.
+        passphrase is already set and `current` is missing or wrong,
+        `PassphraseRecordAltered` when the stored one is not the one callsim recorded.
         """
         if len(new) < MIN_LENGTH:
             raise WeakPassphrase(f"the passphrase needs at least {MIN_LENGTH} characters")
         if len(new) > MAX_LENGTH:
             raise WeakPassphrase(f"the passphrase may have at most {MAX_LENGTH} characters")
+
+        self._stored()  # raises when the record was altered
 
         def may_replace(stored: str | None) -> None:
             if stored is not None and (current is None or not check_passphrase(current, stored)):
@@ -104,6 +135,7 @@ class AssessorAuth:
         self._meta.put(_KEY, hash_passphrase(new), check=may_replace)
 
     def verify(self, passphrase: str) -> bool:
-        """True if `passphrase` is the one set (False when none is set)."""
+        """True if `passphrase` is the one set (False when none is set). Raises
+        `PassphraseRecordAltered` when the stored one is not the one callsim recorded."""
         stored = self._stored()
         return stored is not None and check_passphrase(passphrase, stored)

@@ -8,15 +8,34 @@ a formula in the assessor's spreadsheet.
 from __future__ import annotations
 
 import csv
+import io
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from app.assessor.files import write_atomically
 from app.assessor.library import LibraryRow, query_sessions
 from app.assessor.marks import Marking
 from app.assessor.replay import timeline
+from app.assessor.verify import (
+    DatabaseReport,
+    ScenarioFinder,
+    check_database,
+    fmt_t,
+    verify_session,
+)
 from app.storage import SessionStore
+
+__all__ = [
+    "CSV_COLUMNS",
+    "ProgressPoint",
+    "export_csv",
+    "export_rows",
+    "fmt_t",
+    "progress",
+    "safe_cell",
+]
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -26,12 +45,6 @@ CSV_COLUMNS = (
     "reviewed_score", "reviewed_passed", "reviewed_critical_failures", "overruled",
     "review_state", "verdict", "verdict_reason", "verdict_by", "verdict_at", "log", "transcript",
 )  # fmt: skip
-
-
-def fmt_t(t: float) -> str:
-    """Call time as m:ss.s."""
-    minutes, seconds = divmod(max(0.0, float(t)), 60.0)
-    return f"{int(minutes)}:{seconds:04.1f}"
 
 
 def safe_cell(value: Any) -> str:
@@ -58,23 +71,34 @@ def export_rows(
     scenario_id: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
+    scenarios: ScenarioFinder | None = None,
 ) -> list[dict[str, Any]]:
     """One dict per session (keys CSV_COLUMNS), oldest first. `since` is inclusive, `until`
-    exclusive; naive datetimes are taken as UTC."""
+    exclusive; naive datetimes are taken as UTC. `verified` is what `callsim verify` says
+    (`yes`, or `ALTERED: ` and the first fact that differs); with `scenarios`, each call is
+    rebuilt and re-scored too."""
     lo, hi = _utc(since), _utc(until)
     rows = query_sessions(
         store, trainee=trainee, scenario_id=scenario_id, sort="date", descending=False
     )
     out = []
+    database = check_database(store)
     for row in rows:
         if (lo is not None and row.started_at < lo) or (hi is not None and row.started_at >= hi):
             continue
-        out.append(_export_row(store, marking, row))
+        out.append(_export_row(store, marking, row, database, scenarios))
     return out
 
 
-def _export_row(store: SessionStore, marking: Marking, row: LibraryRow) -> dict[str, Any]:
-    check = store.verify(row.id)
+def _export_row(
+    store: SessionStore,
+    marking: Marking,
+    row: LibraryRow,
+    database: DatabaseReport,
+    scenarios: ScenarioFinder | None,
+) -> dict[str, Any]:
+    check = verify_session(store, row.id, scenarios=scenarios, database=database)
+    problem = check.problem
     items, _ = timeline(store.events(row.id))
     said = [f"{fmt_t(i.t)} {i.kind}: {i.text}" for i in items if i.kind in ("caller", "trainee")]
     log: dict[str, str] = {}
@@ -96,7 +120,7 @@ def _export_row(store: SessionStore, marking: Marking, row: LibraryRow) -> dict[
         "ended_at": row.ended_at.isoformat() if row.ended_at else None,
         "duration_s": row.duration,
         "events": row.event_count,
-        "verified": "yes" if check.ok else f"ALTERED at event {check.seq} ({check.reason})",
+        "verified": "yes" if problem is None else f"ALTERED: {problem.name}: {problem.detail}",
         "score": row.score,
         "passed": row.passed,
         "critical_failures": ";".join(reviewed.get("critical_failures", [])) if reviewed else None,
@@ -125,17 +149,25 @@ def export_csv(
     scenario_id: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
+    scenarios: ScenarioFinder | None = None,
 ) -> int:
-    """Write the CSV (UTF-8, a header row, one row per session, oldest first); returns the
-    number of sessions written."""
+    """Write the CSV (UTF-8, a header row, one row per session, oldest first), whole or not
+    at all (`OutputFileError`); returns the number of sessions written."""
     rows = export_rows(
-        store, marking=marking, trainee=trainee, scenario_id=scenario_id, since=since, until=until
+        store,
+        marking=marking,
+        trainee=trainee,
+        scenario_id=scenario_id,
+        since=since,
+        until=until,
+        scenarios=scenarios,
     )
-    with open(path, "w", encoding="utf-8", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(CSV_COLUMNS)
-        for row in rows:
-            writer.writerow([safe_cell(row[c]) for c in CSV_COLUMNS])
+    text = io.StringIO(newline="")
+    writer = csv.writer(text)
+    writer.writerow(CSV_COLUMNS)
+    for row in rows:
+        writer.writerow([safe_cell(row[c]) for c in CSV_COLUMNS])
+    write_atomically(Path(path), text.getvalue().encode("utf-8"), what="CSV export")
     return len(rows)
 
 

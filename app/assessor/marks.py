@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
@@ -41,6 +42,16 @@ MAX_TEXT = 10_000  # a reason or comment longer than this is a paste accident
 
 class MarkError(ValueError):
     """A mark, comment or verdict the rules do not allow; the message says why."""
+
+
+@dataclass(frozen=True)
+class AuditProblem:
+    """The first thing wrong with a session's audit trail (`Marking.audit_check`)."""
+
+    reason: str  # a VerifyResult reason, "mismatch" or "unaudited"
+    seq: int | None  # the audit entry concerned, if any
+    action: str | None  # "mark", "comment" or "verdict", when known
+    row_id: int | None  # the mark, comment or verdict row concerned, if any
 
 
 def _text(value: str, what: str, *, required: bool) -> str:
@@ -229,38 +240,62 @@ class Marking:
         return self._audit_rows(session_id)[1]
 
     def verify_audit(self, session_id: str) -> VerifyResult:
-        """Check the audit chain, and that every mark, comment and verdict row still says
-        what its audit entry recorded. `reason` may also be "mismatch" (a row differs from
-        its entry) or "unaudited" (a row with no entry); `seq` is then the entry's seq, or
-        None."""
+        """Check the audit chain, its head on the session, and that every mark, comment and
+        verdict row still says what its audit entry recorded. `reason` as for events
+        ("missing", "link", "hash", "unreadable", "truncated", "extra", "head"), or
+        "mismatch" (a row differs from its entry) or "unaudited" (a row with no entry); `seq`
+        is then the entry's seq, or None."""
+        check, problem = self.audit_check(session_id)
+        if problem is None:
+            return check
+        return VerifyResult(False, check.checked, problem.seq, problem.reason)
+
+    def audit_check(self, session_id: str) -> tuple[VerifyResult, AuditProblem | None]:
+        """`verify_audit` with the first problem described (which entry, which row)."""
         check, entries = self._audit_rows(session_id)
         if not check.ok:
-            return check
+            action = next((e.action for e in entries if e.seq == check.seq), None)
+            return check, AuditProblem(str(check.reason), check.seq, action, None)
+        record = self._store.record(session_id)
+        if record is not None:
+            count = record.audit_count if isinstance(record.audit_count, int) else -1
+            if len(entries) < count:
+                return check, AuditProblem("truncated", len(entries), None, None)
+            if len(entries) > count:
+                return check, AuditProblem("extra", count, entries[count].action, None)
+            if entries and entries[-1].hash != record.audit_hash:
+                return check, AuditProblem("head", entries[-1].seq, entries[-1].action, None)
         by_key = {
             (e.action, e.detail.get(f"{e.action}_id")): e
             for e in entries
             if e.action in ("mark", "comment", "verdict")
         }
 
-        def compare(action: str, row_id: int, fields: dict[str, Any]) -> VerifyResult | None:
+        def compare(action: str, row_id: int, fields: dict[str, Any]) -> AuditProblem | None:
             entry = by_key.get((action, row_id))
             if entry is None:
-                return VerifyResult(False, check.checked, None, "unaudited")
+                return AuditProblem("unaudited", None, action, row_id)
+            if fields.pop("assessor") != entry.assessor or fields.pop("at") != entry.at:
+                return AuditProblem("mismatch", entry.seq, action, row_id)
             if any(entry.detail.get(k) != v for k, v in fields.items()):
-                return VerifyResult(False, check.checked, entry.seq, "mismatch")
+                return AuditProblem("mismatch", entry.seq, action, row_id)
             return None
 
-        problems: list[VerifyResult | None] = []
+        problems: list[AuditProblem | None] = []
         for m in self.marks(session_id):
             fields: dict[str, Any] = {"criterion_id": m.criterion_id, "decision": m.decision}
             fields |= {"status": m.status, "reason": m.reason}
-            problems.append(compare("mark", m.id, fields))
+            problems.append(compare("mark", m.id, fields | {"assessor": m.assessor, "at": m.at}))
         for c in self.comments(session_id):
-            problems.append(compare("comment", c.id, {"t": c.t, "seq": c.seq, "text": c.text}))
-        for vid, value, why in self._rows.verdict_texts(session_id):
-            problems.append(compare("verdict", vid, {"verdict": value, "reason": why}))
+            fields = {"t": c.t, "seq": c.seq, "text": c.text, "assessor": c.assessor, "at": c.at}
+            problems.append(compare("comment", c.id, fields))
+        for vid, value, why, who, at in self._rows.verdict_texts(session_id):
+            fields = {"verdict": value, "reason": why, "assessor": who, "at": at}
+            problems.append(compare("verdict", vid, fields))
         found = [p for p in problems if p is not None]
-        return min(found, key=lambda p: -1 if p.seq is None else p.seq) if found else check
+        if not found:
+            return check, None
+        return check, min(found, key=lambda p: -1 if p.seq is None else p.seq)
 
     def review_state(self, session_id: str) -> ReviewState:
         """`reviewed` once a verdict is given, `in_review` after any other action."""

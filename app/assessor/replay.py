@@ -1,12 +1,16 @@
 """A recorded session, ready to replay: its events, a timeline for the screen, and the checks
 an assessor needs before trusting it.
 
-- `verified`: the stored hash chain (app/storage/chain.py).
+- `verified`: the stored event chain (app/storage/chain.py).
+- `verification`: every check `callsim verify` makes (app/assessor/verify.py): the header,
+  events, result, seal, audit trail and ledger, the rebuild and the re-score. The banner
+  shows its first problem.
 - `scenario_matches`: whether the scenario file found today is byte for byte the one played
   (sha256); None when no file with that scenario id is found.
 - `rebuilt_equal`: the input events replayed through the same engine, with the scenario's
   matcher, give exactly the stored events (for a session that did not finish, the stored
   events must be the start of the rebuilt ones). None when there is no scenario to replay.
+  A scenario file that has changed since is still replayed, to show how it now differs.
 """
 
 from __future__ import annotations
@@ -15,13 +19,16 @@ import bisect
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
+from app.assessor.verify import ScenarioFinder, Verification, verify_session
 from app.engine import events as ev
 from app.engine.call import RecordedMatcher, replay
 from app.engine.events import Event
 from app.scenario.model import Scenario
 from app.storage import SessionInfo, SessionStore, UnknownSessionError, VerifyResult
+
+__all__ = ["Replay", "ScenarioFinder", "TimelineItem", "complete_replay", "open_replay", "timeline"]
 
 TIMELINE_KINDS = {
     ev.CALLER_SAID: "caller",
@@ -58,6 +65,7 @@ class Replay:
     rebuilt_equal: bool | None
     scenario_path: Path | None = None
     rebuild_error: str | None = None  # why the rebuild could not run, when it could not
+    verification: Verification | None = None  # None until checked
 
     def index_at(self, t: float) -> int:
         """The index of the last item at or before `t` (-1 before the first)."""
@@ -117,18 +125,6 @@ def timeline(events: Iterable[Event]) -> tuple[list[TimelineItem], float]:
 
 
 # -- finding the scenario -------------------------------------------------------------------
-class ScenarioFinder(Protocol):
-    """Where the played scenario is looked for: `app.services.catalog.ScenarioCatalog`."""
-
-    def find(
-        self, scenario_id: str, sha256: str
-    ) -> tuple[Path | None, Scenario | None, bool | None]:
-        """(path, scenario, matches): the file with the played content (matches True), else
-        the one with that id (False), else (None, None, None); (path, None, False) when the
-        file with that id no longer loads."""
-        ...
-
-
 def _rebuild(scenario: Scenario, events: list[Event], finished: bool) -> tuple[bool, str | None]:
     """Do the stored reactions follow, through the engine, from the stored actions? The lines
     are answered with the intents heard at the time (RecordedMatcher): this checks the engine
@@ -145,14 +141,20 @@ def _rebuild(scenario: Scenario, events: list[Event], finished: bool) -> tuple[b
     return stored == rebuilt, None
 
 
-def complete_replay(partial: Replay, *, scenarios: ScenarioFinder) -> Replay:
+def complete_replay(
+    partial: Replay, *, scenarios: ScenarioFinder, store: SessionStore | None = None
+) -> Replay:
     """`partial` (the stored call, already read and verified) with its scenario found and the
-    call rebuilt: the second step of opening a replay, without reading anything again."""
+    call rebuilt: the second step of opening a replay, without reading the events again.
+    With `store`, the full verification too (`verify_session`, as `callsim verify`)."""
     info, events = partial.session, partial.events
     path, scenario, matches = scenarios.find(info.scenario_id, info.scenario_sha256)
+    verification = None if store is None else verify_session(store, info.id, scenarios=scenarios)
     rebuilt: bool | None = None
     error: str | None = None
-    if scenario is not None:
+    if verification is not None and verification.rebuilt is not None:
+        rebuilt, error = verification.rebuilt, verification.rebuild_error
+    elif scenario is not None:
         rebuilt, error = _rebuild(scenario, events, info.status == "finished")
     return replace(
         partial,
@@ -161,11 +163,13 @@ def complete_replay(partial: Replay, *, scenarios: ScenarioFinder) -> Replay:
         rebuilt_equal=rebuilt,
         scenario_path=path,
         rebuild_error=error,
+        verification=verification if verification is not None else partial.verification,
     )
 
 
 def open_replay(store: SessionStore, session_id: str, *, scenarios: ScenarioFinder) -> Replay:
-    """Everything the replay screen shows for one session (raises `UnknownSessionError`).
+    """Everything the replay screen shows for one session, verified as `callsim verify`
+    does (raises `UnknownSessionError`).
 
     `scenarios`: where to look for the scenario played (the app's `ScenarioCatalog`, which
     loads each file once per content)."""
@@ -175,9 +179,5 @@ def open_replay(store: SessionStore, session_id: str, *, scenarios: ScenarioFind
     events = store.events(session_id)
     verified = store.verify(session_id)
     items, duration = timeline(events)
-    path, scenario, matches = scenarios.find(info.scenario_id, info.scenario_sha256)
-    rebuilt: bool | None = None
-    error: str | None = None
-    if scenario is not None:
-        rebuilt, error = _rebuild(scenario, events, info.status == "finished")
-    return Replay(info, events, items, duration, scenario, matches, verified, rebuilt, path, error)
+    partial = Replay(info, events, items, duration, None, None, verified, None)
+    return complete_replay(partial, scenarios=scenarios, store=store)

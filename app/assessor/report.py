@@ -1,41 +1,139 @@
-"""Reports on one session: self-contained HTML (the PDF is the same HTML printed by Qt).
+"""Reports on one session, fit for an appeal: self-contained HTML (the PDF is the same HTML
+laid out by Qt, with the session id and "page X of Y" on every page: app/ui/reports/pdf.py).
+
+A report says when it was made, from which account (the OS user, and the assessor signed
+in), by which callsim; which scenario and rubric versions the call was played and scored
+with (sha256); what `callsim verify` found, the rebuild and the re-score included; the full
+history of verdicts and marks with their reasons; and ends with a signature block.
 
 Every piece of stored text (what the trainee typed, caller lines, names, reasons, comments,
 log entries, ids) goes through `html.escape`, so a trainee who types markup sees it printed,
 never run. The page has no scripts and loads nothing from outside; the output depends only on
-the database, so the same session gives the same bytes.
+the database and `Generated`, so the same session and the same `Generated` give the same
+bytes. Table headers never break inside a word, and rows stay together on a page (the PDF).
 """
 
 from __future__ import annotations
 
+import getpass
+import hashlib
 import html
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
+from app import __version__
 from app.assessor.export import ProgressPoint, export_csv, fmt_t, progress
 from app.assessor.marks import Marking
 from app.assessor.replay import TimelineItem, timeline
+from app.assessor.verify import (
+    CANNOT,
+    PROVES,
+    ScenarioFinder,
+    Verification,
+    verify_session,
+)
 from app.scenario.vocabulary import BAD, GOOD
 from app.scoring.result import ReviewedResult
-from app.storage import SessionStore, UnknownSessionError, VerifyResult
+from app.storage import SessionInfo, SessionStore, UnknownSessionError, VerifyResult
+from app.storage.chain import canonical_json
+from app.storage.ledger import LedgerRepo
 
-__all__ = ["ProgressPoint", "export_csv", "fmt_t", "progress", "report_html", "verify_text"]
+__all__ = [
+    "Generated",
+    "ProgressPoint",
+    "export_csv",
+    "fmt_t",
+    "progress",
+    "report_html",
+    "rubric_sha256",
+    "verify_text",
+]
+
+
+AREA = "the assessor area"  # `Generated.via` for a report saved from the replay screen
+
+
+def _os_user() -> str:
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError, ImportError):  # no login name in the environment or passwd
+        return "unknown"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Generated:
+    """Who made a report, when and how (shown at its top and on every PDF page)."""
+
+    at: datetime = field(default_factory=_now)
+    os_user: str = field(default_factory=_os_user)
+    assessor: str | None = None  # the assessor signed in to the assessor area, if any
+    via: str = "callsim report"  # "callsim report" (command line) or AREA
+
+    def when(self) -> str:
+        moment = self.at if self.at.tzinfo is not None else self.at.replace(tzinfo=UTC)
+        return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def rubric_sha256(result: dict[str, Any] | None) -> str | None:
+    """A fingerprint of the rubric as the call was scored: the sha256 of the criteria (id,
+    title, weight, critical, kind, in rubric order) and the pass mark from the stored result.
+    Any change to the rubric that changes how calls are scored changes it."""
+    if not result or not isinstance(result.get("criteria"), dict):
+        return None
+    criteria = [
+        {k: c.get(k) for k in ("title", "weight", "critical", "kind")} | {"id": cid}
+        for cid, c in result["criteria"].items()
+        if isinstance(c, dict)
+    ]
+    body = {"pass_mark": result.get("pass_mark"), "criteria": criteria}
+    return hashlib.sha256(canonical_json(body).encode("utf-8")).hexdigest()
+
+
+def pdf_footer(info: SessionInfo, generated: Generated) -> str:
+    """The line on every PDF page, before "page X of Y"."""
+    return f"callsim {__version__} report · session {info.id} · generated {generated.when()}"
+
 
 _CSS = """
 body { font-family: sans-serif; font-size: 10pt; color: #111; }
 h1 { font-size: 16pt; } h2 { font-size: 12pt; margin-top: 16pt; }
-table { border-collapse: collapse; }
+table { border-collapse: collapse; page-break-inside: avoid; }
+tr { page-break-inside: avoid; }
 th, td { text-align: left; vertical-align: top; padding: 3px 6px; }
-th { background-color: #e8e8e8; }
+th { background-color: #e8e8e8; white-space: nowrap; }
 .good { color: #1a6b1a; } .bad { color: #a01818; } .note { color: #555; }
 .altered { color: #a01818; font-weight: bold; }
+.hash { font-family: monospace; font-size: 8pt; }
 """.strip()
 _TABLE = '<table border="1" cellspacing="0" cellpadding="4" width="100%">'
 _WHO = {"caller": "Caller", "trainee": "Trainee"}
 
 
+LONG_TOKEN = 32  # characters without a space, beyond which a word may break
+
+
+def _breakable(text: str) -> str:
+    """`text` with a zero-width space every LONG_TOKEN characters inside a longer word, so a
+    trainee's 300-character string wraps inside its column instead of widening the table
+    past the page (the PDF breaks lines between words only)."""
+    return re.sub(
+        rf"\S{{{LONG_TOKEN},}}",
+        lambda m: "\u200b".join(
+            m.group(0)[i : i + LONG_TOKEN] for i in range(0, len(m.group(0)), LONG_TOKEN)
+        ),
+        text,
+    )
+
+
 def _e(value: Any) -> str:
-    """Stored text, escaped for HTML (None as a dash)."""
-    return "&#8212;" if value is None else html.escape(str(value), quote=True)
+    """Stored text, escaped for HTML (None as a dash); overlong words made breakable."""
+    return "&#8212;" if value is None else html.escape(_breakable(str(value)), quote=True)
 
 
 def verify_text(check: VerifyResult, what: str = "events") -> str:
@@ -59,18 +157,24 @@ def _passed(passed: Any) -> str:
 
 
 def _table(headers: list[str], rows: list[list[str]], widths: tuple[int, ...] = ()) -> str:
-    """A table; `headers` are fixed words, `rows` already escaped, `widths` in percent."""
+    """A table; `headers` are fixed words (never broken inside a word, and repeated at the top
+    of each PDF page the table runs onto), `rows` already escaped, `widths` in percent."""
     if not rows:
         return '<p class="note">None.</p>'
     sizes = [f' width="{w}%"' for w in widths] or [""] * len(headers)
-    head = "".join(f"<th{w}>{h}</th>" for h, w in zip(headers, sizes, strict=True))
+    head = "".join(
+        f'<th{w} style="white-space: nowrap">{h}</th>' for h, w in zip(headers, sizes, strict=True)
+    )
     body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>\n" for r in rows)
-    return f"{_TABLE}\n<tr>{head}</tr>\n{body}</table>"
+    return f"{_TABLE}\n<thead><tr>{head}</tr></thead>\n<tbody>\n{body}</tbody></table>"
 
 
 def _facts(rows: list[list[str]]) -> str:
     """A two-column table of label (fixed words) and value (already escaped)."""
-    body = "".join(f'<tr><th width="30%">{k}</th><td>{v}</td></tr>\n' for k, v in rows)
+    body = "".join(
+        f'<tr><th width="30%" style="white-space: nowrap">{k}</th><td>{v}</td></tr>\n'
+        for k, v in rows
+    )
     return f"{_TABLE}\n{body}</table>"
 
 
@@ -115,7 +219,7 @@ def _criteria(reviewed: ReviewedResult | None) -> str:
             reason = who = ""
         rows.append([name, _e(c.get("weight")), _status(c.get("status")), given, reason, who])
     headers = ["Criterion", "Weight", "Automatic", "Assessor", "Reason", "By, when"]
-    return _table(headers, rows, (28, 9, 13, 15, 20, 15))
+    return _table(headers, rows, (25, 9, 14, 15, 21, 16))
 
 
 def _evidence_section(reviewed: ReviewedResult | None) -> str:
@@ -182,13 +286,15 @@ def _audit_summary(marking: Marking, session_id: str) -> str:
     rows = []
     for a in entries:
         d = a.detail
+        why = f"<br>reason: {_e(d['reason'])}" if d.get("reason") else ""
         if a.action == "mark":
             status = f" {_e(d['status'])}" if d.get("status") else ""
-            what = f"{_e(d.get('criterion_id'))}: {_e(d.get('decision'))}{status}"
+            what = f"{_e(d.get('criterion_id'))}: {_e(d.get('decision'))}{status}{why}"
         elif a.action == "comment":
-            what = f"at {fmt_t(d['t']) if isinstance(d.get('t'), int | float) else '?'}"
+            when = fmt_t(d["t"]) if isinstance(d.get("t"), int | float) else "?"
+            what = f"at {when}: <i>{_e(d.get('text'))}</i>"
         elif a.action == "verdict":
-            what = _e(d.get("verdict"))
+            what = f"{_e(d.get('verdict'))}{why}"
         else:
             what = ""
         rows.append([_e(a.seq), _when(a.at), _e(a.assessor), _e(a.action), what])
@@ -196,13 +302,151 @@ def _audit_summary(marking: Marking, session_id: str) -> str:
     return head + _table(headers, rows, (5, 25, 20, 10, 40))
 
 
-def report_html(store: SessionStore, session_id: str, *, marking: Marking) -> str:
-    """The whole report on one session as one HTML page (raises `UnknownSessionError`)."""
+def _hash(value: Any) -> str:
+    """A hash or id in full, unbroken (it is copied to compare)."""
+    if not value:
+        return '<span class="note">none</span>'
+    return f'<span class="hash">{html.escape(str(value), quote=True)}</span>'
+
+
+def _generation(
+    generated: Generated, info: SessionInfo, head: tuple[int, str] | None
+) -> list[list[str]]:
+    user = f"OS account <b>{_e(generated.os_user)}</b>"
+    if generated.via == AREA:
+        who = _e(generated.assessor or "(no name)")
+        account = f"{user}; signed in to the assessor area as <b>{who}</b>"
+    elif generated.assessor:
+        account = (
+            f"{user}; the assessor passphrase was given, by <b>{_e(generated.assessor)}</b> "
+            "(as they named themselves)"
+        )
+    else:
+        account = f"{user}; the assessor passphrase was given (no assessor named)"
+    recorded = _e(info_version(info)) if info_version(info) else "before callsim recorded it"
+    return [
+        ["Generated", f"{_e(generated.when())} by {_e(generated.via)}"],
+        ["By", account],
+        ["callsim", f"{_e(__version__)} made this report; the call was recorded by {recorded}"],
+        ["Session", _hash(info.id)],
+        [
+            "Database ledger",
+            (
+                f"{head[0]} entries, head {_hash(head[1])}<br><span class='note'>Any later "
+                "copy of this database must still hold this head: <code>callsim verify "
+                "--expect-head</code> checks it.</span>"
+            )
+            if head is not None
+            else '<span class="note">no ledger (a database from an older callsim)</span>',
+        ],
+    ]
+
+
+def info_version(info: SessionInfo) -> str | None:
+    return f"callsim {info.callsim_version}" if info.callsim_version else None
+
+
+def _versions(
+    info: SessionInfo, stored: dict[str, Any] | None, verification: Verification
+) -> list[list[str]]:
+    rebuild = verification.check("rebuild")
+    here = _e(rebuild.detail) if rebuild is not None and rebuild.ok is None else ""
+    if rebuild is not None and rebuild.ok is not None:
+        here = "the version played is in the scenario folder (found by its sha256)"
+    rows = [
+        [
+            "Scenario",
+            f"{_e(info.scenario_title)} <span class='note'>({_e(info.scenario_id)})</span>",
+        ],
+        ["Scenario sha256 (as played)", _hash(info.scenario_sha256)],
+        ["Scenario file today", here or '<span class="note">not looked for</span>'],
+    ]
+    criteria = stored.get("criteria") if stored else None
+    if stored is not None and isinstance(criteria, dict):
+        pass_mark, rules = _e(stored.get("pass_mark")), _e(stored.get("result_version"))
+        rows.append(
+            ["Rubric", f"{len(criteria)} criteria, pass mark {pass_mark}; scoring rules {rules}"]
+        )
+        rows.append(["Rubric sha256 (as scored)", _hash(rubric_sha256(stored))])
+    else:
+        rows.append(["Rubric", '<span class="note">no result: the call did not finish</span>'])
+    return rows
+
+
+def _verification(verification: Verification) -> str:
+    problem = verification.problem
+    if problem is None:
+        head = f'<p class="good"><b>{_e(verification.headline())}</b></p>'
+    else:
+        head = f'<p class="altered">{_e(verification.headline())}</p>'
+    words = {
+        True: '<span class="good">ok</span>',
+        None: '<span class="note">not checked</span>',
+    }
+    words[False] = '<span class="altered">ALTERED</span>'
+    rows = [[_e(c.name), words[c.ok], _e(c.detail)] for c in verification.checks]
+    table = _table(["Check", "Result", "What was checked, or what differs"], rows, (16, 14, 70))
+    return f"{head}{table}<p class='note'>{_e(PROVES)}<br>{_e(CANNOT)}</p>"
+
+
+def _verdict_history(marking: Marking, session_id: str) -> str:
+    verdicts = marking.verdicts(session_id)
+    rows = []
+    for n, v in enumerate(verdicts, 1):
+        current = " <span class='note'>(current)</span>" if n == len(verdicts) else ""
+        rows.append(
+            [
+                str(n),
+                f"<b>{_e(v.verdict.upper())}</b>{current}",
+                _e(v.reason) if v.reason else '<span class="note">(no reason needed)</span>',
+                _e(v.assessor),
+                _when(v.at),
+            ]
+        )
+    return _table(["#", "Verdict", "Reason", "Assessor", "When"], rows, (5, 14, 46, 17, 18))
+
+
+_SIGN_CELL = "<td></td>"
+_SIGNATURES = (
+    '<table border="1" cellspacing="0" cellpadding="6" width="100%">\n'
+    '<thead><tr><th width="22%" style="white-space: nowrap">Role</th>'
+    '<th width="28%" style="white-space: nowrap">Name</th>'
+    '<th width="32%" style="white-space: nowrap">Signature</th>'
+    '<th width="18%" style="white-space: nowrap">Date</th></tr></thead>\n<tbody>\n'
+    + "".join(
+        # Room to sign: Qt's rich text ignores a cell's height and padding, not its lines.
+        f"<tr><td>{role}<br>&#160;<br>&#160;</td>{_SIGN_CELL * 3}</tr>\n"
+        for role in ("Assessor", "Second assessor / IQA", "Trainee (seen)")
+    )
+    + "</tbody></table>\n"
+    '<p class="note">By signing, the assessor confirms that this report was generated by '
+    "callsim from the session above, and that the verification section was read.</p>"
+)
+
+
+def report_html(
+    store: SessionStore,
+    session_id: str,
+    *,
+    marking: Marking,
+    scenarios: ScenarioFinder | None = None,
+    verification: Verification | None = None,
+    generated: Generated | None = None,
+) -> str:
+    """The whole report on one session as one HTML page (raises `UnknownSessionError`).
+
+    `verification`: what `verify_session` found, if already known; else it is made here, with
+    the call rebuilt and re-scored when `scenarios` can find the version played.
+    `generated`: who makes the report and when (default: now, this OS account)."""
     info = store.session(session_id)
     if info is None:
         raise UnknownSessionError(session_id)
+    generated = generated or Generated()
     items, duration = timeline(store.events(session_id))
     check = store.verify(session_id)
+    if verification is None:
+        verification = verify_session(store, session_id, scenarios=scenarios)
+    stored = store.result(session_id)
     reviewed = marking.reviewed(session_id)
     comments = marking.comments(session_id)
     verdict = marking.verdict(session_id)
@@ -223,6 +467,12 @@ def report_html(store: SessionStore, session_id: str, *, marking: Marking) -> st
         ["Duration", fmt_t(duration)],
         ["Session", _e(info.id)],
         ["Event log", integrity],
+        [
+            "Record",
+            '<span class="good">verified</span>'
+            if verification.ok
+            else '<span class="altered">ALTERED: see Verification</span>',
+        ],
     ]
     if reviewed is not None:
         auto = (
@@ -271,11 +521,19 @@ def report_html(store: SessionStore, session_id: str, *, marking: Marking) -> st
         f"<title>{title}</title>",
         f"<style>\n{_CSS}\n</style></head><body>",
         f"<h1>{title}</h1>",
+        _facts(_generation(generated, info, LedgerRepo(store).read().head)),
+        "<h2>Session</h2>",
         _facts(meta),
+        "<h2>Versions</h2>",
+        _facts(_versions(info, stored, verification)),
+        "<h2>Verification</h2>",
+        _verification(verification),
         "<h2>Result</h2>",
         _facts(summary),
         "<h2>Verdict</h2>",
         verdict_html,
+        "<h2>Verdict history</h2>",
+        _verdict_history(marking, session_id),
         "<h2>Criteria: automatic and assessor</h2>",
         _criteria(reviewed),
         "<h2>Evidence</h2>",
@@ -290,6 +548,8 @@ def report_html(store: SessionStore, session_id: str, *, marking: Marking) -> st
         _table(["Time", "Comment", "By, when"], comment_rows, (10, 65, 25)),
         "<h2>Audit trail</h2>",
         _audit_summary(marking, session_id),
+        "<h2>Signatures</h2>",
+        _SIGNATURES,
         "</body></html>",
         "",
     ]

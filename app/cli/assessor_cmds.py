@@ -1,10 +1,17 @@
 """Assessor commands for scripts: `callsim sessions list`, `report`, `export`, `verify`, and
-`callsim assessor passphrase`.
+`callsim assessor passphrase` (docs/contract.md §5).
 
 The work is done in `app.assessor`. All read the database in `CALLSIM_DATA_DIR` (else the
-user's data directory). Exit statuses as in `app.cli.common`: 0 fine, 1 `verify` found an
-altered session, 2 unusable input (one line on stderr). Marking stays in the desktop app,
-behind the assessor passphrase.
+user's data directory); `verify`, `report` and `export` open it read-only, so they work on a
+read-only evidence copy. Exit statuses as in `app.cli.common`: 0 fine, 1 `verify` found an
+altered session, 2 unusable input (one line on stderr, naming the file and what to do), 3 an
+internal error (see the log). Marking stays in the desktop app.
+
+Assessor data (marks, comments, verdicts, reviewed scores, review states) is shown only with
+the assessor passphrase: `--passphrase-file FILE` (its first line; `-` reads stdin), else the
+file named by `$CALLSIM_PASSPHRASE_FILE`, else a prompt when run in a terminal. The passphrase
+itself is never taken from the command line or the environment, where other accounts and the
+shell history could read it. `verify` needs none: it never prints what an assessor wrote.
 """
 
 from __future__ import annotations
@@ -29,10 +36,13 @@ from app.storage import (
     default_db_path,
 )
 
+PASSPHRASE_FILE_ENV = "CALLSIM_PASSPHRASE_FILE"
+
 
 @contextmanager
-def _store(*, must_exist: bool = True) -> Iterator[SessionStore | None]:
-    """The session store, or None when no database exists and `must_exist` is False."""
+def _store(*, must_exist: bool = True, readonly: bool = False) -> Iterator[SessionStore | None]:
+    """The session store, or None when no database exists and `must_exist` is False.
+    `readonly`: opened for reading only (nothing is written to the file or beside it)."""
     path = default_db_path()
     folder = path.parent
     if folder.exists() and not os.access(folder, os.R_OK | os.X_OK):
@@ -43,11 +53,69 @@ def _store(*, must_exist: bool = True) -> Iterator[SessionStore | None]:
         yield None
         return
     try:
-        store = SessionStore(path)
+        store = SessionStore(path, readonly=readonly)
     except StorageError as exc:
         raise Unusable(str(exc)) from None
     with store:
         yield store
+
+
+def _read_secret(named: str, what: str = "passphrase file") -> str:
+    """The first line of file `named` ("-": of stdin), without its line ending."""
+    import stat
+
+    if named == "-":
+        return sys.stdin.readline().rstrip("\r\n")
+    path = Path(named)
+    try:
+        text = path.read_text(encoding="utf-8")
+        mode = path.stat().st_mode
+    except OSError as exc:
+        from app.storage.errors import folder_reason
+
+        raise Unusable(f"{path}: cannot read the {what} ({folder_reason(exc)})") from None
+    except UnicodeDecodeError:
+        raise Unusable(f"{path}: the {what} is not UTF-8 text") from None
+    if os.name == "posix" and mode & (stat.S_IRWXG | stat.S_IRWXO):
+        print(
+            f"callsim: warning: {path} can be read by other accounts (chmod 600 {path})",
+            file=sys.stderr,
+        )
+    return text.splitlines()[0] if text else ""
+
+
+def _read_passphrase(args: argparse.Namespace, prompt: str = "Assessor passphrase: ") -> str:
+    """The passphrase from `--passphrase-file`, `$CALLSIM_PASSPHRASE_FILE` or a prompt."""
+    import getpass
+
+    named = getattr(args, "passphrase_file", None) or os.environ.get(PASSPHRASE_FILE_ENV)
+    if named:
+        return _read_secret(named)
+    if sys.stdin is not None and sys.stdin.isatty():
+        return getpass.getpass(prompt)
+    raise Unusable(
+        "assessor data needs the assessor passphrase: give --passphrase-file FILE (or set "
+        f"{PASSPHRASE_FILE_ENV}), or run the command in a terminal to be asked"
+    )
+
+
+def _unlock(args: argparse.Namespace, store: SessionStore) -> str:
+    """Check the assessor passphrase before any assessor data is shown; returns the account
+    words for a report ("assessor area unlocked")."""
+    from app.assessor.auth import AssessorAuth, PassphraseRecordAltered
+
+    auth = AssessorAuth(store)
+    try:
+        if not auth.is_set():
+            raise Unusable(
+                f"{store.path}: no assessor passphrase is set on this database; set one with "
+                "`callsim assessor passphrase` (assessor data is shown only with it)"
+            )
+        if not auth.verify(_read_passphrase(args)):
+            raise Unusable("the assessor passphrase is not correct; nothing was shown")
+    except PassphraseRecordAltered as exc:
+        raise Unusable(f"{store.path}: {exc}") from None
+    return "assessor passphrase verified"
 
 
 def _session(store: SessionStore, ref: str) -> str:
@@ -83,11 +151,11 @@ def _table(rows: list[list[str]]) -> str:
 def cmd_sessions_list(args: argparse.Namespace, ctx: Context) -> int:
     from app.assessor.library import query_sessions
 
-    with _store(must_exist=False) as store:
+    with _listing_store() as store:
         if store is None:
             rows = []
         else:
-            store.mark_interrupted()  # writers that died mid-call show as interrupted
+            _unlock(args, store)
             rows = query_sessions(
                 store,
                 trainee=args.trainee,
@@ -125,35 +193,81 @@ def cmd_sessions_list(args: argparse.Namespace, ctx: Context) -> int:
     return EXIT_OK
 
 
-def _write_pdf(html_text: str, out: Path) -> None:
+_CANNOT_WRITE = ("permission denied", "it is read-only", "the disk is full")
+
+
+@contextmanager
+def _listing_store() -> Iterator[SessionStore | None]:
+    """The store for `sessions list`, with sessions whose writer died marked interrupted;
+    read-only (and unmarked) when the file or its folder cannot be written."""
+    from app.storage.errors import DatabaseFileError
+
+    path = default_db_path()
+    if not path.exists():
+        with _store(must_exist=False) as none:
+            yield none
+        return
+    store: SessionStore | None = None
     try:
-        write_pdf(html_text, out)
+        store = SessionStore(path)
+        store.mark_interrupted()
+    except (DataFolderError, DatabaseFileError) as exc:
+        if store is not None:
+            store.close()
+        if exc.reason not in _CANNOT_WRITE:
+            raise Unusable(str(exc)) from None
+        store = None
+    except StorageError as exc:
+        if store is not None:
+            store.close()
+        raise Unusable(str(exc)) from None
+    if store is None:
+        with _store(readonly=True) as readonly:
+            yield readonly
+        return
+    with store:
+        yield store
+
+
+def _write_pdf(html_text: str, out: Path, *, title: str, footer: str) -> None:
+    from app.assessor.files import OutputFileError
+
+    try:
+        write_pdf(html_text, out, title=title, footer=footer)
     except ImportError as exc:
         raise Unusable(f"{out}: PDF needs the desktop app's Qt libraries ({exc})") from None
-    except Exception as exc:  # Qt missing a platform plugin, a write error, ...
-        raise Unusable(f"{out}: cannot write the PDF: {type(exc).__name__}: {exc}") from None
-    if not out.is_file():
-        raise Unusable(f"{out}: the PDF was not written")
+    except OutputFileError as exc:
+        raise Unusable(str(exc)) from None
+    except Exception as exc:  # Qt missing a platform plugin, ...
+        raise Unusable(f"{out}: cannot make the PDF: {type(exc).__name__}: {exc}") from None
 
 
 def cmd_report(args: argparse.Namespace, ctx: Context) -> int:
+    from app.assessor.files import OutputFileError, write_atomically
     from app.assessor.marks import Marking
-    from app.assessor.report import report_html
+    from app.assessor.report import Generated, pdf_footer, report_html
 
     out = Path(args.out)
     if not out.parent.is_dir():
         raise Unusable(f"{out}: no such directory {out.parent}")
-    with _store() as store:
+    with _store(readonly=True) as store:
         assert store is not None
+        _unlock(args, store)
         sid = _session(store, args.session)
-        text = report_html(store, sid, marking=Marking(store))
+        info = store.session(sid)
+        assert info is not None
+        generated = Generated(assessor=args.assessor)
+        text = report_html(
+            store, sid, marking=Marking(store), scenarios=ctx.catalog, generated=generated
+        )
     if args.format == "pdf":
-        _write_pdf(text, out)
+        title = f"callsim report: {info.trainee} ({sid[:12]})"
+        _write_pdf(text, out, title=title, footer=pdf_footer(info, generated))
     else:
         try:
-            out.write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise Unusable(f"{out}: cannot write: {exc.strerror}") from None
+            write_atomically(out, text.encode("utf-8"), what="report")
+        except OutputFileError as exc:
+            raise Unusable(str(exc)) from None
     print(f"wrote {out}", file=sys.stderr)
     return EXIT_OK
 
@@ -177,6 +291,7 @@ def parse_day(text: str, *, end: bool = False) -> datetime:
 
 def cmd_export(args: argparse.Namespace, ctx: Context) -> int:
     from app.assessor.export import export_csv
+    from app.assessor.files import OutputFileError
     from app.assessor.marks import Marking
 
     since = parse_day(args.since) if args.since else None
@@ -184,9 +299,10 @@ def cmd_export(args: argparse.Namespace, ctx: Context) -> int:
     out = Path(args.csv)
     if not out.parent.is_dir():
         raise Unusable(f"{out}: no such directory {out.parent}")
-    with _store(must_exist=False) as store:
+    with _store(must_exist=False, readonly=True) as store:
         if store is None:
             raise Unusable(f"{default_db_path()}: no sessions recorded yet")
+        _unlock(args, store)
         try:
             n = export_csv(
                 store,
@@ -196,32 +312,90 @@ def cmd_export(args: argparse.Namespace, ctx: Context) -> int:
                 scenario_id=args.scenario,
                 since=since,
                 until=until,
+                scenarios=ctx.catalog,
             )
-        except OSError as exc:
-            raise Unusable(f"{out}: cannot write: {exc.strerror}") from None
+        except OutputFileError as exc:
+            raise Unusable(str(exc)) from None
     print(f"{n} session{'s' * (n != 1)} written to {out}", file=sys.stderr)
     return EXIT_OK
 
 
 def cmd_verify(args: argparse.Namespace, ctx: Context) -> int:
-    from app.assessor.marks import Marking
-    from app.assessor.report import verify_text
+    from app.assessor.library import resolve_session
+    from app.assessor.verify import (
+        CANNOT,
+        PROVES,
+        check_database,
+        deleted_session,
+        verify_session,
+    )
+    from app.services.catalog import ScenarioCatalog
+    from app.storage.errors import DatabaseFileError
 
-    with _store() as store:
+    scenarios = ScenarioCatalog(Path(args.scenarios)) if args.scenarios else ctx.catalog
+    ok = True
+    with _store(readonly=True) as store:
         assert store is not None
-        sid = _session(store, args.session)
-        check = store.verify(sid)
-        audit = Marking(store).verify_audit(sid)
-    print(verify_text(check))
-    if audit.checked or not audit.ok:
-        print(f"assessor audit trail {verify_text(audit, 'entries')}")
-    return EXIT_OK if check.ok and audit.ok else EXIT_FAIL
+        db = check_database(store, expect_head=args.expect_head)
+        if store.upgraded_in_memory is not None:
+            print(
+                f"note: {store.path} is from an older callsim (database schema "
+                f"{store.upgraded_in_memory}); it was read as upgraded in memory, unchanged"
+            )
+        if args.session is None:
+            ids = store.session_ids()
+            unreadable: list[DatabaseFileError] = []
+            for sid in ids:
+                try:
+                    found = verify_session(store, sid, scenarios=scenarios, database=db)
+                except DatabaseFileError as exc:  # one damaged session: go on with the rest
+                    unreadable.append(exc)
+                    print(f"ALTERED: session {sid[:12]}: it cannot be read ({exc.reason})")
+                    ok = False
+                    continue
+                ok = ok and found.ok
+                print(found.headline())
+            for check in db.checks():
+                print(check.line())
+            ok = ok and db.ok
+            print(f"{len(ids)} session{'s' * (len(ids) != 1)} checked")
+            if unreadable:
+                print(PROVES)
+                print(CANNOT)
+                more = len(unreadable)
+                raise Unusable(f"{unreadable[0]} ({more} session{'s' * (more != 1)} unreadable)")
+        else:
+            try:
+                sid = resolve_session(store, args.session)
+            except LookupError as exc:
+                gone = deleted_session(db, args.session)
+                if gone is None:
+                    raise Unusable(str(exc.args[0] if exc.args else exc)) from None
+                print(f"ALTERED: session {gone.session_id}: {db.ledger.detail}")
+                ok = False
+            else:
+                found = verify_session(store, sid, scenarios=scenarios, database=db)
+                ok = found.ok
+                print("\n".join(found.lines()))
+    if db.head is not None:
+        print(
+            f"ledger head: {db.head[0]} entries, sha256 {db.head[1]} (note it: "
+            "`callsim verify --expect-head` checks a later copy still holds it)"
+        )
+    print(PROVES)
+    print(CANNOT)
+    return EXIT_OK if ok else EXIT_FAIL
 
 
 def cmd_passphrase(args: argparse.Namespace, ctx: Context) -> int:
     import getpass
 
-    from app.assessor.auth import AssessorAuth, WeakPassphrase, WrongPassphrase
+    from app.assessor.auth import (
+        AssessorAuth,
+        PassphraseRecordAltered,
+        WeakPassphrase,
+        WrongPassphrase,
+    )
 
     with _store(must_exist=False) as existing:
         store = existing
@@ -229,12 +403,23 @@ def cmd_passphrase(args: argparse.Namespace, ctx: Context) -> int:
             store = SessionStore(default_db_path())
         with store:
             auth = AssessorAuth(store)
-            current = getpass.getpass("Current passphrase: ") if auth.is_set() else None
+            why = auth.altered()
+            if why is not None:
+                raise Unusable(f"{store.path}: {PassphraseRecordAltered(why)}")
+            current: str | None = None
+            if auth.is_set():
+                scripted = args.passphrase_file or os.environ.get(PASSPHRASE_FILE_ENV)
+                current = (
+                    _read_secret(scripted) if scripted else getpass.getpass("Current passphrase: ")
+                )
             if current is not None and not auth.verify(current):
                 raise Unusable("the current passphrase is not correct; nothing changed")
-            new = getpass.getpass("New passphrase (at least 8 characters): ")
-            if getpass.getpass("New passphrase again: ") != new:
-                raise Unusable("the two new passphrases differ; nothing changed")
+            if args.new_passphrase_file:
+                new = _read_secret(args.new_passphrase_file, "new passphrase file")
+            else:
+                new = getpass.getpass("New passphrase (at least 8 characters): ")
+                if getpass.getpass("New passphrase again: ") != new:
+                    raise Unusable("the two new passphrases differ; nothing changed")
             try:
                 auth.set_passphrase(new, current=current)
             except (WeakPassphrase, WrongPassphrase) as exc:
@@ -244,6 +429,15 @@ def cmd_passphrase(args: argparse.Namespace, ctx: Context) -> int:
 
 
 # -- wiring ---------------------------------------------------------------------------------
+def _passphrase_option(parser: Any) -> None:
+    parser.add_argument(
+        "--passphrase-file",
+        metavar="FILE",
+        help="read the assessor passphrase from the first line of FILE (- for stdin); "
+        f"default ${PASSPHRASE_FILE_ENV}, else ask in the terminal",
+    )
+
+
 def register(sub: Any) -> None:
     """Add the assessor commands to `callsim`'s subparsers."""
     s = sub.add_parser("sessions", help="recorded sessions (see `callsim sessions list -h`)")
@@ -255,12 +449,17 @@ def register(sub: Any) -> None:
     ls.add_argument("--status", choices=STATUSES)
     ls.add_argument("--review", choices=("unreviewed", "in_review", "reviewed"))
     ls.add_argument("--search", metavar="WORDS", help="words said in the call")
+    _passphrase_option(ls)
     ls.set_defaults(fn=cmd_sessions_list)
 
     s = sub.add_parser("report", help="a session's report as HTML or PDF")
     s.add_argument("session", metavar="SESSION", help="session id (or 6+ leading characters)")
     s.add_argument("--format", choices=("html", "pdf"), default="html")
     s.add_argument("--out", required=True, metavar="FILE")
+    s.add_argument(
+        "--assessor", metavar="NAME", help="the assessor making the report (shown on it)"
+    )
+    _passphrase_option(s)
     s.set_defaults(fn=cmd_report)
 
     s = sub.add_parser("export", help="results of many sessions as CSV")
@@ -269,13 +468,43 @@ def register(sub: Any) -> None:
     s.add_argument("--scenario", metavar="ID")
     s.add_argument("--since", metavar="DATE", help="sessions started on or after (YYYY-MM-DD)")
     s.add_argument("--until", metavar="DATE", help="sessions started on or before (YYYY-MM-DD)")
+    _passphrase_option(s)
     s.set_defaults(fn=cmd_export)
 
-    s = sub.add_parser("verify", help="check a session's event log and audit trail by hash")
-    s.add_argument("session", metavar="SESSION", help="session id (or 6+ leading characters)")
+    s = sub.add_parser(
+        "verify",
+        help="check a session (or, without one, every session) against its hash chains, the "
+        "database ledger, and a rebuild and re-score of the call",
+    )
+    s.add_argument(
+        "session", nargs="?", metavar="SESSION", help="session id (or 6+ leading characters)"
+    )
+    s.add_argument(
+        "--scenarios",
+        metavar="FOLDER",
+        help="look for the scenario version played in this folder (default: the scenarios "
+        "folder callsim uses)",
+    )
+    s.add_argument(
+        "--expect-head",
+        metavar="SHA256",
+        help="a ledger head noted earlier (from a report, or an earlier verify): the ledger "
+        "must still hold it",
+    )
     s.set_defaults(fn=cmd_verify)
 
     s = sub.add_parser("assessor", help="assessor settings")
     inner = s.add_subparsers(dest="assessor_command", parser_class=type(s), required=True)
     pp = inner.add_parser("passphrase", help="set or change the assessor passphrase")
+    pp.add_argument(
+        "--passphrase-file",
+        metavar="FILE",
+        help=f"the current passphrase, from FILE's first line (default ${PASSPHRASE_FILE_ENV}, "
+        "else asked)",
+    )
+    pp.add_argument(
+        "--new-passphrase-file",
+        metavar="FILE",
+        help="the new passphrase, from FILE's first line (for set-up scripts; else asked twice)",
+    )
     pp.set_defaults(fn=cmd_passphrase)

@@ -44,8 +44,10 @@ def open_studio(file: Path | None, ctx: Context) -> int:
     return int(run_studio(file, ctx.catalog.folder))
 
 
-def write_pdf(html_text: str, out: Path) -> None:
+def write_pdf(
+    html_text: str, out: Path, *, title: str = "callsim report", footer: str = ""
+) -> None:
     """Raises ImportError where Qt is missing."""
     from app.ui.main import html_to_pdf
 
-    html_to_pdf(html_text, out)
+    html_to_pdf(html_text, out, title=title, footer=footer)

@@ -1,9 +1,21 @@
-"""The tamper-evident hash chain over a session's events.
+"""The hash chains callsim keeps, and their formulas (docs/integrity.md describes them).
 
-Each event's hash is sha256(previous hash + event.canonical()); the first event's previous
-hash is sha256(session id). The session row also keeps the last hash and the event count, so
-dropping events from the end is detected too. This shows accidental or casual edits; it does
-not stop someone who rewrites the whole chain (that would need a signature held elsewhere).
+- Events: each event's hash is sha256(previous hash + event.canonical()); the first event's
+  previous hash is sha256(session id). The session row keeps the last hash and the event
+  count, so dropping events from the end is detected too.
+- The session header (who, which scenario, which mode, when, which callsim): `header_hash`,
+  written when the session starts.
+- The seal (`seal_hash`): written when the session stops being active (finished or
+  interrupted); it covers the header hash, the status, the end time, the event count and last
+  hash, and the stored result exactly as stored.
+- The ledger: one chain for the whole database (`ledger_hash`), one entry per session started,
+  sealed, per assessor action and per assessor setting, with its head in `ledger_head`. It
+  holds a second copy of every head, so a session deleted, or one chain recomputed on its own,
+  no longer matches it.
+
+None of these has a secret key: they show edits made behind callsim's back, except a complete,
+consistent rewrite of every chain by someone who holds the file and this code (that needs
+heads signed and kept elsewhere).
 """
 
 from __future__ import annotations
@@ -11,7 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,6 +66,66 @@ def normalise(event: Event) -> Event:
     if not isinstance(event.data, dict):
         raise EventDataError(f"event data must be a dict, got {type(event.data).__name__}")
     return Event(event.seq, float(event.t), event.kind, json.loads(data_to_json(event.data)))
+
+
+def canonical_json(value: Any) -> str:
+    """The one text form every hash here is taken over (sorted keys, ASCII, no NaN)."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), allow_nan=False)
+
+
+def _sha(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+# The header columns of a session, in the order `header_hash` names them.
+HEADER_FIELDS = (
+    "id",
+    "trainee",
+    "scenario_id",
+    "scenario_sha256",
+    "scenario_title",
+    "mode",
+    "started_at",
+    "callsim_version",
+)
+
+
+def header_hash(header: Mapping[str, Any]) -> str:
+    """The hash of a session's header (`HEADER_FIELDS`; a missing one counts as null)."""
+    return _sha("header:" + canonical_json({k: header.get(k) for k in HEADER_FIELDS}))
+
+
+def seal_hash(
+    header: str,
+    *,
+    status: str,
+    ended_at: str | None,
+    event_count: int,
+    last_hash: str,
+    result_json: str | None,
+) -> str:
+    """The seal of a session that is no longer active: its header hash, how it ended, its
+    event log's head and its stored result (the exact stored text)."""
+    body = {
+        "header_hash": header,
+        "status": status,
+        "ended_at": ended_at,
+        "event_count": event_count,
+        "last_hash": last_hash,
+        "result_json": result_json,
+    }
+    return _sha("seal:" + canonical_json(body))
+
+
+LEDGER_GENESIS = _sha("callsim-ledger")
+
+
+def ledger_hash(
+    prev_hash: str, *, seq: int, kind: str, session_id: str | None, detail_json: str, at: str
+) -> str:
+    """The hash of ledger entry `seq` chained after `prev_hash` (`detail_json` as stored)."""
+    body = {"seq": seq, "kind": kind, "session_id": session_id, "detail": detail_json, "at": at}
+    return _sha(prev_hash + canonical_json(body))
 
 
 @dataclass(frozen=True)

@@ -88,3 +88,66 @@ def folder_reason(exc: BaseException) -> str:
     if code in (errno.EACCES, errno.EPERM) or "permission" in text or "unable to open" in text:
         return "permission denied"
     return str(exc)
+
+
+class DatabaseFileError(StorageError):
+    """The database file cannot be read or written: damaged, no permission, read-only, a full
+    disk, locked. One line naming the file, what is wrong and what to do."""
+
+    def __init__(self, path: Path | str, reason: str, advice: str, *, action: str = "use") -> None:
+        self.path = str(path)
+        self.reason = reason
+        self.advice = advice
+        super().__init__(f"{path}: cannot {action} the callsim database ({reason}). {advice}")
+
+
+# SQLite's primary result codes (https://sqlite.org/rescode.html) that mean the file itself.
+_SQLITE_PERM, _SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_READONLY = 3, 5, 6, 8
+_SQLITE_IOERR, _SQLITE_CORRUPT, _SQLITE_FULL, _SQLITE_CANTOPEN, _SQLITE_NOTADB = 10, 11, 13, 14, 26
+
+DAMAGED_ADVICE = (
+    "Keep this file unchanged as evidence and restore the database from a backup; "
+    "`callsim verify` lists what can still be read"
+)
+_ADVICE = {
+    "permission denied": "Ask IT to give this account access to the file and its folder, or "
+    "copy the file to a folder this account can use and set CALLSIM_DATA_DIR to it",
+    "it is read-only": "Reading, `callsim verify`, `report` and `export` work on a read-only "
+    "copy; anything that records needs a copy this account can write",
+    "the disk is full": "Free some space on that disk and try again; nothing was changed",
+    "another program is using it": "Close the other callsim windows or tools using it, then "
+    "try again",
+    "a read or write failed": "Check the disk (or network share) holding it, then try again",
+}
+
+
+def database_problem(exc: BaseException) -> tuple[str, str] | None:
+    """(reason, what to do) when an SQLite error is about the database file itself (damaged,
+    no permission, read-only, disk full, locked, unreadable); None for anything else (a bug
+    in a statement, a constraint)."""
+    import sqlite3
+
+    if not isinstance(exc, sqlite3.Error) or isinstance(
+        exc, sqlite3.IntegrityError | sqlite3.ProgrammingError | sqlite3.InterfaceError
+    ):
+        return None
+    code = getattr(exc, "sqlite_errorcode", None)
+    primary = code & 0xFF if isinstance(code, int) else None
+    text = str(exc).lower()
+    damaged = ("malformed", "not a database", "could not decode")  # the last: garbled text
+    if primary in (_SQLITE_CORRUPT, _SQLITE_NOTADB) or any(w in text for w in damaged):
+        detail = str(exc).split(" with text ", 1)[0]  # never echo the garbled row itself
+        return f"it is damaged: {detail}", DAMAGED_ADVICE
+    if primary == _SQLITE_FULL or "disk is full" in text:
+        reason = "the disk is full"
+    elif primary == _SQLITE_READONLY or "readonly" in text:
+        reason = "it is read-only"
+    elif primary in (_SQLITE_PERM, _SQLITE_CANTOPEN) or "unable to open" in text:
+        reason = "permission denied"
+    elif primary in (_SQLITE_BUSY, _SQLITE_LOCKED) or "locked" in text:
+        reason = "another program is using it"
+    elif primary == _SQLITE_IOERR or "disk i/o" in text:
+        reason = "a read or write failed"
+    else:
+        return None
+    return reason, _ADVICE[reason]

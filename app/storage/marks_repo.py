@@ -157,10 +157,12 @@ class MarksRepo:
         )
         return _verdict(rows[0]) if rows else None
 
-    def verdict_texts(self, session_id: str) -> list[tuple[int, str, str]]:
-        """(id, verdict, reason) of every verdict on the session: what its audit entry
-        recorded, to compare."""
+    def verdict_texts(self, session_id: str) -> list[tuple[int, str, str, str, str]]:
+        """(id, verdict, reason, assessor, at) of every verdict on the session: what its
+        audit entry recorded, to compare."""
         rows = self._store._fetch(
-            "SELECT id, verdict, reason FROM verdicts WHERE session_id = ?", [session_id]
+            "SELECT id, verdict, reason, assessor, at FROM verdicts WHERE session_id = ? "
+            "ORDER BY id",
+            [session_id],
         )
-        return [(int(vid), value, why) for vid, value, why in rows]
+        return [(int(r[0]), r[1], r[2], r[3], r[4]) for r in rows]

@@ -1,10 +1,18 @@
 """The `assessor_meta` table: the assessor area's settings, one text value per key (today only
-the passphrase's scrypt hash; never the passphrase itself)."""
+the passphrase's scrypt hash; never the passphrase itself).
+
+Every value stored is also recorded in the database ledger (the sha256 of the value, in the
+same transaction), so a row deleted or edited behind callsim's back no longer matches what the
+ledger recorded (`recorded`): the passphrase cannot be unset or replaced by editing the file."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import TYPE_CHECKING
+
+from app.storage.ledger import META, LedgerRepo, append_entry, latest_checked
+from app.storage.records import iso_utc, utc_now
+from app.storage.schema import meta_detail
 
 if TYPE_CHECKING:
     from app.storage.store import SessionStore
@@ -15,6 +23,26 @@ class MetaRepo:
 
     def __init__(self, store: SessionStore) -> None:
         self._store = store
+
+    def altered(self, key: str) -> str | None:
+        """None when the value stored under `key` (or its absence) is the one the ledger
+        recorded last; else what happened to it: "was deleted", "was replaced", "was written"
+        (a value the ledger never recorded), "has a ledger entry written by hand"."""
+        queries = LedgerRepo(self._store).latest_queries(META, key)
+        stored, *found = self._store._snapshot(
+            ("SELECT value FROM assessor_meta WHERE key = ?", [key]), *queries
+        )
+        row, ok = latest_checked(*found)
+        value = str(stored[0][0]) if stored else None
+        if row is None:
+            return None if value is None else "was written"
+        if not ok:
+            return "has a ledger entry written by hand"
+        if value is None:
+            return "was deleted"
+        if meta_detail(key, value)["value_sha256"] != row.detail().get("value_sha256"):
+            return "was replaced"
+        return None
 
     def get(self, key: str) -> str | None:
         """The value stored under `key`, or None."""
@@ -33,3 +61,4 @@ class MetaRepo:
                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                 [key, value],
             )
+            append_entry(tx, META, None, meta_detail(key, value), iso_utc(utc_now()))

@@ -13,7 +13,7 @@ STATUSES = ("active", "finished", "interrupted")
 # The columns behind `SessionInfo`, in field order (a fixed string: never built from input).
 SESSION_COLUMNS = (
     "id, trainee, scenario_id, scenario_sha256, scenario_title, mode, status, "
-    "started_at, ended_at, score, passed, event_count, owner_pid"
+    "started_at, ended_at, score, passed, event_count, owner_pid, callsim_version"
 )
 
 
@@ -34,10 +34,13 @@ class SessionInfo:
     passed: bool | None  # copied from result["passed"] when it is a bool
     event_count: int
     owner_pid: int | None  # the process that was writing it
+    callsim_version: str | None = None  # the callsim that recorded it (None: before schema 3)
 
     @classmethod
     def from_row(cls, row: tuple[Any, ...]) -> SessionInfo:
-        (sid, trainee, scen, sha, title, mode, status, started, ended, score, passed, n, pid) = row
+        (sid, trainee, scen, sha, title, mode, status, started, ended, score, passed, n, pid) = row[
+            :13
+        ]
         return cls(
             sid,
             trainee,
@@ -52,6 +55,7 @@ class SessionInfo:
             bool(passed) if passed is not None else None,
             n,
             pid,
+            row[13] if len(row) > 13 else None,
         )
 
 
@@ -76,3 +80,50 @@ def result_fields(result: Mapping[str, Any] | None) -> tuple[float | None, int |
         float(score) if isinstance(score, int | float) and not isinstance(score, bool) else None,
         int(passed) if isinstance(passed, bool) else None,
     )
+
+
+# The columns behind `SessionRecord` (a fixed string).
+RECORD_COLUMNS = (
+    "id, trainee, scenario_id, scenario_sha256, scenario_title, mode, started_at, "
+    "callsim_version, status, ended_at, result_json, score, passed, event_count, last_hash, "
+    "header_hash, seal_hash, audit_count, audit_hash"
+)
+
+
+@dataclass(frozen=True)
+class SessionRecord:
+    """One session row exactly as stored, heads included: what `callsim verify` checks (the
+    values are whatever the file holds, so nothing here is trusted or parsed)."""
+
+    id: str
+    trainee: Any
+    scenario_id: Any
+    scenario_sha256: Any
+    scenario_title: Any
+    mode: Any
+    started_at: Any
+    callsim_version: Any
+    status: Any
+    ended_at: Any
+    result_json: Any
+    score: Any
+    passed: Any
+    event_count: Any
+    last_hash: Any
+    header_hash: Any
+    seal_hash: Any
+    audit_count: Any
+    audit_hash: Any
+
+    def header(self) -> dict[str, Any]:
+        """The header fields (chain.HEADER_FIELDS) as stored."""
+        return {
+            "id": self.id,
+            "trainee": self.trainee,
+            "scenario_id": self.scenario_id,
+            "scenario_sha256": self.scenario_sha256,
+            "scenario_title": self.scenario_title,
+            "mode": self.mode,
+            "started_at": self.started_at,
+            "callsim_version": self.callsim_version,
+        }

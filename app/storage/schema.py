@@ -11,13 +11,19 @@ and must not commit (`db.execute` joins the open transaction).
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from sqlite_utils import Database
 
+from app.storage.chain import LEDGER_GENESIS, header_hash, seal_hash
 from app.storage.errors import SchemaTooNewError, StorageError
+from app.storage.ledger import AUDIT, META, SEAL, SESSION, UPGRADE, append_entry
+from app.storage.records import iso_utc, utc_now
+from app.storage.sql import Tx
 
 Migration = Callable[[Database], None]
 
@@ -162,7 +168,142 @@ def _m2_assessor(db: Database) -> None:
             )
 
 
-MIGRATIONS: tuple[Migration, ...] = (_m1_initial, _m2_assessor)
+_M3_STATEMENTS = (
+    # The callsim that recorded the session (NULL: recorded before schema 3), and the heads
+    # that cover the rest of the row (app/storage/chain.py): the header's hash, the seal
+    # written when the session stops being active, and the head of its assessor audit trail.
+    "ALTER TABLE sessions ADD COLUMN callsim_version TEXT",
+    "ALTER TABLE sessions ADD COLUMN header_hash TEXT",
+    "ALTER TABLE sessions ADD COLUMN seal_hash TEXT",
+    "ALTER TABLE sessions ADD COLUMN audit_count INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE sessions ADD COLUMN audit_hash TEXT",
+    # The database-wide chain (app/storage/ledger.py) and its head, which always exists.
+    """
+    CREATE TABLE ledger (
+        seq INTEGER PRIMARY KEY CHECK (seq >= 0),
+        kind TEXT NOT NULL,
+        session_id TEXT,
+        detail_json TEXT NOT NULL,
+        at TEXT NOT NULL,
+        prev_hash TEXT NOT NULL,
+        hash TEXT NOT NULL
+    )
+    """,
+    "CREATE INDEX ledger_session ON ledger (session_id, seq)",
+    """
+    CREATE TABLE ledger_head (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        count INTEGER NOT NULL,
+        hash TEXT NOT NULL
+    )
+    """,
+)
+
+# Refusals for a casual edit with a database browser (a tamperer can drop them; the chains
+# are what show it). Created after the upgrade has written the heads of existing sessions.
+_M3_TRIGGERS = (
+    "CREATE TRIGGER ledger_no_update BEFORE UPDATE ON ledger "
+    "BEGIN SELECT RAISE(ABORT, 'ledger: rows are append-only'); END",
+    "CREATE TRIGGER ledger_no_delete BEFORE DELETE ON ledger "
+    "BEGIN SELECT RAISE(ABORT, 'ledger: rows are append-only'); END",
+    "CREATE TRIGGER ledger_head_no_delete BEFORE DELETE ON ledger_head "
+    "BEGIN SELECT RAISE(ABORT, 'ledger_head: the head is never removed'); END",
+    "CREATE TRIGGER ledger_head_forward BEFORE UPDATE ON ledger_head "
+    "WHEN NEW.count <> OLD.count + 1 "
+    "BEGIN SELECT RAISE(ABORT, 'ledger_head: the head only moves forward'); END",
+    "CREATE TRIGGER sessions_no_delete BEFORE DELETE ON sessions "
+    "BEGIN SELECT RAISE(ABORT, 'sessions: rows are never deleted'); END",
+    "CREATE TRIGGER sessions_header_fixed BEFORE UPDATE OF id, trainee, scenario_id, "
+    "scenario_sha256, scenario_title, mode, started_at, callsim_version, header_hash "
+    "ON sessions BEGIN SELECT RAISE(ABORT, 'sessions: the header never changes'); END",
+    "CREATE TRIGGER sessions_sealed BEFORE UPDATE ON sessions WHEN OLD.status <> 'active' AND "
+    "(NEW.status IS NOT OLD.status OR NEW.ended_at IS NOT OLD.ended_at OR "
+    "NEW.result_json IS NOT OLD.result_json OR NEW.score IS NOT OLD.score OR "
+    "NEW.passed IS NOT OLD.passed OR NEW.event_count IS NOT OLD.event_count OR "
+    "NEW.last_hash IS NOT OLD.last_hash OR NEW.seal_hash IS NOT OLD.seal_hash) "
+    "BEGIN SELECT RAISE(ABORT, 'sessions: a sealed session never changes'); END",
+    "CREATE TRIGGER assessor_meta_no_delete BEFORE DELETE ON assessor_meta "
+    "BEGIN SELECT RAISE(ABORT, 'assessor_meta: settings are replaced, never removed'); END",
+)
+
+
+def _m3_sealed(db: Database) -> None:
+    """Everything in a chain: session headers, results, audit heads and a database ledger.
+
+    Sessions already stored are sealed as they are now (their ledger entries say
+    "upgraded"): changes made to them before this upgrade cannot be told apart later."""
+    for statement in _M3_STATEMENTS:
+        db.execute(statement)
+    db.execute("INSERT INTO ledger_head (id, count, hash) VALUES (1, 0, ?)", [LEDGER_GENESIS])
+    tx = Tx(db)
+    at = iso_utc(utc_now())
+    sessions: list[tuple[Any, ...]] = db.execute(
+        "SELECT id, trainee, scenario_id, scenario_sha256, scenario_title, mode, started_at, "
+        "status, ended_at, event_count, last_hash, result_json FROM sessions "
+        "ORDER BY started_at, rowid"
+    ).fetchall()
+    settings = db.execute("SELECT key, value FROM assessor_meta ORDER BY key").fetchall()
+    if sessions or settings:
+        detail: dict[str, Any] = {"from_schema": 2, "to_schema": 3, "sessions": len(sessions)}
+        append_entry(tx, UPGRADE, None, detail, at)
+    names = ("id", "trainee", "scenario_id", "scenario_sha256", "scenario_title", "mode")
+    for row in sessions:
+        sid: str = row[0]
+        status, ended, count, last, result = row[7:]
+        header: dict[str, Any] = dict(zip(names, row[:6], strict=True))
+        header |= {"started_at": row[6], "callsim_version": None}
+        head = header_hash(header)
+        db.execute("UPDATE sessions SET header_hash = ? WHERE id = ?", [head, sid])
+        append_entry(
+            tx, SESSION, sid, {"header": header, "header_hash": head, "upgraded": True}, at
+        )
+        if status != "active":
+            seal = seal_hash(
+                head,
+                status=status,
+                ended_at=ended,
+                event_count=int(count),
+                last_hash=last,
+                result_json=result,
+            )
+            db.execute("UPDATE sessions SET seal_hash = ? WHERE id = ?", [seal, sid])
+            append_entry(tx, SEAL, sid, seal_detail(status, ended, count, last, seal), at)
+        audit = db.execute(
+            "SELECT seq, action, hash FROM audit WHERE session_id = ? ORDER BY seq", [sid]
+        ).fetchall()
+        for seq, action, digest in audit:
+            detail = {"action": action, "audit_seq": seq, "audit_hash": digest, "upgraded": True}
+            append_entry(tx, AUDIT, sid, detail, at)
+        if audit:
+            db.execute(
+                "UPDATE sessions SET audit_count = ?, audit_hash = ? WHERE id = ?",
+                [len(audit), audit[-1][2], sid],
+            )
+    for key, value in settings:
+        append_entry(tx, META, None, meta_detail(key, value), at)
+    for statement in _M3_TRIGGERS:
+        db.execute(statement)
+
+
+def seal_detail(
+    status: str, ended_at: str | None, event_count: int, last_hash: str, seal: str
+) -> dict[str, object]:
+    """A seal's ledger entry: a copy of the heads it covers."""
+    return {
+        "status": status,
+        "ended_at": ended_at,
+        "event_count": int(event_count),
+        "last_hash": last_hash,
+        "seal_hash": seal,
+    }
+
+
+def meta_detail(key: str, value: str) -> dict[str, object]:
+    """An assessor setting's ledger entry: its key and the sha256 of the stored value."""
+    return {"key": key, "value_sha256": hashlib.sha256(value.encode("utf-8")).hexdigest()}
+
+
+MIGRATIONS: tuple[Migration, ...] = (_m1_initial, _m2_assessor, _m3_sealed)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

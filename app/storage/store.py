@@ -16,7 +16,9 @@ take SQLite's write lock up front (`BEGIN IMMEDIATE`) and wait up to `busy_timeo
 from __future__ import annotations
 
 import json
+import shutil
 import sqlite3
+import tempfile
 import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -28,41 +30,55 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from app import __version__
 from app.engine.events import CALLER_SAID, TRAINEE_SAID, Event
 from app.storage.chain import (
     VerifyResult,
     data_to_json,
     genesis_hash,
+    header_hash,
     link_hash,
     normalise,
+    seal_hash,
     verify_rows,
 )
 from app.storage.errors import (
+    DatabaseFileError,
     DataFolderError,
     EventDataError,
     EventOrderError,
+    SchemaTooNewError,
     SessionStateError,
     StorageError,
     UnknownSessionError,
+    database_problem,
     folder_reason,
 )
+from app.storage.ledger import SEAL, SESSION, append_entry
 from app.storage.owner import current_owner, is_alive
 from app.storage.paths import default_db_path
 from app.storage.records import (
     MODES,
+    RECORD_COLUMNS,
     SESSION_COLUMNS,
     STATUSES,
     SessionInfo,
+    SessionRecord,
     iso_utc,
     result_fields,
     utc_now,
 )
-from app.storage.schema import migrate
+from app.storage.schema import SCHEMA_VERSION, migrate, schema_version, seal_detail
 from app.storage.sql import Tx, fts_query
 from app.text.clean import clean
 
 # Events whose data["text"] is searchable.
 SPOKEN_KINDS = frozenset({TRAINEE_SAID, CALLER_SAID})
+
+_READ_ADVICE = (
+    "Ask IT to give this account read access to the file, or copy it to a folder this "
+    "account can read and point CALLSIM_DATA_DIR at that folder"
+)
 
 
 class SessionStore:
@@ -71,6 +87,10 @@ class SessionStore:
     `path` None means `default_db_path()`; missing directories are created. `clock` gives the
     (timezone-aware) time stamped on sessions; tests and benchmarks pass a fake one.
     Raises `SchemaTooNewError` for a file from a newer callsim, leaving it untouched.
+
+    `readonly=True` opens an existing file for reading only (`callsim verify`, `report`,
+    `export`, an evidence copy on read-only media): nothing is ever written to it or beside
+    it (see `_connect_readonly`); a file from an older callsim is upgraded in memory.
     """
 
     def __init__(
@@ -79,28 +99,39 @@ class SessionStore:
         *,
         clock: Callable[[], datetime] | None = None,
         busy_timeout: float = 10.0,
+        readonly: bool = False,
     ) -> None:
         self.path = Path(path) if path is not None else default_db_path()
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise DataFolderError(self.path.parent, folder_reason(exc)) from exc
+        self.readonly = readonly
+        self.upgraded_in_memory: int | None = None  # the file's schema, if upgraded in memory
         self._clock = clock or utc_now
         self._owner = current_owner()
         self._lock = threading.RLock()
-        # isolation_level=None: no implicit transactions; every write below opens its own.
-        try:
-            conn = sqlite3.connect(
-                self.path, timeout=busy_timeout, isolation_level=None, check_same_thread=False
-            )
-        except sqlite3.Error as exc:
-            raise DataFolderError(self.path.parent, folder_reason(exc)) from exc
+        self._snapshot_dir: tempfile.TemporaryDirectory[str] | None = None
+        if readonly:
+            conn = self._connect_readonly(busy_timeout)
+        else:
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise DataFolderError(self.path.parent, folder_reason(exc)) from exc
+            # isolation_level=None: no implicit transactions; every write below opens its own.
+            try:
+                conn = sqlite3.connect(
+                    self.path, timeout=busy_timeout, isolation_level=None, check_same_thread=False
+                )
+            except sqlite3.Error as exc:
+                raise DataFolderError(self.path.parent, folder_reason(exc)) from exc
         try:
             self._db = Database(conn, execute_plugins=False)
             conn.execute("PRAGMA foreign_keys = ON")
-            conn.execute("PRAGMA synchronous = FULL")
-            migrate(self._db, self.path)  # before anything that writes to the file
-            conn.execute("PRAGMA journal_mode = WAL")
+            if readonly:
+                conn = self._upgrade_in_memory(conn)
+                self._db = Database(conn, execute_plugins=False)
+            else:
+                conn.execute("PRAGMA synchronous = FULL")
+                migrate(self._db, self.path)  # before anything that writes to the file
+                conn.execute("PRAGMA journal_mode = WAL")
         except sqlite3.OperationalError as exc:
             conn.close()
             if "fts5" in str(exc).lower():  # a Python built with an SQLite lacking FTS5
@@ -108,17 +139,117 @@ class SessionStore:
                     f"this Python's SQLite {sqlite3.sqlite_version} has no FTS5 full-text "
                     "search, which callsim's session store needs (docs/deploying.md)"
                 ) from exc
-            reason = folder_reason(exc)
-            if reason != str(exc):  # no permission, read-only, disk full
-                raise DataFolderError(self.path.parent, reason) from exc
-            raise StorageError(f"cannot open the callsim database {self.path}: {exc}") from exc
+            if not readonly:
+                reason = folder_reason(exc)
+                if reason in ("permission denied", "it is read-only", "the disk is full"):
+                    raise DataFolderError(self.path.parent, reason) from exc
+            raise self._file_error(exc, "open") from exc
         except sqlite3.DatabaseError as exc:  # not a database, corrupt, locked too long, ...
             conn.close()
-            raise StorageError(f"cannot open the callsim database {self.path}: {exc}") from exc
+            raise self._file_error(exc, "open") from exc
         except BaseException:
             conn.close()
+            self._drop_snapshot()
             raise
         self._closed = False
+
+    def _file_error(self, exc: sqlite3.Error, action: str) -> StorageError:
+        """The located error for an SQLite failure on this file."""
+        problem = database_problem(exc)
+        if problem is None:
+            return StorageError(f"{self.path}: cannot {action} the callsim database: {exc}")
+        return DatabaseFileError(self.path, problem[0], problem[1], action=action)
+
+    def _connect_readonly(self, busy_timeout: float) -> sqlite3.Connection:
+        """A connection that writes nothing to the file or beside it.
+
+        - No `-wal` file beside it (nothing open in WAL mode, everything is in the file, as
+          for a copy taken after callsim closed it): `immutable=1`, which reads the file
+          alone, takes no locks and creates nothing.
+        - A `-wal` and a `-shm` beside it (a database in use, e.g. the app is running):
+          `mode=ro`, which shares it safely with the writer and sees its latest changes.
+        - A `-wal` without its `-shm` (a copy taken while callsim was running), or a live
+          one on a medium `mode=ro` cannot open: both files are copied to a private
+          temporary folder and read there, so no change is missed and nothing is added.
+        """
+        if not self.path.is_file():
+            reason = "there is no such file" if not self.path.exists() else "it is not a file"
+            raise DatabaseFileError(
+                self.path, reason, "Check the path (CALLSIM_DATA_DIR)", action="read"
+            )
+        try:
+            with open(self.path, "rb"):
+                pass
+        except OSError as exc:
+            raise DatabaseFileError(
+                self.path, folder_reason(exc), _READ_ADVICE, action="read"
+            ) from exc
+
+        def connect(target: Path, flags: str) -> sqlite3.Connection:
+            uri = f"{target.resolve().as_uri()}?{flags}"
+            conn = sqlite3.connect(
+                uri, uri=True, timeout=busy_timeout, isolation_level=None, check_same_thread=False
+            )
+            try:
+                conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            except sqlite3.Error:
+                conn.close()
+                raise
+            return conn
+
+        wal = self.path.with_name(self.path.name + "-wal")
+        shm = self.path.with_name(self.path.name + "-shm")
+        try:
+            if not wal.exists():
+                return connect(self.path, "immutable=1")
+            if shm.exists():
+                try:
+                    return connect(self.path, "mode=ro")
+                except sqlite3.DatabaseError as exc:
+                    problem = database_problem(exc)
+                    if problem is None or problem[0] not in (
+                        "permission denied",
+                        "it is read-only",
+                    ):
+                        raise
+        except sqlite3.DatabaseError as exc:
+            raise self._file_error(exc, "read") from exc
+        self._snapshot_dir = tempfile.TemporaryDirectory(prefix="callsim-readonly-")
+        copy = Path(self._snapshot_dir.name) / self.path.name
+        try:
+            shutil.copyfile(self.path, copy)
+            shutil.copyfile(wal, copy.with_name(copy.name + "-wal"))
+            return connect(copy, "mode=ro")
+        except OSError as exc:
+            self._drop_snapshot()
+            raise DatabaseFileError(
+                self.path, folder_reason(exc), _READ_ADVICE, action="read"
+            ) from exc
+        except sqlite3.DatabaseError as exc:
+            self._drop_snapshot()
+            raise self._file_error(exc, "read") from exc
+
+    def _upgrade_in_memory(self, conn: sqlite3.Connection) -> sqlite3.Connection:
+        """`conn` itself when its schema is current; else a copy in memory, upgraded there
+        (the file is never written). Raises `SchemaTooNewError` for a newer file."""
+        found = schema_version(Database(conn, execute_plugins=False))
+        if found > SCHEMA_VERSION:
+            raise SchemaTooNewError(self.path, found, SCHEMA_VERSION)
+        if found == SCHEMA_VERSION:
+            return conn
+        memory = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+        conn.backup(memory)
+        conn.close()
+        self._drop_snapshot()
+        memory.execute("PRAGMA foreign_keys = ON")
+        migrate(Database(memory, execute_plugins=False), self.path)
+        self.upgraded_in_memory = found
+        return memory
+
+    def _drop_snapshot(self) -> None:
+        if self._snapshot_dir is not None:
+            self._snapshot_dir.cleanup()
+            self._snapshot_dir = None
 
     # -- writing -------------------------------------------------------------------------
 
@@ -135,22 +266,31 @@ class SessionStore:
         if mode not in MODES:
             raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
         session_id = uuid.uuid4().hex
-        row = {
+        started = iso_utc(self._clock())
+        header = {
             "id": session_id,
             "trainee": clean(trainee),  # as the engine stores typed text: NFC, no controls
             "scenario_id": scenario_id,
             "scenario_sha256": scenario_sha256,
             "scenario_title": scenario_title,
             "mode": mode,
-            "started_at": iso_utc(self._clock()),
+            "started_at": started,
+            "callsim_version": __version__,
+        }
+        head = header_hash(header)
+        row = {
+            **header,
             "status": "active",
             "owner_pid": self._owner.pid,
             "owner_token": self._owner.token,
             "event_count": 0,
             "last_hash": genesis_hash(session_id),
+            "header_hash": head,
         }
         with self._transaction() as db:
             db.table("sessions").insert(row)
+            detail = {"header": header, "header_hash": head}
+            append_entry(Tx(db), SESSION, session_id, detail, started)
         return session_id
 
     def append_event(self, session_id: str, event: Event) -> None:
@@ -192,12 +332,14 @@ class SessionStore:
         except (TypeError, ValueError) as exc:
             raise EventDataError(f"result is not plain JSON: {exc}") from exc
         score, passed = result_fields(result)
+        ended = iso_utc(self._clock())
         with self._transaction() as db:
             self._require_active(db, session_id, "finish")
+            seal = self._seal(db, session_id, "finished", ended, result_json)
             db.execute(
                 "UPDATE sessions SET status = 'finished', ended_at = ?, result_json = ?, "
-                "score = ?, passed = ? WHERE id = ?",
-                [iso_utc(self._clock()), result_json, score, passed, session_id],
+                "score = ?, passed = ?, seal_hash = ? WHERE id = ?",
+                [ended, result_json, score, passed, seal, session_id],
             )
 
     def mark_interrupted(self) -> list[str]:
@@ -218,13 +360,18 @@ class SessionStore:
             if orphans:
                 with self._transaction() as db:
                     for sid in orphans:
-                        cursor = db.execute(
-                            "UPDATE sessions SET status = 'interrupted' "
-                            "WHERE id = ? AND status = 'active'",
-                            [sid],
+                        row = db.execute(
+                            "SELECT status FROM sessions WHERE id = ?", [sid]
+                        ).fetchone()
+                        if row is None or row[0] != "active":
+                            continue  # finished meanwhile by its writer
+                        seal = self._seal(db, sid, "interrupted", None, None)
+                        db.execute(
+                            "UPDATE sessions SET status = 'interrupted', seal_hash = ? "
+                            "WHERE id = ?",
+                            [seal, sid],
                         )
-                        if cursor.rowcount:
-                            marked.append(sid)
+                        marked.append(sid)
             return marked
 
     # -- reading -------------------------------------------------------------------------
@@ -284,23 +431,75 @@ class SessionStore:
 
     def verify(self, session_id: str) -> VerifyResult:
         """Check the session's hash chain: ok, or the first event that does not match."""
+        heads, rows = self._snapshot(  # one snapshot for the head and the events
+            ("SELECT event_count, last_hash FROM sessions WHERE id = ?", [session_id]),
+            (
+                "SELECT seq, t, kind, data_json, prev_hash, hash FROM events "
+                "WHERE session_id = ? ORDER BY seq",
+                [session_id],
+            ),
+        )
+        if not heads:
+            raise UnknownSessionError(session_id)
+        head = heads[0]
+        return verify_rows(session_id, rows, head[0], head[1])
+
+    # -- reading for `callsim verify` ------------------------------------------------------
+
+    def record(self, session_id: str) -> SessionRecord | None:
+        """The session's row exactly as stored, heads included (None if there is none)."""
+        rows = self._fetch(f"SELECT {RECORD_COLUMNS} FROM sessions WHERE id = ?", [session_id])
+        return SessionRecord(*rows[0]) if rows else None
+
+    def session_ids(self) -> list[str]:
+        """Every session id in the file, oldest first."""
+        return [str(r[0]) for r in self._fetch("SELECT id FROM sessions ORDER BY started_at, id")]
+
+    def indexed_lines(self, session_id: str) -> list[tuple[int, str]]:
+        """(seq, text) of the session's lines in the search index, in seq order."""
+        rows = self._fetch(
+            "SELECT seq, text FROM event_text WHERE session_id = ? ORDER BY seq, rowid",
+            [session_id],
+        )
+        return [(int(seq), str(text)) for seq, text in rows]
+
+    def integrity_problems(self, limit: int = 5) -> list[str]:
+        """What SQLite's own integrity check finds wrong with the file (empty when sound)."""
+        rows = self._fetch(f"PRAGMA integrity_check({int(limit) + 1})")
+        found = [line for r in rows for line in str(r[0]).splitlines()]
+        if found == ["ok"]:
+            return []
+        return [line for line in found if not line.startswith("*** in database")][:limit]
+
+    def search_index_problem(self) -> str | None:
+        """What the full-text index's own integrity check finds, or None when it is sound.
+
+        FTS5 runs that check as a write, so it runs on a copy of the index in a private
+        in-memory database: the file is only read (a read-only copy can be checked too)."""
         with self._lock:
             db = self._open_db()
-            db.conn.execute("BEGIN")  # one snapshot for the head and the events
+            memory = sqlite3.connect(":memory:", isolation_level=None)
             try:
-                head = db.execute(
-                    "SELECT event_count, last_hash FROM sessions WHERE id = ?", [session_id]
+                (sql,) = db.execute(
+                    "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'event_text'"
                 ).fetchone()
-                rows = db.execute(
-                    "SELECT seq, t, kind, data_json, prev_hash, hash FROM events "
-                    "WHERE session_id = ? ORDER BY seq",
-                    [session_id],
-                ).fetchall()
+                memory.execute(sql)  # the index's own definition, as the file holds it
+                for part in ("data", "idx", "content", "docsize", "config"):
+                    shadow = f"event_text_{part}"  # FTS5's own table names, fixed
+                    rows = db.execute(f"SELECT * FROM {shadow}").fetchall()
+                    memory.execute(f"DELETE FROM {shadow}")
+                    if rows:
+                        marks = ", ".join("?" * len(rows[0]))
+                        memory.executemany(f"INSERT INTO {shadow} VALUES ({marks})", rows)
+                memory.execute("INSERT INTO event_text (event_text) VALUES ('integrity-check')")
+            except sqlite3.DatabaseError as exc:
+                problem = database_problem(exc)
+                if problem is not None and not problem[0].startswith("it is damaged"):
+                    raise self._file_error(exc, "read") from exc
+                return str(exc)
             finally:
-                db.conn.execute("COMMIT")
-        if head is None:
-            raise UnknownSessionError(session_id)
-        return verify_rows(session_id, rows, head[0], head[1])
+                memory.close()
+        return None
 
     def search(self, text: str) -> list[tuple[str, int]]:
         """(session_id, seq) of spoken lines containing every word of `text`, oldest first.
@@ -334,6 +533,7 @@ class SessionStore:
             if not self._closed:
                 self._closed = True
                 self._db.close()
+                self._drop_snapshot()
 
     def __enter__(self) -> SessionStore:
         return self
@@ -355,23 +555,92 @@ class SessionStore:
 
     @contextmanager
     def _transaction(self) -> Iterator[Database]:
-        """A write transaction holding SQLite's write lock from the start; commits on exit."""
+        """A write transaction holding SQLite's write lock from the start; commits on exit.
+        A failure of the file itself (full disk, read-only, damaged) rolls back and becomes
+        one located `DatabaseFileError`."""
         with self._lock:
             db = self._open_db()
-            db.conn.execute("BEGIN IMMEDIATE")
+            if self.readonly:
+                raise DatabaseFileError(
+                    self.path,
+                    "it was opened read-only",
+                    "Open it without the read-only option to record or mark",
+                    action="write to",
+                )
             try:
+                db.conn.execute("BEGIN IMMEDIATE")
                 yield db
                 db.conn.execute("COMMIT")
+            except sqlite3.Error as exc:
+                self._rollback(db)
+                if database_problem(exc) is None:
+                    raise
+                raise self._file_error(exc, "write to") from exc
             except BaseException:
-                if db.conn.in_transaction:
-                    db.conn.execute("ROLLBACK")
+                self._rollback(db)
                 raise
+
+    @staticmethod
+    def _rollback(db: Database) -> None:
+        if db.conn.in_transaction:
+            try:
+                db.conn.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass  # SQLite has rolled back already (e.g. after a full disk)
 
     def _fetch(self, sql: str, params: Iterable[Any] = ()) -> list[tuple[Any, ...]]:
         """The rows of one parameterised read query, under this store's lock (the
-        repositories of this package read through it too)."""
+        repositories of this package read through it too). A failure of the file itself
+        becomes one located `DatabaseFileError`."""
         with self._lock:
-            return list(self._open_db().execute(sql, list(params)).fetchall())
+            db = self._open_db()
+            try:
+                return list(db.execute(sql, list(params)).fetchall())
+            except sqlite3.Error as exc:
+                if database_problem(exc) is None:
+                    raise
+                raise self._file_error(exc, "read") from exc
+
+    def _snapshot(self, *queries: tuple[str, Iterable[Any]]) -> tuple[list[tuple[Any, ...]], ...]:
+        """The rows of several read queries, all from one snapshot of the file."""
+        with self._lock:
+            db = self._open_db()
+            try:
+                db.conn.execute("BEGIN")
+                try:
+                    return tuple(
+                        list(db.execute(sql, list(params)).fetchall()) for sql, params in queries
+                    )
+                finally:
+                    db.conn.execute("COMMIT")
+            except sqlite3.Error as exc:
+                if database_problem(exc) is None:
+                    raise
+                raise self._file_error(exc, "read") from exc
+
+    def _seal(
+        self,
+        db: Database,
+        session_id: str,
+        status: str,
+        ended_at: str | None,
+        result_json: str | None,
+    ) -> str:
+        """The seal of a session that stops being active now, recorded in the ledger too."""
+        header, count, last = db.execute(
+            "SELECT header_hash, event_count, last_hash FROM sessions WHERE id = ?", [session_id]
+        ).fetchone()
+        seal = seal_hash(
+            header,
+            status=status,
+            ended_at=ended_at,
+            event_count=int(count),
+            last_hash=last,
+            result_json=result_json,
+        )
+        detail = seal_detail(status, ended_at, int(count), last, seal)
+        append_entry(Tx(db), SEAL, session_id, detail, iso_utc(self._clock()))
+        return seal
 
     @staticmethod
     def _require_active(db: Database, session_id: str, action: str) -> None:

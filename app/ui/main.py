@@ -78,8 +78,10 @@ def run_studio(file: Path | None, folder: Path) -> int:
     return run(file, folder)
 
 
-def html_to_pdf(html_text: str, out: Path) -> None:
-    """`callsim report --format pdf`: Qt draws the PDF."""
+def html_to_pdf(
+    html_text: str, out: Path, *, title: str = "callsim report", footer: str = ""
+) -> None:
+    """`callsim report --format pdf`: Qt draws the PDF (`footer` on every page)."""
     from app.ui.reports.pdf import html_to_pdf as write
 
-    write(html_text, out)
+    write(html_text, out, title=title, footer=footer)

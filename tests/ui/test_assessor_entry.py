@@ -117,3 +117,31 @@ def test_a_fake_host_is_enough_to_unlock_the_area_and_leave_it(
         area.lock.click()
     assert host.removed == [area] and host.starts == 1
     assert entry.area is None
+
+
+def test_a_deleted_passphrase_record_keeps_the_area_locked(
+    qtbot: Any, services: AppServices, pool: QThreadPool, store: SessionStore
+) -> None:
+    """The passphrase row deleted with a database tool: not "first use" (which would let anyone
+    set a new one), and the area stays locked with the reason said."""
+    import sqlite3
+
+    AssessorAuth(store).set_passphrase(PASSPHRASE)
+    conn = sqlite3.connect(store.path)
+    with conn:
+        conn.execute("DROP TRIGGER assessor_meta_no_delete")
+        conn.execute("DELETE FROM assessor_meta")
+    conn.close()
+    host = FakeHost(store)
+    entry = make_entry(qtbot, host, services, pool)
+    with qtbot.waitSignal(entry.sig_dialog_shown, timeout=5000) as shown:
+        entry.action.trigger()
+    dialog = shown.args[0]
+    assert not dialog.first_use
+    dialog.name.setText("Alex Assessor")
+    dialog.passphrase.setText(PASSPHRASE)
+    dialog.buttons.accepted.emit()
+    qtbot.waitUntil(lambda: not dialog.busy, timeout=10000)
+    assert "was deleted outside callsim" in dialog.error.text()
+    assert "stays locked" in dialog.error.text()
+    assert entry.area is None and host.shown == []

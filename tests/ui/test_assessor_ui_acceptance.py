@@ -155,6 +155,10 @@ def test_open_scrub_overrule_comment_export_pdf(
         assert re.search(r"allegation_flagged \d+ met overrule: missed", flat), flat
         assert f"PASSED score {call.result['score']}" in flat and "NOT PASSED score" in flat
         assert COMMENT in flat
+        # Made in the area: by whom, with the record verified, every page footed.
+        assert f"session {call.session_id}" in flat and "page 1 of " in flat
+    assert "; signed in to the assessor area as <b>" in html
+    assert "rebuilt and re-scored: the same" in html
     assert PASSPHRASE not in html
 
 

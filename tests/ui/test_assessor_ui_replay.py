@@ -4,7 +4,9 @@ go through `Marking` only, and every control is keyboard-reachable with a name."
 
 from __future__ import annotations
 
+import json
 import shutil
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -128,6 +130,38 @@ def test_an_altered_event_is_named_in_the_banner(
     assert banner.text().startswith(f"✗ Altered: event #{seq} (caller_said, ")
     assert "does not match its hash" in banner.text()
     assert banner.property("state") == "bad"
+
+
+def test_an_edited_result_is_named_in_the_banner_once_re_scored(
+    qtbot: Any, area: AssessorArea, call: Recorded, db: Path
+) -> None:
+    """The score raised in the file (the event log untouched): the banner says what differs
+    from the re-scored call, as `callsim verify` does."""
+    conn = sqlite3.connect(db)
+    (definition,) = conn.execute(
+        "SELECT sql FROM sqlite_master WHERE name = 'sessions_sealed'"
+    ).fetchone()
+    with conn:
+        conn.execute("DROP TRIGGER sessions_sealed")
+        result = json.loads(
+            conn.execute(
+                "SELECT result_json FROM sessions WHERE id = ?", [call.session_id]
+            ).fetchone()[0]
+        )
+        result["score"] = 99.5
+        conn.execute(
+            "UPDATE sessions SET result_json = ?, score = 99.5 WHERE id = ?",
+            [json.dumps(result), call.session_id],
+        )
+        conn.execute(definition)
+    conn.close()
+    replay = opened(qtbot, area, call)
+    banner = replay.header.verified
+    assert banner.text().startswith("✗ Altered: result: score is 99.5 in the database, ")
+    assert "when the call is re-scored" in banner.text()
+    assert banner.property("state") == "bad"
+    assert "Re-scored with the recorded intents: score is 99.5" in replay.header.scenario.text()
+    assert replay.header.scenario.property("state") == "warn"
 
 
 def test_a_changed_scenario_file_and_a_missing_one_are_shown(

@@ -14,8 +14,10 @@ from PySide6.QtCore import QObject, QThreadPool, Signal
 from PySide6.QtWidgets import QFileDialog, QWidget
 
 from app.assessor.export import export_csv
+from app.assessor.files import OutputFileError, write_atomically
 from app.assessor.marks import Marking
-from app.assessor.report import report_html
+from app.assessor.report import AREA, Generated, pdf_footer, report_html
+from app.assessor.verify import ScenarioFinder
 from app.storage import SessionStore
 from app.ui.assessor.words import tr
 from app.ui.reports.pdf import html_to_pdf
@@ -72,21 +74,34 @@ class Exporter(QObject):
         self.folder = chosen.parent
         return chosen
 
-    def export_report(self, parent: QWidget, session_id: str, kind: str, suggested: str) -> None:
-        """Ask where, then write the session's report as `kind` ("html" or "pdf")."""
+    def export_report(
+        self,
+        parent: QWidget,
+        session_id: str,
+        kind: str,
+        suggested: str,
+        *,
+        assessor: str | None = None,
+        scenarios: ScenarioFinder | None = None,
+    ) -> None:
+        """Ask where, then write the session's report as `kind` ("html" or "pdf"), made by
+        `assessor` (signed in to the area), verified and rebuilt with `scenarios`."""
         out = self._choose(parent, kind, f"{suggested}.{kind}")
         if out is None:
             return
         store, marking = self.store, self.marking
 
         def work(_state: TaskState) -> tuple[Path, str]:
-            html = report_html(store, session_id, marking=marking)
+            generated = Generated(assessor=assessor, via=AREA)
+            html = report_html(
+                store, session_id, marking=marking, scenarios=scenarios, generated=generated
+            )
             if kind == "pdf":
-                html_to_pdf(html, out, title=suggested)
+                info = store.session(session_id)
+                footer = pdf_footer(info, generated) if info is not None else ""
+                html_to_pdf(html, out, title=suggested, footer=footer)
             else:
-                part = out.with_name(out.name + ".part")
-                part.write_text(html, encoding="utf-8")
-                part.replace(out)
+                write_atomically(out, html.encode("utf-8"), what="report")
             return out, html
 
         def done(result: tuple[Path, str]) -> None:
@@ -111,11 +126,9 @@ class Exporter(QObject):
         store, marking = self.store, self.marking
 
         def work(_state: TaskState) -> Path:
-            part = out.with_name(out.name + ".part")
             export_csv(
-                store, part, marking=marking, trainee=trainee, scenario_id=scenario_id, since=since
+                store, out, marking=marking, trainee=trainee, scenario_id=scenario_id, since=since
             )
-            part.replace(out)
             return out
 
         run_task(
@@ -127,4 +140,9 @@ class Exporter(QObject):
         )
 
     def _failed(self, message: str) -> None:
+        # A located OutputFileError says it all ("FILE: cannot write ... nothing was written.
+        # What to do"); its type name would only be noise.
+        located = OutputFileError.__name__ + ": "
+        if message.startswith(located):
+            message = message[len(located) :]
         self.sig_export_failed.emit(tr("The export failed: ") + message)

@@ -1,8 +1,9 @@
 """Reading a session for the replay screen (plain Python, run in workers).
 
-`glance` reads what can be shown at once (the stored call, its hash check, the assessor's
-marks, comments and verdict); `open_replay` then finds the scenario file and rebuilds the
-call through the engine, which takes longer for a long call.
+`glance` reads what can be shown at once (the stored call, its hash chains and seals, the
+assessor's marks, comments and verdict); `complete_replay` then finds the scenario file,
+rebuilds the call through the engine and re-scores it, and runs the whole-file checks, as
+`callsim verify` does: that takes longer for a long call.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from app.assessor.marks import Comment, Marking, Verdict
 from app.assessor.replay import Replay, TimelineItem
 from app.assessor.replay import timeline as build_timeline
+from app.assessor.verify import verify_session
 from app.scoring.result import ReviewedResult
 from app.storage import SessionStore, UnknownSessionError
 
@@ -34,7 +36,13 @@ def glance(store: SessionStore, marking: Marking, session_id: str) -> Opened:
         raise UnknownSessionError(session_id)
     events = store.events(session_id)
     items, duration = build_timeline(events)
-    replay = Replay(info, events, items, duration, None, None, store.verify(session_id), None)
+    # The quick checks now (no rebuild, no whole-file integrity check); the rest once the
+    # scenario is found (`complete_replay`).
+    quick = verify_session(store, session_id, scenarios=None, integrity=False)
+    replay = Replay(
+        info, events, items, duration, None, None, store.verify(session_id), None,
+        verification=quick,
+    )  # fmt: skip
     return Opened(
         replay,
         marking.reviewed(session_id),

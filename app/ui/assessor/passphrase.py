@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.assessor.auth import AssessorAuth, WeakPassphrase
+from app.assessor.auth import AssessorAuth, PassphraseRecordAltered, WeakPassphrase
 from app.ui.assessor.words import tr
 from app.ui.workers import TaskState, run_task
 
@@ -158,7 +158,7 @@ class PassphraseDialog(QDialog):
 
     def _failed(self, message: str) -> None:
         self._set_busy(False)
-        if WeakPassphrase.__name__ in message:
+        if WeakPassphrase.__name__ in message or PassphraseRecordAltered.__name__ in message:
             self._say(message.split(":", 1)[-1].strip())
         else:
             self._say(tr("The passphrase could not be checked: ") + message)

@@ -84,6 +84,7 @@ class ReplayScreen(QWidget):
         self._clock, self._tick_ms = clock, tick_ms
         self.replay: Replay | None = None
         self.session_id = ""
+        self._scenarios: ScenarioFinder | None = None  # where the last session's was found
         self._comment_list: list[Comment] = []
         self._loading = 0  # which load() the workers' answers belong to
         self._after_paint: Callable[[], None] | None = None  # runs once the timeline painted
@@ -177,6 +178,7 @@ class ReplayScreen(QWidget):
         self._loading += 1
         token = self._loading
         self.session_id = session_id
+        self._scenarios = scenarios
         self.header.show_loading()
         store, marking = self.store, self.marking
 
@@ -199,7 +201,7 @@ class ReplayScreen(QWidget):
                 return
             run_task(
                 self.pool,
-                lambda _s: complete_replay(partial, scenarios=scenarios),
+                lambda _s: complete_replay(partial, scenarios=scenarios, store=store),
                 parent=self,
                 on_done=lambda replay: self._completed(token, replay),
                 on_failed=failed,
@@ -375,7 +377,9 @@ class ReplayScreen(QWidget):
         info = self.replay.session
         who = "".join(c if c.isalnum() else "-" for c in info.trainee).strip("-") or "trainee"
         name = f"callsim-{who}-{info.started_at.strftime('%Y%m%d-%H%M')}"
-        self.exporter.export_report(self, self.session_id, kind, name)
+        self.exporter.export_report(
+            self, self.session_id, kind, name, assessor=self.assessor, scenarios=self._scenarios
+        )
 
     def shutdown(self) -> None:
         self._after_paint = None

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.assessor.replay import Replay, TimelineItem
-from app.ui.assessor.words import scenario_words, tr, verify_words
+from app.ui.assessor.words import rescore_words, scenario_words, tr, verification_words
 from app.ui.widgets.transcript import clock_text
 
 CAPTION_TAIL_S = 3.0  # a line stays captioned this long after it ends
@@ -104,21 +104,24 @@ class ReplayHeader(QWidget):
             f"{info.trainee or tr('(no name)')} · {info.scenario_title} · {when} · "
             f"{info.mode}{status}"
         )
-        self._banner(
-            self.verified,
-            verify_words(replay.verified, replay.events),
-            "good" if replay.verified.ok else "bad",
-        )
+        words, good = verification_words(replay)
+        self._banner(self.verified, words, "good" if good else "bad")
         if checking:
             text = tr("Finding the scenario file and rebuilding the call through the engine…")
             self._banner(self.scenario, text, "wait")
             return
         found = replay.scenario is not None or replay.scenario_path is not None
         text = scenario_words(replay.scenario_matches, info.scenario_sha256, found)
+        rescored = rescore_words(replay)
+        verification = replay.verification
         self._banner(
             self.scenario,
-            f"{text}\n{_rebuild_words(replay)}",
-            "good" if replay.scenario_matches and replay.rebuilt_equal is not False else "warn",
+            f"{text}\n{_rebuild_words(replay)}" + (f"\n{rescored}" if rescored else ""),
+            "good"
+            if replay.scenario_matches
+            and replay.rebuilt_equal is not False
+            and (verification is None or verification.rescored is not False)
+            else "warn",
         )
 
 

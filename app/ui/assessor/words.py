@@ -9,6 +9,7 @@ from typing import Any
 
 from PySide6.QtCore import QCoreApplication
 
+from app.assessor.replay import Replay
 from app.scenario.vocabulary import Status
 from app.storage import VerifyResult
 from app.ui.widgets.criterion_card import status_words as trainee_status_words
@@ -111,6 +112,35 @@ def verify_words(result: VerifyResult, events: list[Any] | None = None) -> str:
         .replace("{where}", where)
         + why
     )
+
+
+def verification_words(replay: Replay) -> tuple[str, bool]:
+    """The first banner: (words, good). Every check `callsim verify` makes when the replay
+    has been verified (`replay.verification`), else the event chain alone; an altered event
+    is named as the event chain names it (its number, kind and time)."""
+    found = replay.verification
+    chain = replay.verified
+    if found is None or (found.problem is not None and found.problem.name == "event log"):
+        return verify_words(chain, replay.events), bool(chain.ok)
+    problem = found.problem
+    if problem is not None:
+        return tr("✗ Altered: {what}: ").replace("{what}", tr(problem.name)) + problem.detail, False
+    text = verify_words(chain, replay.events)
+    checked = [c.name for c in found.checks if c.ok and c.name not in ("event log", "rebuild")]
+    if checked:
+        text += tr("; also as recorded: ") + ", ".join(tr(n) for n in checked)
+    return text, True
+
+
+def rescore_words(replay: Replay) -> str:
+    """Whether the stored result is what the rebuilt call scores (empty until known)."""
+    found = replay.verification
+    result = found.check("result") if found is not None else None
+    if result is None or found is None or found.rescored is None:
+        return ""
+    if found.rescored:
+        return tr("Re-scored with the recorded intents: the same result.")
+    return tr("Re-scored with the recorded intents: ") + result.detail + "."
 
 
 def scenario_words(matches: bool | None, played_sha: str, found: bool) -> str:

@@ -1,0 +1,636 @@
+"""The attack suite (issue #12, "Nothing lost, nothing forged").
+
+A real database is recorded once: two calls played by the headless runner (Ana passes, Bo
+fails), marked, commented and given verdicts through the assessor API, with the assessor
+passphrase set. Each test edits a copy of it with plain `sqlite3`, as someone holding the file
+and the sqlite3 tool would (every trigger dropped first and put back after), sometimes with
+callsim's own hash functions to recompute a chain. Then `callsim verify` and the function the
+replay screen's banner uses (`open_replay(...).verification`) must fail and name what changed;
+except the full rewrite, which verify must say it cannot rule out.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from app.assessor.audit import entry_hash
+from app.assessor.auth import AssessorAuth, PassphraseRecordAltered, hash_passphrase
+from app.assessor.marks import Marking
+from app.assessor.replay import open_replay
+from app.assessor.verify import CANNOT, Verification
+from app.cli import main
+from app.engine.events import Event
+from app.headless import record_run, run_steps
+from app.scenario.transcript import load_transcript
+from app.services.catalog import ScenarioCatalog
+from app.storage import SessionStore
+from app.storage.chain import canonical_json, link_hash
+from tests.assessor_kit import GOOD, SHORT, case, ticking_clock
+from tests.conftest import SCENARIOS
+
+Capture = pytest.CaptureFixture[str]
+PASSPHRASE = "correct horse battery"
+ASSESSOR = "Assessor A"
+
+
+@dataclass(frozen=True)
+class Recorded:
+    db: Path
+    ana: str  # passed; a mark, a comment and a pass verdict
+    bo: str  # failed; a mark and a fail verdict
+
+
+def _play(store: SessionStore, folder: Path, transcript: str, trainee: str) -> str:
+    path = folder / f"{trainee}.yaml"
+    path.write_text(transcript, encoding="utf-8")
+    return record_run(store, run_steps(case(), load_transcript(path)), trainee=trainee)
+
+
+@pytest.fixture(scope="module")
+def recorded(tmp_path_factory: pytest.TempPathFactory) -> Recorded:
+    folder = tmp_path_factory.mktemp("recorded")
+    db = folder / "callsim.db"
+    with SessionStore(db, clock=ticking_clock()) as store:
+        ana = _play(store, folder, GOOD, "Ana")
+        bo = _play(store, folder, SHORT, "Bo")
+        AssessorAuth(store).set_passphrase(PASSPHRASE)
+        marking = Marking(store, clock=ticking_clock(datetime.fromisoformat("2025-03-02T10:00Z")))
+        marking.mark(ana, "injuries", "overrule", status="missed", reason="late", assessor=ASSESSOR)
+        marking.comment(ana, 12.0, "calm and clear", assessor=ASSESSOR)
+        marking.set_verdict(ana, "pass", reason="captured and closed", assessor=ASSESSOR)
+        marking.mark(bo, "location", "agree", assessor=ASSESSOR)
+        marking.set_verdict(bo, "fail", reason="hung up early", assessor=ASSESSOR)
+    return Recorded(db, ana, bo)
+
+
+@pytest.fixture
+def db(recorded: Recorded, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the recorded database, in this test's own data folder."""
+    folder = tmp_path / "data"
+    folder.mkdir()
+    copy = folder / "callsim.db"
+    shutil.copyfile(recorded.db, copy)
+    monkeypatch.setenv("CALLSIM_DATA_DIR", str(folder))
+    return copy
+
+
+def attack(db: Path, *statements: tuple[str, Sequence[object]]) -> None:
+    """Run `statements` with plain sqlite3: every trigger dropped, the edit, the triggers back."""
+    conn = sqlite3.connect(db)
+    try:
+        triggers = conn.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'"
+        ).fetchall()
+        with conn:
+            for name, _sql in triggers:
+                conn.execute(f"DROP TRIGGER {name}")
+            for sql, params in statements:
+                conn.execute(sql, list(params))
+            for _name, sql in triggers:
+                conn.execute(sql)
+    finally:
+        conn.close()
+
+
+def one(db: Path, sql: str, params: Sequence[object] = ()) -> tuple[object, ...]:
+    conn = sqlite3.connect(db)
+    try:
+        row: tuple[object, ...] = conn.execute(sql, list(params)).fetchone()
+    finally:
+        conn.close()
+    return row
+
+
+def catalog() -> ScenarioCatalog:
+    return ScenarioCatalog(SCENARIOS)
+
+
+def banner(db: Path, sid: str) -> Verification:
+    """What the replay screen's banner shows: the verification `open_replay` makes."""
+    with SessionStore(db, readonly=True) as store:
+        found = open_replay(store, sid, scenarios=catalog()).verification
+    assert found is not None
+    return found
+
+
+def cli(capsys: Capture, *args: str) -> tuple[int, list[str]]:
+    code = main(["verify", *args])
+    out = capsys.readouterr()
+    assert "Traceback" not in out.err
+    return code, out.out.splitlines()
+
+
+def assert_named(
+    db: Path, sid: str, capsys: Capture, check: str, *words: str
+) -> tuple[Verification, list[str]]:
+    """verify (CLI and banner) fails, and the first fact that differs is `check`, with
+    `words` in what it says."""
+    found = banner(db, sid)
+    assert not found.ok
+    assert found.problem is not None and found.problem.name == check, found.lines()
+    for word in words:
+        assert word in found.problem.detail, found.problem.detail
+    code, out = cli(capsys, sid)
+    assert code == 1, out
+    assert out[0].startswith(f"ALTERED: session {sid[:12]}: {check}: "), out[0]
+    assert all(word in out[0] for word in words), out[0]
+    return found, out
+
+
+# -- nothing changed ----------------------------------------------------------------------------
+def test_the_recorded_database_verifies(db: Path, recorded: Recorded, capsys: Capture) -> None:
+    for sid in (recorded.ana, recorded.bo):
+        found = banner(db, sid)
+        assert found.ok and found.rebuilt and found.rescored, found.lines()
+        assert all(c.ok for c in found.checks), found.lines()
+        code, out = cli(capsys, sid)
+        assert code == 0 and out[0].startswith(f"verified: session {sid[:12]}: nothing differs")
+        assert out[-1] == CANNOT
+    code, out = cli(capsys)
+    assert code == 0 and "2 sessions checked" in out
+
+
+# -- the result ---------------------------------------------------------------------------------
+def test_a_fail_turned_into_a_pass_at_95(db: Path, recorded: Recorded, capsys: Capture) -> None:
+    (text,) = one(db, "SELECT result_json FROM sessions WHERE id = ?", [recorded.bo])
+    result = json.loads(str(text))
+    assert result["passed"] is False
+    result |= {"passed": True, "score": 95.0, "critical_failures": []}
+    attack(
+        db,
+        (
+            "UPDATE sessions SET result_json = ?, score = 95, passed = 1 WHERE id = ?",
+            [json.dumps(result), recorded.bo],
+        ),
+    )
+    found, _ = assert_named(
+        db, recorded.bo, capsys, "result", "passed is true in the database, false when"
+    )
+    seal = found.check("seal")
+    assert seal is not None and seal.ok is False and "stored result" in seal.detail
+
+
+def test_only_the_score_column_raised(db: Path, recorded: Recorded, capsys: Capture) -> None:
+    attack(db, ("UPDATE sessions SET score = 95 WHERE id = ?", [recorded.bo]))
+    assert_named(db, recorded.bo, capsys, "result", "score column says 95")
+
+
+def test_the_result_edited_and_resealed_with_the_code(
+    db: Path, recorded: Recorded, capsys: Capture
+) -> None:
+    """The seal on the session recomputed too; the ledger's copy and the re-score differ."""
+    from app.storage.chain import header_hash, seal_hash
+
+    conn = sqlite3.connect(db)
+    row = conn.execute(
+        "SELECT id, trainee, scenario_id, scenario_sha256, scenario_title, mode, started_at, "
+        "callsim_version, ended_at, event_count, last_hash, result_json FROM sessions "
+        "WHERE id = ?",
+        [recorded.bo],
+    ).fetchone()
+    conn.close()
+    keys = ("id", "trainee", "scenario_id", "scenario_sha256", "scenario_title", "mode")
+    header = dict(zip((*keys, "started_at", "callsim_version"), row[:8], strict=True))
+    result = json.loads(row[11]) | {"passed": True, "score": 95.0, "critical_failures": []}
+    text = json.dumps(result)
+    seal = seal_hash(
+        header_hash(header),
+        status="finished",
+        ended_at=row[8],
+        event_count=row[9],
+        last_hash=row[10],
+        result_json=text,
+    )
+    attack(
+        db,
+        (
+            "UPDATE sessions SET result_json = ?, score = 95, passed = 1, seal_hash = ? "
+            "WHERE id = ?",
+            [text, seal, recorded.bo],
+        ),
+    )
+    found, _ = assert_named(db, recorded.bo, capsys, "result", "passed is true")
+    # Without the scenario (no re-score), the seal alone still shows it.
+    empty = db.parent / "no-scenarios"
+    empty.mkdir()
+    code, out = cli(capsys, recorded.bo, "--scenarios", str(empty))
+    assert code == 1 and out[0].startswith(f"ALTERED: session {recorded.bo[:12]}: seal: ")
+    assert "is not available here" in "\n".join(out)
+
+
+# -- the header -----------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("column", "value", "words"),
+    [
+        ("trainee", "Someone Else", "the trainee's name is 'Someone Else', but was 'Ana'"),
+        ("mode", "assessment", "the mode is 'assessment', but was 'headless'"),
+        ("started_at", "2024-01-01T09:00:00.000000+00:00", "the start time is '2024-01-01"),
+    ],
+)
+def test_a_header_field_edited(
+    db: Path, recorded: Recorded, capsys: Capture, column: str, value: str, words: str
+) -> None:
+    attack(db, (f"UPDATE sessions SET {column} = ? WHERE id = ?", [value, recorded.ana]))
+    assert_named(db, recorded.ana, capsys, "header", words)
+
+
+# -- verdicts and the audit trail ------------------------------------------------------------
+def _audit_rows(db: Path, sid: str) -> list[tuple[object, ...]]:
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute(
+            "SELECT seq, action, hash FROM audit WHERE session_id = ? ORDER BY seq", [sid]
+        ).fetchall()
+    finally:
+        conn.close()
+
+
+def test_a_verdict_deleted_with_its_audit_entry(
+    db: Path, recorded: Recorded, capsys: Capture
+) -> None:
+    assert [r[1] for r in _audit_rows(db, recorded.ana)] == ["mark", "comment", "verdict"]
+    attack(
+        db,
+        ("DELETE FROM verdicts WHERE session_id = ?", [recorded.ana]),
+        ("DELETE FROM audit WHERE session_id = ? AND action = 'verdict'", [recorded.ana]),
+    )
+    assert_named(db, recorded.ana, capsys, "audit trail", "entry 2 is missing")
+
+
+def test_a_verdict_deleted_and_the_head_moved_back(
+    db: Path, recorded: Recorded, capsys: Capture
+) -> None:
+    rows = _audit_rows(db, recorded.ana)
+    attack(
+        db,
+        ("DELETE FROM verdicts WHERE session_id = ?", [recorded.ana]),
+        ("DELETE FROM audit WHERE session_id = ? AND action = 'verdict'", [recorded.ana]),
+        (
+            "UPDATE sessions SET audit_count = 2, audit_hash = ? WHERE id = ?",
+            [rows[1][2], recorded.ana],
+        ),
+    )
+    assert_named(
+        db, recorded.ana, capsys, "audit trail", "entry 2 is missing: the ledger recorded it"
+    )
+
+
+def _forge_verdict(db: Path, sid: str, *, move_head: bool) -> None:
+    """A pass verdict with an audit entry chained on with callsim's own formula."""
+    seq, _action, prev = _audit_rows(db, sid)[-1]
+    assert isinstance(seq, int) and isinstance(prev, str)
+    at = "2025-03-03T09:00:00.000000+00:00"
+    (next_id,) = one(db, "SELECT coalesce(max(id), 0) + 1 FROM verdicts")
+    detail = {
+        "verdict_id": next_id,
+        "verdict": "pass",
+        "reason": "on reflection",
+        "reviewed_passed": False,
+    }
+    digest = entry_hash(
+        prev, session_id=sid, seq=seq + 1, action="verdict", detail=detail, assessor=ASSESSOR, at=at
+    )
+    statements: list[tuple[str, Sequence[object]]] = [
+        (
+            "INSERT INTO verdicts (id, session_id, verdict, reason, assessor, at) "
+            "VALUES (?, ?, 'pass', 'on reflection', ?, ?)",
+            [next_id, sid, ASSESSOR, at],
+        ),
+        (
+            "INSERT INTO audit (session_id, seq, action, detail_json, assessor, at, prev_hash, "
+            "hash) VALUES (?, ?, 'verdict', ?, ?, ?, ?, ?)",
+            [sid, seq + 1, canonical_json(detail), ASSESSOR, at, prev, digest],
+        ),
+    ]
+    if move_head:
+        statements.append(
+            (
+                "UPDATE sessions SET audit_count = ?, audit_hash = ? WHERE id = ?",
+                [seq + 2, digest, sid],
+            )
+        )
+    attack(db, *statements)
+
+
+def test_a_forged_verdict_with_the_audit_chain_recomputed(
+    db: Path, recorded: Recorded, capsys: Capture
+) -> None:
+    _forge_verdict(db, recorded.bo, move_head=True)
+    with SessionStore(db, readonly=True) as store:
+        assert Marking(store).verify_audit(recorded.bo).ok  # the chain itself is consistent
+        assert Marking(store).verdict(recorded.bo).verdict == "pass"  # type: ignore[union-attr]
+    assert_named(db, recorded.bo, capsys, "audit trail", "entry 2 (verdict) is not in the ledger")
+
+
+def test_a_forged_verdict_without_moving_the_head(
+    db: Path, recorded: Recorded, capsys: Capture
+) -> None:
+    _forge_verdict(db, recorded.bo, move_head=False)
+    assert_named(db, recorded.bo, capsys, "audit trail", "entry 2 (verdict)", "added after")
+
+
+def test_a_forged_verdict_cannot_be_built_on(db: Path, recorded: Recorded, capsys: Capture) -> None:
+    """Marking on after a forgery would bury it under a good entry: refused."""
+    _forge_verdict(db, recorded.bo, move_head=False)
+    with SessionStore(db) as store:
+        with pytest.raises(Exception, match="does not end where it was recorded"):
+            Marking(store).comment(recorded.bo, 1.0, "later", assessor=ASSESSOR)
+    assert len(_audit_rows(db, recorded.bo)) == 3  # nothing was written
+
+
+# -- the event log ---------------------------------------------------------------------------------
+def _rewrite_line(db: Path, sid: str, old: str, new: str, *, index: bool) -> int:
+    """Edit one trainee line and recompute the event chain after it with app.storage.chain,
+    moving the session's head on: the chain itself is consistent again."""
+    conn = sqlite3.connect(db)
+    rows = conn.execute(
+        "SELECT seq, t, kind, data_json, prev_hash FROM events WHERE session_id = ? ORDER BY seq",
+        [sid],
+    ).fetchall()
+    conn.close()
+    target = next(seq for seq, _t, kind, data, _p in rows if json.loads(data).get("text") == old)
+    statements: list[tuple[str, Sequence[object]]] = []
+    prev = rows[target][4]
+    for seq, t, kind, data_json, _prev in rows[target:]:
+        data = json.loads(data_json)
+        if seq == target:
+            data["text"] = new
+        event = Event(seq, t, kind, data)
+        digest = link_hash(prev, event)
+        statements.append(
+            (
+                "UPDATE events SET data_json = ?, prev_hash = ?, hash = ? "
+                "WHERE session_id = ? AND seq = ?",
+                [canonical_json(data), prev, digest, sid, seq],
+            )
+        )
+        prev = digest
+    statements.append(("UPDATE sessions SET last_hash = ? WHERE id = ?", [prev, sid]))
+    if index:
+        statements.append(
+            ("UPDATE event_text SET text = ? WHERE session_id = ? AND seq = ?", [new, sid, target])
+        )
+    attack(db, *statements)
+    return target
+
+
+def test_a_trainee_line_edited_with_the_chain_recomputed(
+    db: Path, recorded: Recorded, capsys: Capture
+) -> None:
+    seq = _rewrite_line(db, recorded.ana, "is anyone hurt?", "stop wasting police time", index=True)
+    with SessionStore(db, readonly=True) as store:
+        assert store.verify(recorded.ana).ok  # the event chain alone no longer shows it
+    found, _ = assert_named(
+        db, recorded.ana, capsys, "result", "'is anyone hurt?' in the database", "stop wasting"
+    )
+    seal = found.check("seal")
+    assert seal is not None and seal.ok is False and "last hash" in seal.detail
+    assert seq > 0
+
+
+def test_a_trainee_line_edited_but_not_in_the_search_index(
+    db: Path, recorded: Recorded, capsys: Capture
+) -> None:
+    seq = _rewrite_line(
+        db, recorded.ana, "is anyone hurt?", "stop wasting police time", index=False
+    )
+    assert_named(db, recorded.ana, capsys, "search index", f"event {seq} (trainee_said)")
+
+
+def test_one_byte_of_an_event_changed(db: Path, recorded: Recorded, capsys: Capture) -> None:
+    (raw,) = one(
+        db, "SELECT data_json FROM events WHERE session_id = ? AND seq = 5", [recorded.ana]
+    )
+    text = str(raw)
+    i = next(n for n, c in enumerate(text) if "a" <= c <= "z")
+    attack(
+        db,
+        (
+            "UPDATE events SET data_json = ? WHERE session_id = ? AND seq = 5",
+            [text[:i] + text[i].upper() + text[i + 1 :], recorded.ana],
+        ),
+    )
+    assert_named(db, recorded.ana, capsys, "event log", "event 5", "does not match its hash")
+
+
+# -- whole sessions ------------------------------------------------------------------------------
+_SESSION_TABLES = ("events", "event_text", "marks", "comments", "verdicts", "audit")
+
+
+def test_a_deleted_session(db: Path, recorded: Recorded, capsys: Capture) -> None:
+    attack(
+        db,
+        *[(f"DELETE FROM {t} WHERE session_id = ?", [recorded.bo]) for t in _SESSION_TABLES],
+        ("DELETE FROM sessions WHERE id = ?", [recorded.bo]),
+    )
+    code, out = cli(capsys)  # the whole database
+    assert code == 1
+    deleted = f"session {recorded.bo} (trainee 'Bo', started "
+    assert any(line.startswith("ALTERED  ledger: " + deleted) for line in out), out
+    assert any("has been deleted from the database" in line for line in out)
+    code, out = cli(capsys, recorded.bo)  # the deleted one, by id
+    assert code == 1 and out[0].startswith(f"ALTERED: session {recorded.bo}: {deleted}")
+    assert_named(db, recorded.ana, capsys, "ledger", deleted)  # and from any other session
+
+
+def test_a_session_added_outside_callsim(db: Path, recorded: Recorded, capsys: Capture) -> None:
+    """A copy of Bo's call under a new id, its chain computed with the code."""
+    new = uuid.uuid4().hex
+    conn = sqlite3.connect(db)
+    columns = [r[1] for r in conn.execute("PRAGMA table_info(sessions)")]
+    session = dict(
+        zip(
+            columns,
+            conn.execute("SELECT * FROM sessions WHERE id = ?", [recorded.bo]).fetchone(),
+            strict=True,
+        )
+    )
+    events = conn.execute(
+        "SELECT seq, t, kind, data_json FROM events WHERE session_id = ? ORDER BY seq",
+        [recorded.bo],
+    ).fetchall()
+    conn.close()
+    from app.storage.chain import genesis_hash
+
+    prev = genesis_hash(new)
+    statements: list[tuple[str, Sequence[object]]] = []
+    for seq, t, kind, data in events:
+        digest = link_hash(prev, Event(seq, t, kind, json.loads(data)))
+        statements.append(
+            (
+                "INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [new, seq, t, kind, data, prev, digest],
+            )
+        )
+        prev = digest
+    session |= {"id": new, "trainee": "Cy", "last_hash": prev, "audit_count": 0, "audit_hash": None}
+    marks = ", ".join("?" * len(session))
+    statements.insert(
+        0, (f"INSERT INTO sessions ({', '.join(session)}) VALUES ({marks})", list(session.values()))
+    )
+    attack(db, *statements)
+    assert_named(db, new, capsys, "header", "not in the database ledger")
+
+
+def test_the_newest_entries_removed_and_every_head_moved_back(
+    db: Path, recorded: Recorded, capsys: Capture
+) -> None:
+    """The one edit that needs no hashing at all: Bo's verdict was the last write; delete it,
+    its audit entry and its ledger entry, and move the session's and the ledger's heads back
+    to the entries before (their hashes are stored). Every chain is consistent again, so only
+    a head noted earlier (printed on every report and by verify) shows it."""
+    code, out = cli(capsys, recorded.bo)
+    noted = next(line for line in out if line.startswith("ledger head: "))
+    head = noted.split("sha256 ")[1].split()[0]
+    rows = _audit_rows(db, recorded.bo)
+    count, _last = one(db, "SELECT count, hash FROM ledger_head")
+    assert isinstance(count, int)
+    (before,) = one(db, "SELECT hash FROM ledger WHERE seq = ?", [count - 2])
+    (kind,) = one(db, "SELECT kind FROM ledger WHERE seq = ?", [count - 1])
+    assert kind == "audit"
+    attack(
+        db,
+        ("DELETE FROM verdicts WHERE session_id = ?", [recorded.bo]),
+        ("DELETE FROM audit WHERE session_id = ? AND action = 'verdict'", [recorded.bo]),
+        ("DELETE FROM ledger WHERE seq = ?", [count - 1]),
+        ("UPDATE ledger_head SET count = ?, hash = ?", [count - 1, before]),
+        (
+            "UPDATE sessions SET audit_count = ?, audit_hash = ? WHERE id = ?",
+            [len(rows) - 1, rows[-2][2], recorded.bo],
+        ),
+    )
+    code, out = cli(capsys, recorded.bo)
+    assert code == 0  # what verify cannot tell on its own, as CANNOT says
+    code, out = cli(capsys, recorded.bo, "--expect-head", head)
+    assert code == 1
+    assert out[0].startswith(f"ALTERED: session {recorded.bo[:12]}: ledger: it no longer holds")
+
+
+# -- the passphrase --------------------------------------------------------------------------------
+def _passphrase_file(tmp_path: Path, secret: str) -> str:
+    path = tmp_path / "secret"
+    path.write_text(secret + "\n", encoding="utf-8")
+    path.chmod(0o600)
+    return str(path)
+
+
+def test_the_passphrase_row_deleted(
+    db: Path, recorded: Recorded, capsys: Capture, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    attack(db, ("DELETE FROM assessor_meta", []))
+    with SessionStore(db) as store:
+        auth = AssessorAuth(store)
+        assert auth.is_set()  # not "first use": nobody may set a new one
+        with pytest.raises(PassphraseRecordAltered, match="was deleted"):
+            auth.set_passphrase("a brand new one")
+        with pytest.raises(PassphraseRecordAltered):
+            auth.verify(PASSPHRASE)
+    answers = ["a brand new one", "a brand new one"]
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": answers.pop(0))
+    assert main(["assessor", "passphrase"]) == 2
+    assert "was deleted outside callsim" in capsys.readouterr().err
+    secret = _passphrase_file(tmp_path, PASSPHRASE)
+    assert main(["sessions", "list", "--passphrase-file", secret]) == 2
+    assert "stays locked" in capsys.readouterr().err
+    assert_named(db, recorded.ana, capsys, "passphrase", "was deleted")
+
+
+def test_the_passphrase_row_replaced(
+    db: Path, recorded: Recorded, capsys: Capture, tmp_path: Path
+) -> None:
+    mine = "the tamperer's own"
+    attack(
+        db, ("UPDATE assessor_meta SET value = ? WHERE key = 'passphrase'", [hash_passphrase(mine)])
+    )
+    with SessionStore(db) as store, pytest.raises(PassphraseRecordAltered, match="was replaced"):
+        AssessorAuth(store).verify(mine)
+    assert (
+        main(
+            [
+                "report",
+                recorded.ana,
+                "--out",
+                str(tmp_path / "r.html"),
+                "--passphrase-file",
+                _passphrase_file(tmp_path, mine),
+            ]
+        )
+        == 2
+    )
+    assert "was replaced" in capsys.readouterr().err
+    assert not (tmp_path / "r.html").exists()
+    assert_named(db, recorded.ana, capsys, "passphrase", "was replaced")
+
+
+def test_the_passphrase_replaced_with_a_ledger_entry_by_hand(
+    db: Path, recorded: Recorded, capsys: Capture
+) -> None:
+    import hashlib
+
+    mine = hash_passphrase("the tamperer's own")
+    count, head = one(db, "SELECT count, hash FROM ledger_head")
+    detail = json.dumps(
+        {"key": "passphrase", "value_sha256": hashlib.sha256(mine.encode()).hexdigest()}
+    )
+    attack(
+        db,
+        ("UPDATE assessor_meta SET value = ? WHERE key = 'passphrase'", [mine]),
+        (
+            "INSERT INTO ledger VALUES (?, 'meta', NULL, ?, '2025-03-04T00:00:00+00:00', ?, ?)",
+            [count, detail, head, "0" * 64],
+        ),
+        ("UPDATE ledger_head SET count = count + 1, hash = ?", ["0" * 64]),
+    )
+    with SessionStore(db) as store, pytest.raises(PassphraseRecordAltered, match="by hand"):
+        AssessorAuth(store).verify("the tamperer's own")
+    found = banner(db, recorded.ana)
+    ledger = found.check("ledger")
+    assert ledger is not None and ledger.ok is False and "does not match its hash" in ledger.detail
+
+
+# -- the search index ------------------------------------------------------------------------------
+def test_a_damaged_search_index(db: Path, recorded: Recorded, capsys: Capture) -> None:
+    attack(db, ("UPDATE event_text_data SET block = zeroblob(length(block)) WHERE id > 10", []))
+    assert_named(db, recorded.ana, capsys, "database", "the search index is damaged")
+
+
+# -- what verify cannot rule out ------------------------------------------------------------------
+def test_a_full_rewrite_with_the_code_is_not_ruled_out(
+    db: Path, recorded: Recorded, capsys: Capture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Someone holding the file and the code builds a new database in which Bo's session (same
+    id, same times) is a passing call: every chain, seal and the ledger are consistent."""
+    with SessionStore(db, readonly=True) as store:
+        bo = store.session(recorded.bo)
+        assert bo is not None and bo.ended_at is not None
+    forged = db.with_name("forged.db")
+    times = iter([bo.started_at, bo.ended_at, bo.ended_at])
+    monkeypatch.setattr(uuid, "uuid4", lambda: SimpleNamespace(hex=recorded.bo))
+    with SessionStore(forged, clock=lambda: next(times)) as store:
+        sid = _play(store, db.parent, GOOD, "Bo")
+        AssessorAuth(store).set_passphrase(PASSPHRASE)
+    assert sid == recorded.bo
+    forged.replace(db)
+    code, out = cli(capsys, recorded.bo)
+    assert code == 0 and out[0].startswith(f"verified: session {recorded.bo[:12]}")
+    assert out[-1] == CANNOT
+    assert "a complete, consistent rewrite by someone holding the database file" in CANNOT
+
+
+@pytest.fixture(autouse=True)
+def _no_stray_files(db: Path) -> Iterator[None]:
+    """verify reads: nothing is written beside the copy (no -wal, no -shm, no journal)."""
+    yield
+    extra = {p.name for p in db.parent.iterdir()} - {"callsim.db", "no-scenarios", "secret"}
+    extra -= {n for n in extra if n.endswith(".yaml")}
+    assert not extra, extra
