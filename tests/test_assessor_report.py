@@ -277,3 +277,18 @@ def test_the_rubric_fingerprint_follows_the_rubric() -> None:
     assert rubric_sha256(heavier) != same
     assert rubric_sha256({**result, "pass_mark": 60}) != same
     assert rubric_sha256(None) is None
+
+
+def test_bidi_controls_are_written_out_in_the_report_and_the_csv(
+    store: SessionStore, marking: Marking, tmp_path: Path
+) -> None:
+    rlo = "\u202e"
+    sid = record(store, tmp_path, trainee=f"{rlo}enal lliM 41")
+    marking.comment(sid, 2.0, f"see {rlo}enal lliM 41", assessor=A)
+    page = report_html(store, sid, marking=marking, generated=GENERATED)
+    assert rlo not in page
+    assert "&lt;U+202E&gt;enal lliM 41" in page
+    out = tmp_path / "results.csv"
+    assert export_csv(store, out, marking=marking) == 1
+    text = out.read_text(encoding="utf-8")
+    assert rlo not in text and "<U+202E>enal lliM 41" in text

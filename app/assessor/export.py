@@ -26,6 +26,7 @@ from app.assessor.verify import (
     verify_session,
 )
 from app.storage import SessionStore
+from app.text.clean import shown
 
 __all__ = [
     "CSV_COLUMNS",
@@ -53,7 +54,7 @@ def safe_cell(value: Any) -> str:
         return ""
     if isinstance(value, bool):
         return "yes" if value else "no"
-    text = str(value)
+    text = shown(str(value))  # bidi controls written out, never applied
     return "'" + text if text.startswith(FORMULA_START) else text
 
 

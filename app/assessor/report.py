@@ -39,6 +39,7 @@ from app.scoring.result import ReviewedResult
 from app.storage import SessionInfo, SessionStore, UnknownSessionError, VerifyResult
 from app.storage.chain import canonical_json
 from app.storage.ledger import LedgerRepo
+from app.text.clean import shown
 
 __all__ = [
     "Generated",
@@ -133,7 +134,9 @@ def _breakable(text: str) -> str:
 
 def _e(value: Any) -> str:
     """Stored text, escaped for HTML (None as a dash); overlong words made breakable."""
-    return "&#8212;" if value is None else html.escape(_breakable(str(value)), quote=True)
+    if value is None:
+        return "&#8212;"
+    return html.escape(_breakable(shown(str(value))), quote=True)  # bidi written out
 
 
 def verify_text(check: VerifyResult, what: str = "events") -> str:

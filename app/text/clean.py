@@ -38,5 +38,7 @@ def clean(text: str, *, multiline: bool = False) -> str:
 
 
 def shown(text: str) -> str:
-    """`text` for display: bidirectional controls written out, never applied."""
+    """`text` for display: bidirectional controls written out, never applied; a lone
+    surrogate (in a record older than `clean`) shown as U+FFFD, so any page can be written."""
+    text = _SURROGATE.sub(REPLACEMENT, text)
     return _BIDI.sub(lambda m: f"<U+{ord(m.group()):04X}>", text)
