@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractItemView,
@@ -299,3 +299,24 @@ def test_text_size_reaches_the_cards_made_when_a_call_opens(
     replay = opened(qtbot, area, call)
     card = replay.marking_panel.cards["allegation_flagged"]
     assert card.font().pointSize() == 17 and card.reason.font().pointSize() == 17
+
+
+def test_clicking_the_slider_goes_to_the_point_clicked(
+    qtbot: Any, area: AssessorArea, call: Recorded
+) -> None:
+    replay = opened(qtbot, area, call)
+    slider = replay.transport.slider
+    slider.resize(600, slider.sizeHint().height())
+    start = slider.value()
+    qtbot.mouseClick(slider, Qt.MouseButton.LeftButton, pos=QPoint(450, slider.height() // 2))
+    wanted = slider.maximum() * 0.75
+    # not one page (10 s) towards the click: close to three quarters of the call
+    assert abs(slider.value() - wanted) < 0.1 * slider.maximum()
+    assert abs(slider.value() - start) > slider.pageStep()
+
+
+def test_times_and_counts_are_written_for_people() -> None:
+    from app.ui.assessor.review_panels import when_for_people
+
+    assert when_for_people("2026-12-01T21:39:05") == "1 Dec 2026, 21:39"
+    assert when_for_people("not a time") == "not a time"

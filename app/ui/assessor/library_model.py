@@ -42,7 +42,8 @@ REVIEW_ORDER = {"unreviewed": 0, "in_review": 1, "reviewed": 2}
 
 
 def _date(row: LibraryRow) -> str:
-    return row.started_at.astimezone().strftime("%Y-%m-%d %H:%M")
+    local = row.started_at.astimezone()
+    return f"{local.day} {local.strftime('%b %Y %H:%M')}"  # as people write dates
 
 
 def _review(row: LibraryRow) -> str:

@@ -273,7 +273,11 @@ class LibraryPage(QWidget):
         chosen = self.selected_row()
         self.model.set_rows(answer.rows)
         self.count.setText(
-            tr("{n} sessions").replace("{n}", str(len(answer.rows)))
+            (
+                tr("1 session")
+                if len(answer.rows) == 1
+                else tr("{n} sessions").replace("{n}", str(len(answer.rows)))
+            )
             if answer.rows
             else tr("No sessions match these filters")
         )

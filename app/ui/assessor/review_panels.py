@@ -30,6 +30,19 @@ from app.ui.widgets.transcript import clock_text
 T_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
+def when_for_people(stamp: str) -> str:
+    """A stored ISO time ("2026-12-01T21:39:05+00:00") as people write it, in local time
+    ("1 Dec 2026, 21:39"); the text as stored if it is not a time."""
+    from datetime import datetime
+
+    try:
+        moment = datetime.fromisoformat(stamp)
+    except ValueError:
+        return stamp
+    local = moment.astimezone() if moment.tzinfo is not None else moment
+    return f"{local.day} {local.strftime('%b %Y, %H:%M')}"
+
+
 class CommentsPanel(QWidget):
     sig_comment_requested = Signal(str)
     """Pin this comment to the moment the replay is at."""
@@ -182,7 +195,9 @@ class VerdictPanel(QWidget):
         if verdict is None:
             self.current.setText(verdict_words(None))
             return
-        text = f"{verdict_words(verdict.verdict)} — {verdict.assessor}, {verdict.at[:16]}"
+        text = (
+            f"{verdict_words(verdict.verdict)} — {verdict.assessor}, {when_for_people(verdict.at)}"
+        )
         if verdict.reason:
             text += f"\n“{verdict.reason}”"
         self.current.setText(text)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QFrame,
@@ -13,6 +14,8 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QSlider,
+    QStyle,
+    QStyleOptionSlider,
     QVBoxLayout,
     QWidget,
 )
@@ -48,6 +51,31 @@ def _rebuild_words(replay: Replay) -> str:
         why = f" ({replay.rebuild_error})" if replay.rebuild_error else ""
         return tr("Rebuilt through the engine: the events differ") + why + "."
     return tr("Not rebuilt (no scenario to run it through).")
+
+
+class JumpSlider(QSlider):
+    """A slider that goes to the point clicked, not one page towards it (assessors click
+    where in the call they want to be)."""
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            opt = QStyleOptionSlider()
+            self.initStyleOption(opt)
+            groove = self.style().subControlRect(
+                QStyle.ComplexControl.CC_Slider, opt, QStyle.SubControl.SC_SliderGroove, self
+            )
+            handle = self.style().subControlRect(
+                QStyle.ComplexControl.CC_Slider, opt, QStyle.SubControl.SC_SliderHandle, self
+            )
+            if not handle.contains(event.position().toPoint()):
+                span = max(1, groove.width() - handle.width())
+                x = int(event.position().x()) - groove.x() - handle.width() // 2
+                value = QStyle.sliderValueFromPosition(
+                    self.minimum(), self.maximum(), x, span, opt.upsideDown
+                )
+                self.setValue(value)
+                self.sliderMoved.emit(value)
+        super().mousePressEvent(event)
 
 
 class ReplayHeader(QWidget):
@@ -150,7 +178,7 @@ class Transport(QFrame):
         self.speed.setAccessibleName(tr("Playback speed"))
         self.speed.addItem("1×", 1.0)
         self.speed.addItem("2×", 2.0)
-        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider = JumpSlider(Qt.Orientation.Horizontal)
         self.slider.setAccessibleName(tr("Position in the call"))
         self.slider.setSingleStep(1000)
         self.slider.setPageStep(10000)
