@@ -105,3 +105,26 @@ def test_resolve_session(store: SessionStore, three: list[str]) -> None:
     for bad in ("", a[:5], "xyzxyzxyz", "f" * 32):
         with pytest.raises(LookupError):
             resolve_session(store, bad)
+
+
+def test_search_stems_words_and_reads_the_incident_log(
+    store: SessionStore, three: list[str]
+) -> None:
+    a, b, c = three
+    # the good call's log says "officer sent pictures"; nobody said "picture" aloud
+    assert set(ids(query_sessions(store, text="picture"))) == {a}  # stemmed: pictures
+    assert set(ids(query_sessions(store, text="pictures"))) == {a}
+    assert set(ids(query_sessions(store, text="14 Mill Lane"))) >= {a}  # the log's location
+
+
+def test_an_older_database_gets_the_new_index_from_its_events(tmp_path: Path) -> None:
+    store = SessionStore(tmp_path / "callsim.db", clock=ticking_clock())
+    a = record(store, tmp_path)
+    store.close()
+    with sqlite3.connect(tmp_path / "callsim.db") as conn:  # as version 3 left it
+        conn.execute("DELETE FROM event_text")
+        conn.execute("PRAGMA user_version = 3")
+    conn.close()
+    again = SessionStore(tmp_path / "callsim.db", clock=ticking_clock())
+    assert set(ids(query_sessions(again, text="picture"))) == {a}
+    again.close()

@@ -170,7 +170,7 @@ def _schema_2_database(tmp_path: Path) -> tuple[Path, list[str]]:
 def test_a_schema_2_database_upgrades_and_keeps_verifying(tmp_path: Path) -> None:
     db, (done, interrupted, active) = _schema_2_database(tmp_path)
     with SessionStore(db) as store:
-        assert row(db, "PRAGMA user_version") == (SCHEMA_VERSION,) == (3,)
+        assert row(db, "PRAGMA user_version") == (SCHEMA_VERSION,)
         kinds = [r.kind for r in LedgerRepo(store).read().rows]
         assert kinds[0] == "upgrade"
         assert kinds.count("session") == 3 and kinds.count("seal") == 2

@@ -43,6 +43,7 @@ from app.storage import SessionStore, UnknownSessionError, VerifyResult
 from app.storage.chain import header_hash, seal_hash
 from app.storage.ledger import AUDIT, SEAL, SESSION, LedgerRepo, LedgerRow, verify_ledger
 from app.storage.records import SessionRecord, result_fields
+from app.storage.schema import searched_text
 
 PROVES = (
     "This proves: the session's header, events, result, marks, comments, verdicts and audit "
@@ -356,11 +357,7 @@ def _search_check(store: SessionStore, session_id: str, events: Sequence[Event] 
     if events is None:
         return Check("search index", None, "the events could not be read")
     spoken = [
-        (e.seq, e.kind, str(e.data["text"]).encode("utf-8", "replace").decode("utf-8"))
-        for e in events
-        if e.kind in (ev.TRAINEE_SAID, ev.CALLER_SAID)
-        and isinstance(e.data.get("text"), str)
-        and e.data["text"]
+        (e.seq, e.kind, text) for e in events if (text := searched_text(e.kind, e.data)) is not None
     ]
     indexed = store.indexed_lines(session_id)
     for n in range(max(len(spoken), len(indexed))):

@@ -77,7 +77,7 @@ _M1_STATEMENTS = (
         text, session_id UNINDEXED, seq UNINDEXED,
         tokenize = 'unicode61 remove_diacritics 2'
     )
-    """,
+    """,  # replaced by migration 4: stemmed, and the incident log as well
 )
 
 
@@ -303,7 +303,51 @@ def meta_detail(key: str, value: str) -> dict[str, object]:
     return {"key": key, "value_sha256": hashlib.sha256(value.encode("utf-8")).hexdigest()}
 
 
-MIGRATIONS: tuple[Migration, ...] = (_m1_initial, _m2_assessor, _m3_sealed)
+# What the search index holds of an event: the words said (by either side) and what was
+# written in the incident log. One definition, used by the store and by `verify`.
+SEARCHED_TEXT = {"trainee_said": "text", "caller_said": "text", "log_changed": "value"}
+
+
+def searched_text(kind: str, data: dict[str, Any]) -> str | None:
+    """The text of an event the search index holds, made storable (None: nothing)."""
+    key = SEARCHED_TEXT.get(kind)
+    value = data.get(key) if key is not None else None
+    if not isinstance(value, str) or not value:
+        return None
+    return value.encode("utf-8", "replace").decode("utf-8")
+
+
+def _m4_search(db: Database) -> None:
+    """Search that finds "picture" in "pictures" (Porter stemming) and looks in the incident
+    log too: the index is rebuilt from the events (it is derived, never a record itself)."""
+    import json
+
+    db.execute("DROP TABLE event_text")
+    db.execute(
+        """
+        CREATE VIRTUAL TABLE event_text USING fts5 (
+            text, session_id UNINDEXED, seq UNINDEXED,
+            tokenize = 'porter unicode61 remove_diacritics 2'
+        )
+        """
+    )
+    rows = db.execute(
+        "SELECT session_id, seq, kind, data_json FROM events ORDER BY session_id, seq"
+    ).fetchall()
+    for session_id, seq, kind, data_json in rows:
+        try:
+            data = json.loads(data_json)
+        except ValueError:
+            continue  # a damaged event: verify reports it; the index simply lacks it
+        text = searched_text(str(kind), data) if isinstance(data, dict) else None
+        if text:
+            db.execute(
+                "INSERT INTO event_text (text, session_id, seq) VALUES (?, ?, ?)",
+                [text, session_id, seq],
+            )
+
+
+MIGRATIONS: tuple[Migration, ...] = (_m1_initial, _m2_assessor, _m3_sealed, _m4_search)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -68,7 +68,7 @@ from app.storage.records import (
     result_fields,
     utc_now,
 )
-from app.storage.schema import SCHEMA_VERSION, migrate, schema_version, seal_detail
+from app.storage.schema import SCHEMA_VERSION, migrate, schema_version, seal_detail, searched_text
 from app.storage.sql import Tx, fts_query
 from app.text.clean import clean
 
@@ -666,11 +666,10 @@ class SessionStore:
                 event_hash,
             ],
         )
-        text = event.data.get("text")
-        if event.kind in SPOKEN_KINDS and isinstance(text, str) and text:
+        text = searched_text(event.kind, event.data)  # what was said, and the log
+        if text:
             db.execute(
                 "INSERT INTO event_text (text, session_id, seq) VALUES (?, ?, ?)",
-                # The index is for finding lines; a lone surrogate must not block the event.
-                [text.encode("utf-8", "replace").decode("utf-8"), session_id, event.seq],
+                [text, session_id, event.seq],
             )
         return event_hash

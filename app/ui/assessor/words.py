@@ -5,15 +5,17 @@ Every state says itself in words, never by colour alone.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QCoreApplication
 
-from app.assessor.replay import Replay
 from app.scenario.vocabulary import Status
-from app.storage import VerifyResult
 from app.ui.widgets.criterion_card import status_words as trainee_status_words
 from app.ui.widgets.transcript import clock_text
+
+if TYPE_CHECKING:  # annotations only: the start screen imports these words
+    from app.assessor.replay import Replay
+    from app.storage import VerifyResult
 
 
 def tr(text: str) -> str:
