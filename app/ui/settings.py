@@ -160,7 +160,10 @@ class UiSettings:
 
     @font_pt.setter
     def font_pt(self, value: int) -> None:
-        self.text_percent = round(int(value) * 100 / FONT_DEFAULT_PT)
+        # One rounding, to the nearest step: rounding to a whole percent first turned 16 pt
+        # (150%) into 145%, which the step rounding (half to even) then made 140%.
+        steps = int(value) * 100 / FONT_DEFAULT_PT / TEXT_STEP_PERCENT
+        self.text_percent = round(steps) * TEXT_STEP_PERCENT
 
     @property
     def geometry(self) -> bytes:

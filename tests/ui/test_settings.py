@@ -7,7 +7,16 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings
 
-from app.ui.settings import ASSESSOR_NAME, FONT_DEFAULT_PT, MODE, TEXT_PERCENT, UiSettings
+from app.ui.settings import (
+    ASSESSOR_NAME,
+    FONT_DEFAULT_PT,
+    MODE,
+    TEXT_MAX_PERCENT,
+    TEXT_MIN_PERCENT,
+    TEXT_PERCENT,
+    TEXT_STEP_PERCENT,
+    UiSettings,
+)
 from tests.conftest import ROOT
 
 
@@ -65,3 +74,13 @@ def test_a_point_size_an_older_version_stored_becomes_a_percentage(tmp_path: Pat
     settings = UiSettings.at(tmp_path / "s.ini")
     assert settings.text_percent == 200
     assert "font_pt" not in (tmp_path / "s.ini").read_text(encoding="utf-8")
+
+
+def test_every_text_size_survives_the_window_opening_again(tmp_path: Path) -> None:
+    # The window sets the size from its points on opening (`set_font_size(font_pt)`): 150%
+    # (16.5 pt, shown as 16) once came back as 140%, a step smaller at every start.
+    settings = UiSettings.at(tmp_path / "s.ini")
+    for percent in range(TEXT_MIN_PERCENT, TEXT_MAX_PERCENT + 1, TEXT_STEP_PERCENT):
+        settings.text_percent = percent
+        settings.font_pt = settings.font_pt
+        assert settings.text_percent == percent
