@@ -30,7 +30,7 @@ TRANSCRIPT = """\
 
 
 def main() -> int:
-    dist = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "dist" / "callsim"
+    dist = (Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "dist" / "callsim").resolve()
     exe = dist / ("callsim.exe" if os.name == "nt" else "callsim")
     if not exe.is_file():
         print(f"smoke: {exe}: no frozen build (run make dist)")
