@@ -88,3 +88,30 @@ def test_cli_lines_missing_file_exits_2(tmp_path: Path, capsys: pytest.CaptureFi
     assert main(["lines", str(missing), "--csv"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert err == [f"callsim: {missing}:1:1: error[E001] no such file"]
+
+
+SILENT = QUOTING.replace(
+    "      - {id: one.plain, text: Hello}\n",
+    "      - {id: one.plain, text: Hello}\n"
+    "      - {id: one.cough, text: (one cough), voice: false}\n",
+)
+
+
+def test_lines_that_are_never_spoken_are_not_in_the_voice_actors_script() -> None:
+    """A `voice: false` line (a cough, a sob) is only shown: nobody records it."""
+    s = load_scenario_text(SILENT, "silent.yaml")
+    assert "one.cough" in s.lines  # it is a line of the call ...
+    ids = [r[0] for r in csv.reader(io.StringIO(lines_csv(s), newline=""))]
+    assert "one.plain" in ids and "one.cough" not in ids  # ... but not one to record
+
+
+def test_the_table_names_the_lines_that_are_only_shown(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    f = tmp_path / "silent.yaml"
+    f.write_text(SILENT, encoding="utf-8")
+    assert main(["lines", str(f)]) == 0
+    out = capsys.readouterr().out
+    assert "one.cough" not in out.split("Shown only")[0]
+    assert "Shown only, never spoken (not to record):" in out
+    assert "one.cough" in out.split("Shown only")[1]

@@ -172,9 +172,10 @@ def test_an_edit_replays_the_conversation_and_says_what_changed(
     with qtbot.waitSignal(w.play.sig_replayed, timeout=15000) as replayed:
         qtbot.keyClicks(w.editor, "ask_location")
     (change,) = replayed.args[0]
-    assert change.index == 1 and change.after.caller_lines == ["g.fb1"]
+    # no handler takes "what's happened?" now: Sam's answer to it (answers:) does
+    assert change.index == 1 and change.after.caller_lines == ["a.what"]
     assert w.play.note.isVisible() and "turn 1 now goes differently" in w.play.note.text()
-    assert "g.fb1" in w.play.transcript.toPlainText()
+    assert "a.what" in w.play.transcript.toPlainText()
     qtbot.mouseClick(w.play.end_button, Qt.MouseButton.LeftButton)
     assert w.play.session.ended and not w.play.input.isEnabled()
     assert "ended by the trainee" in w.play.result_label.text()
@@ -242,3 +243,25 @@ def test_every_control_is_named_and_reachable_by_keyboard(
     assert QApplication.focusWidget() is w.problems
     qtbot.keyClick(w.problems, Qt.Key.Key_F6)
     assert QApplication.focusWidget() is w.tabs.tabBar()
+
+
+def test_a_line_that_is_only_shown_says_so_and_is_not_played(
+    qtbot: Any, studio: tuple[StudioWindow, FakePrompts], tmp_path: Path, player: Any
+) -> None:
+    """`voice: false` lines (breathing, a television) are shown to the trainee, never spoken:
+    the voice pane says so instead of "nothing yet", and hearing one plays nothing."""
+    w, _ = studio
+    f = tmp_path / "open-line.yaml"
+    shutil.copy(SCENARIOS / f.name, f)
+    open_and_lint(qtbot, w, f)
+    s = load_scenario(f)
+    silent = next(ln.id for ln in s.lines.values() if not ln.voice)
+    spoken = next(ln.id for ln in s.lines.values() if ln.voice)
+    w.show_tab("voice")
+    w.voice.refresh()
+    rows = {w.voice.table.item(r, 0).text(): r for r in range(w.voice.table.rowCount())}
+    assert w.voice.table.item(rows[silent], 2).text() == "shown only, never spoken"
+    assert w.voice.table.item(rows[spoken], 2).text() == "nothing yet"
+    plays = len(player.plays)
+    w.voice.hear(silent)
+    assert "only shown" in w.voice.message.text() and len(player.plays) == plays

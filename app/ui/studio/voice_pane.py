@@ -23,7 +23,12 @@ from app.studio.lines import defined_lines, line_emotion
 from app.ui.workers import TaskHandle, TaskState, run_task
 from app.voice import AudioSource, RenderReport, VoiceKit, prerender
 
-WORDS = {"recorded": "recorded voice-over", "cached": "cached synthesis", "none": "nothing yet"}
+WORDS = {
+    "recorded": "recorded voice-over",
+    "cached": "cached synthesis",
+    "none": "nothing yet",
+    "shown": "shown only, never spoken",  # `voice: false`: a cough, a sob
+}
 
 
 class VoicePane(QWidget):
@@ -95,6 +100,8 @@ class VoicePane(QWidget):
         line = s.lines.get(line_id) if s is not None else None
         if s is None or line is None:
             return "none"
+        if not line.voice:
+            return "shown"
         try:
             return self.kit.audio.resolve(s, line).kind
         except OSError:
@@ -147,6 +154,13 @@ class VoicePane(QWidget):
             return
         self.stop()
         self.select_line(line.id)
+        if not line.voice:
+            self.message.setText(
+                self.tr(
+                    "{id} is only shown to the trainee (voice: false): nothing to hear."
+                ).replace("{id}", line.id)
+            )
+            return
         self.message.setText(self.tr("Preparing {id}…").replace("{id}", line.id))
         audio = self.kit.audio
 
