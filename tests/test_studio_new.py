@@ -23,10 +23,14 @@ def test_template_lints_clean_and_passes(tmp_path: Path) -> None:
     assert s.id == TEMPLATE_ID
     # what the template promises to show an instructor
     own = [i for i in s.intents.values() if i.origin is None]  # beside the library's
-    assert len(s.states) == 2 and len(own) == 4
+    assert len(s.states) == 2 and len(own) == 1  # the routine moves are the library's
+    assert s.replies == "each"
+    # the caller answers every library move (so lint's W111 is on, and clean)
+    answered = set(s.answers) | {i for h in s.all_handlers() for i in h.intents}
+    assert {i for i, x in s.intents.items() if x.origin is not None} <= answered
     assert {h.trigger for h in s.global_handlers} >= {"closing_attempt", "silence", "fallback"}
     assert any(c.critical for c in s.rubric.criteria)
-    assert s.debrief.summary and len(s.playtests) == 2
+    assert s.debrief.summary and len(s.playtests) == 3
     assert main(["test", str(f)]) == 0
 
 
@@ -39,7 +43,7 @@ def test_new_writes_a_clean_scenario(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert text.replace("id: stolen-car", f"id: {TEMPLATE_ID}") == TEMPLATE.read_text("utf-8")
     assert lint_file(f) == []
     assert main(["test", str(f)]) == 0
-    assert "2 passed, 0 failed" in capsys.readouterr().out
+    assert "3 passed, 0 failed" in capsys.readouterr().out
 
 
 def test_new_never_overwrites(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

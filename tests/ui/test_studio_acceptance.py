@@ -108,5 +108,5 @@ def test_write_break_fix_play_save_and_run_green(
     assert f"suggested {tmp_path / 'door-kicked-in.yaml'}" in prompts.asked
     assert target.read_text(encoding="utf-8") == w.editor.toPlainText()
     assert lint_file(target) == []
-    assert len(load_scenario(target).playtests) == 3
+    assert len(load_scenario(target).playtests) == 4  # the template's 3 and the recorded run
     assert not w.editor.document().isModified() and prompts.errors == []
