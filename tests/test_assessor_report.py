@@ -292,3 +292,51 @@ def test_bidi_controls_are_written_out_in_the_report_and_the_csv(
     assert export_csv(store, out, marking=marking) == 1
     text = out.read_text(encoding="utf-8")
     assert rlo not in text and "<U+202E>enal lliM 41" in text
+
+
+def test_export_has_a_column_per_criterion_the_flags_and_the_reasons(
+    store: SessionStore, marking: Marking, tmp_path: Path
+) -> None:
+    """An assessor filters a cohort by one criterion in a spreadsheet: each criterion has its
+    own column holding the status that stands (the assessor's where overruled), and the
+    reasons and the flags raised are there too."""
+    sid = record(store, tmp_path)
+    auto = store.result(sid)
+    assert auto is not None
+    statuses = {cid: c["status"] for cid, c in auto["criteria"].items()}
+    flipped = "missed" if statuses["location"] == "met" else "met"
+    marking.mark(sid, "location", "overrule", status=flipped, reason="=not on the log", assessor=A)
+    out = tmp_path / "r.csv"
+    export_csv(store, out, marking=marking)
+    with open(out, encoding="utf-8", newline="") as f:
+        reader = csv.DictReader(f)
+        (row,) = list(reader)
+        header = reader.fieldnames or []
+    assert [h for h in header if h.startswith("criterion:")] == [
+        f"criterion:{cid}" for cid in auto["criteria"]
+    ]  # in the rubric's order
+    assert row["criterion:location"] == flipped  # the assessor's status stands
+    others = {cid: s for cid, s in statuses.items() if cid != "location"}
+    assert {cid: row[f"criterion:{cid}"] for cid in others} == others
+    assert row["mark_reasons"] == "location: =not on the log"  # not a formula: not at the start
+    raised = sorted(f["flag"] for f in auto["flags"] if f["raised"])
+    assert raised and row["flags"] == ";".join(raised)
+
+
+def test_export_of_two_scenarios_has_the_criteria_of_both(
+    store: SessionStore, marking: Marking, tmp_path: Path
+) -> None:
+    from app.scenario.loader import load_scenario
+    from tests.conftest import SCENARIOS
+
+    other = load_scenario(SCENARIOS / "burglary-welfare.yaml")
+    a = record(store, tmp_path)
+    b = record(store, tmp_path, "- say: what's happened?\n- end_call: true\n", scenario=other)
+    out = tmp_path / "r.csv"
+    export_csv(store, out, marking=marking)
+    with open(out, encoding="utf-8", newline="") as f:
+        rows = {r["session_id"]: r for r in csv.DictReader(f)}
+    ours = {c.id for c in other.rubric.criteria}
+    theirs = set((store.result(a) or {})["criteria"]) - ours
+    assert theirs and all(rows[b][f"criterion:{c}"] == "" for c in theirs)  # not in its rubric
+    assert all(rows[b][f"criterion:{c}"] for c in ours)

@@ -44,8 +44,10 @@ CSV_COLUMNS = (
     "session_id", "trainee", "scenario_id", "scenario_title", "mode", "status", "started_at",
     "ended_at", "duration_s", "events", "verified", "score", "passed", "critical_failures",
     "reviewed_score", "reviewed_passed", "reviewed_critical_failures", "overruled",
-    "review_state", "verdict", "verdict_reason", "verdict_by", "verdict_at", "log", "transcript",
+    "review_state", "verdict", "verdict_reason", "verdict_by", "verdict_at", "mark_reasons",
+    "flags", "log", "transcript",
 )  # fmt: skip
+CRITERION = "criterion:"  # then one column per criterion of the exported sessions' rubrics
 
 
 def safe_cell(value: Any) -> str:
@@ -74,7 +76,8 @@ def export_rows(
     until: datetime | None = None,
     scenarios: ScenarioFinder | None = None,
 ) -> list[dict[str, Any]]:
-    """One dict per session (keys CSV_COLUMNS), oldest first. `since` is inclusive, `until`
+    """One dict per session (keys CSV_COLUMNS, and `criteria`: each criterion's status that
+    stands, the assessor's where marked), oldest first. `since` is inclusive, `until`
     exclusive; naive datetimes are taken as UTC. `verified` is what `callsim verify` says
     (`yes`, or `ALTERED: ` and the first fact that differs); with `scenarios`, each call is
     rebuilt and re-scored too."""
@@ -110,6 +113,13 @@ def _export_row(
     verdict = marking.verdict(row.id)
     marks = marking.current_marks(row.id)
     overruled = sorted(cid for cid, m in marks.items() if m.decision == "overrule")
+    criteria = reviewed.get("criteria", {}) if reviewed else {}
+    standing = {
+        str(cid): str(c.get("reviewed_status") or c.get("status") or "")
+        for cid, c in criteria.items()
+        if isinstance(c, dict)
+    }
+    reasons = [f"{cid}: {m.reason}" for cid, m in sorted(marks.items()) if m.reason]
     return {
         "session_id": row.id,
         "trainee": row.trainee,
@@ -136,9 +146,22 @@ def _export_row(
         "verdict_reason": verdict.reason if verdict else None,
         "verdict_by": verdict.assessor if verdict else None,
         "verdict_at": verdict.at if verdict else None,
+        "mark_reasons": "\n".join(reasons),
+        "flags": ";".join(_raised_at_end(reviewed.get("flags", []) if reviewed else [])),
         "log": "\n".join(f"{k}: {v}" for k, v in sorted(log.items())),
         "transcript": "\n".join(said),
+        "criteria": standing,
     }
+
+
+def _raised_at_end(changes: Any) -> list[str]:
+    """The flags still raised when the call ended, in the order first raised."""
+    up: dict[str, bool] = {}
+    for change in changes if isinstance(changes, list) else []:
+        if isinstance(change, dict) and isinstance(change.get("flag"), str):
+            up.setdefault(change["flag"], False)
+            up[change["flag"]] = bool(change.get("raised"))
+    return [flag for flag, raised in up.items() if raised]
 
 
 def export_csv(
@@ -153,7 +176,9 @@ def export_csv(
     scenarios: ScenarioFinder | None = None,
 ) -> int:
     """Write the CSV (UTF-8, a header row, one row per session, oldest first), whole or not
-    at all (`OutputFileError`); returns the number of sessions written."""
+    at all (`OutputFileError`); returns the number of sessions written. After CSV_COLUMNS
+    comes a `criterion:ID` column for every criterion of the exported sessions' rubrics (in
+    the order first met), empty where a session's rubric has no such criterion."""
     rows = export_rows(
         store,
         marking=marking,
@@ -163,11 +188,13 @@ def export_csv(
         until=until,
         scenarios=scenarios,
     )
+    criteria = list(dict.fromkeys(cid for row in rows for cid in row["criteria"]))
     text = io.StringIO(newline="")
     writer = csv.writer(text)
-    writer.writerow(CSV_COLUMNS)
+    writer.writerow([*CSV_COLUMNS, *(CRITERION + cid for cid in criteria)])
     for row in rows:
-        writer.writerow([safe_cell(row[c]) for c in CSV_COLUMNS])
+        cells = [row[c] for c in CSV_COLUMNS] + [row["criteria"].get(c) for c in criteria]
+        writer.writerow([safe_cell(c) for c in cells])
     write_atomically(Path(path), text.getvalue().encode("utf-8"), what="CSV export")
     return len(rows)
 
