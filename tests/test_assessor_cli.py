@@ -325,3 +325,18 @@ def test_passphrase_command_from_files(data: Path, tmp_path: Path, capsys: Captu
     assert main([*argv, "--passphrase-file", str(first)]) == 0
     with SessionStore(data / "callsim.db") as store:
         assert AssessorAuth(store).verify("second passphrase")
+
+
+def test_list_filters_by_mode_and_a_criterions_status(sids: list[str], capsys: Capture) -> None:
+    assert main(["sessions", "list", "--json", "--mode", "headless"]) == 0
+    assert {r["id"] for r in json.loads(capsys.readouterr().out)} == set(sids)
+    assert main(["sessions", "list", "--json", "--mode", "assessment"]) == 0
+    assert json.loads(capsys.readouterr().out) == []
+    assert main(["sessions", "list", "--json", "--criterion", "allegation_flagged=met"]) == 0
+    assert [r["id"] for r in json.loads(capsys.readouterr().out)] == [sids[0]]
+    for bad, says in (("allegation_flagged", "ID=STATUS"), ("location=great", "must be one of")):
+        with pytest.raises(SystemExit) as exit_:
+            main(["sessions", "list", "--criterion", bad])
+        assert exit_.value.code == 2
+        err = capsys.readouterr().err
+        assert says in err and "Traceback" not in err

@@ -128,3 +128,41 @@ def test_an_older_database_gets_the_new_index_from_its_events(tmp_path: Path) ->
     again = SessionStore(tmp_path / "callsim.db", clock=ticking_clock())
     assert set(ids(query_sessions(again, text="picture"))) == {a}
     again.close()
+
+
+def test_filter_by_mode(store: SessionStore, tmp_path: Path) -> None:
+    headless = record(store, tmp_path)
+    assessed = store.start_session(
+        trainee="Di", scenario_id="x", scenario_sha256="0" * 64, scenario_title="X",
+        mode="assessment",
+    )  # fmt: skip
+    assert ids(query_sessions(store, mode="assessment")) == [assessed]
+    assert ids(query_sessions(store, mode="headless")) == [headless]
+    assert ids(query_sessions(store, mode="practice")) == []
+    with pytest.raises(ValueError, match="mode must be one of practice, assessment, headless"):
+        query_sessions(store, mode="exam")
+
+
+def test_filter_by_a_criterions_status_that_stands(store: SessionStore, tmp_path: Path) -> None:
+    """The status that stands: the automatic one, or the assessor's where overruled."""
+    good = record(store, tmp_path)
+    short = record(store, tmp_path, SHORT, trainee="bo")
+    status = {
+        sid: (store.result(sid) or {})["criteria"]["allegation_flagged"]["status"]
+        for sid in (good, short)
+    }
+    assert status == {good: "met", short: "missed"}
+    assert ids(query_sessions(store, criterion=("allegation_flagged", "met"))) == [good]
+    assert ids(query_sessions(store, criterion=("allegation_flagged", "missed"))) == [short]
+    Marking(store).mark(
+        good, "allegation_flagged", "overrule", status="missed", reason="raised too late",
+        assessor="x",
+    )  # fmt: skip
+    missed = query_sessions(store, criterion=("allegation_flagged", "missed"))
+    assert ids(missed) == [short, good]
+    assert ids(query_sessions(store, criterion=("allegation_flagged", "missed"), limit=1)) == [
+        short
+    ]
+    assert query_sessions(store, criterion=("no_such_criterion", "met")) == []
+    with pytest.raises(ValueError, match="status must be one of"):
+        query_sessions(store, criterion=("allegation_flagged", "great"))

@@ -5,7 +5,9 @@ the review states and durations mean, are app/storage/library_repo.py's.
 
 from __future__ import annotations
 
-from app.storage import STATUSES, SessionStore
+from app.assessor.marks import Marking
+from app.scenario.vocabulary import STATUSES as CRITERION_STATUSES
+from app.storage import MODES, STATUSES, SessionStore
 from app.storage.library_repo import REVIEW_STATES, SORTS, LibraryRepo, LibraryRow
 
 __all__ = [
@@ -28,29 +30,54 @@ def query_sessions(
     scenario_id: str | None = None,
     status: str | None = None,
     review: str | None = None,
+    mode: str | None = None,
+    criterion: tuple[str, str] | None = None,
     sort: str = "date",
     descending: bool = True,
     limit: int | None = None,
 ) -> list[LibraryRow]:
     """Sessions matching every filter given. `text`: words said in the call (by the trainee
-    or the caller), all of them, full-text search. Raises ValueError for an unknown status,
-    review state or sort key."""
+    or the caller), all of them, full-text search. `criterion`: (criterion id, status), the
+    status that stands (the assessor's where marked, else the automatic one); sessions whose
+    rubric lacks the criterion, or that have no result, do not match. Raises ValueError for an
+    unknown status, mode, criterion status, review state or sort key."""
     if status is not None and status not in STATUSES:
         raise ValueError(f"status must be one of {', '.join(STATUSES)}, got {status!r}")
+    if mode is not None and mode not in MODES:
+        raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
+    if criterion is not None and criterion[1] not in CRITERION_STATUSES:
+        raise ValueError(
+            f"a criterion's status must be one of {', '.join(CRITERION_STATUSES)}, "
+            f"got {criterion[1]!r}"
+        )
     if review is not None and review not in REVIEW_STATES:
         raise ValueError(f"review must be one of {', '.join(REVIEW_STATES)}, got {review!r}")
     if sort not in SORTS:
         raise ValueError(f"sort must be one of {', '.join(SORTS)}, got {sort!r}")
-    return LibraryRepo(store).query(
+    rows = LibraryRepo(store).query(
         text=text,
         trainee=trainee,
         scenario_id=scenario_id,
         status=status,
         review=review,
+        mode=mode,
         sort=sort,
         descending=descending,
-        limit=limit,
+        limit=None if criterion is not None else limit,
     )
+    if criterion is None:
+        return rows
+    marking = Marking(store)
+    cid, wanted = criterion
+    out = []
+    for row in rows:
+        reviewed = marking.reviewed(row.id)
+        entry = reviewed.get("criteria", {}).get(cid) if reviewed else None
+        if isinstance(entry, dict) and entry.get("reviewed_status") == wanted:
+            out.append(row)
+            if limit is not None and len(out) >= limit:
+                break
+    return out
 
 
 def resolve_session(store: SessionStore, ref: str) -> str:

@@ -28,7 +28,9 @@ from typing import Any
 
 from app.cli.common import EXIT_FAIL, EXIT_OK, Context, Unusable
 from app.cli.desktop import write_pdf
+from app.scenario.vocabulary import STATUSES as CRITERION_STATUSES
 from app.storage import (
+    MODES,
     STATUSES,
     DataFolderError,
     SessionStore,
@@ -37,6 +39,18 @@ from app.storage import (
 )
 
 PASSPHRASE_FILE_ENV = "CALLSIM_PASSPHRASE_FILE"
+
+
+def _criterion_filter(text: str) -> tuple[str, str]:
+    """`--criterion ID=STATUS` as (id, status); argparse turns the error into one line."""
+    cid, sep, status = text.partition("=")
+    if not sep or not cid.strip():
+        raise argparse.ArgumentTypeError(f"{text!r}: give a criterion and a status, ID=STATUS")
+    if status.strip() not in CRITERION_STATUSES:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: the status must be one of {', '.join(CRITERION_STATUSES)}"
+        )
+    return cid.strip(), status.strip()
 
 
 @contextmanager
@@ -162,6 +176,8 @@ def cmd_sessions_list(args: argparse.Namespace, ctx: Context) -> int:
                 scenario_id=args.scenario,
                 status=args.status,
                 review=args.review,
+                mode=args.mode,
+                criterion=args.criterion,
                 text=args.search,
             )
     if args.json:
@@ -449,6 +465,14 @@ def register(sub: Any) -> None:
     ls.add_argument("--status", choices=STATUSES)
     ls.add_argument("--review", choices=("unreviewed", "in_review", "reviewed"))
     ls.add_argument("--search", metavar="WORDS", help="words said in the call")
+    ls.add_argument("--mode", choices=MODES)
+    ls.add_argument(
+        "--criterion",
+        metavar="ID=STATUS",
+        type=_criterion_filter,
+        help="sessions where a criterion's standing status (the assessor's where marked) is "
+        f"STATUS: one of {', '.join(CRITERION_STATUSES)}",
+    )
     _passphrase_option(ls)
     ls.set_defaults(fn=cmd_sessions_list)
 

@@ -109,6 +109,7 @@ class LibraryRepo:
         scenario_id: str | None = None,
         status: str | None = None,
         review: str | None = None,
+        mode: str | None = None,
         sort: str = "date",
         descending: bool = True,
         limit: int | None = None,
@@ -122,6 +123,7 @@ class LibraryRepo:
             ("trainee", trainee),
             ("scenario_id", scenario_id),
             ("status", status),
+            ("mode", mode),
         ):
             if value is not None:
                 where.append(f"s.{column} = ?")  # fixed column names

@@ -226,3 +226,23 @@ def test_enter_on_a_row_opens_its_replay_and_csv_exports_the_filter(
         qtbot.keyClick(lib.table, Qt.Key.Key_Return)
     assert opened.args == [calls["sam3"].session_id]
     assert area.stack.currentWidget() is area.replay
+
+
+def test_filter_by_mode(
+    qtbot: Any, area: AssessorArea, calls: dict[str, Recorded], db: Path
+) -> None:
+    """Assessment calls apart from practice ones: the Mode filter."""
+    case = built_in()
+    exam = record(db, case, model_answer(case), trainee="Dee", mode="assessment")
+    lib = area.library
+    with qtbot.waitSignal(lib.sig_library_loaded, timeout=10000):
+        lib.reload()
+    assert [lib.mode.itemText(i) for i in range(lib.mode.count())] == [
+        "Any mode", "Practice", "Assessment", "Headless (scripted)",
+    ]  # fmt: skip
+    choose(qtbot, area, lib.mode, "assessment")
+    assert shown(area) == [exam.session_id]
+    choose(qtbot, area, lib.mode, "practice")
+    assert shown(area) == [] and lib.count.text() == "No sessions match these filters"
+    choose(qtbot, area, lib.mode, None)
+    assert len(shown(area)) == 7

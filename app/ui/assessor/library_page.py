@@ -37,6 +37,12 @@ from app.ui.workers import TaskHandle, TaskState, run_task
 
 SEARCH_PAUSE_MS = 300
 PERIODS = (("Any time", None), ("Last 7 days", 7), ("Last 30 days", 30), ("Last year", 365))
+MODE_CHOICES = (
+    ("Any mode", None),
+    ("Practice", "practice"),
+    ("Assessment", "assessment"),
+    ("Headless (scripted)", "headless"),
+)
 ASC, DESC = Qt.SortOrder.AscendingOrder, Qt.SortOrder.DescendingOrder
 # The sort choices for the keyboard (a header click does the same with the mouse).
 SORTS = (
@@ -60,6 +66,7 @@ class LibraryFilter:
     status: str | None = None
     review: str | None = None
     since: datetime | None = None
+    mode: str | None = None
 
 
 @dataclass
@@ -111,6 +118,7 @@ class LibraryPage(QWidget):
             tr("Review filter"),
             [(tr("Any review state"), None)] + [(review_words(s), s) for s in REVIEW_STATES],
         )
+        self.mode = self._combo(tr("Mode filter"), [(tr(t), m) for t, m in MODE_CHOICES])
         self.period = self._combo(tr("Date filter"), [(tr(t), d) for t, d in PERIODS])
         self.sort = self._combo(tr("Sort by"), [(tr(t), n) for n, (t, _c, _o) in enumerate(SORTS)])
         pairs = (
@@ -119,6 +127,7 @@ class LibraryPage(QWidget):
             (tr("Sc&enario"), self.scenario),
             (tr("Stat&us"), self.status),
             (tr("Re&view"), self.review),
+            (tr("&Mode"), self.mode),
             (tr("&When"), self.period),
             (tr("S&ort"), self.sort),
         )
@@ -191,7 +200,9 @@ class LibraryPage(QWidget):
         self._debounce.timeout.connect(self.refresh)
         self.search.textChanged.connect(lambda _t: self._debounce.start())
         self.search.returnPressed.connect(self.refresh)
-        for combo in (self.trainee, self.scenario, self.status, self.review, self.period):
+        for combo in (
+            self.trainee, self.scenario, self.status, self.review, self.mode, self.period,
+        ):  # fmt: skip
             combo.currentIndexChanged.connect(lambda _i: self.refresh())
         self.setFocusProxy(self.table)
 
@@ -233,6 +244,7 @@ class LibraryPage(QWidget):
             status=self.status.currentData(),
             review=self.review.currentData(),
             since=since,
+            mode=self.mode.currentData(),
         )
 
     def refresh(self) -> None:
@@ -252,6 +264,7 @@ class LibraryPage(QWidget):
                 scenario_id=wanted.scenario_id,
                 status=wanted.status,
                 review=wanted.review,
+                mode=wanted.mode,
             )
             if wanted.since is not None:
                 rows = [r for r in rows if r.started_at >= wanted.since]
