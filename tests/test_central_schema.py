@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.helpers.pg import CentralDb, central_db, pg_server  # noqa: F401
+from tests.helpers.pg import CentralDb, PgServer, central_db_fixture, pg_server_fixture  # noqa: F401
 
 pytestmark = pytest.mark.pg
 
@@ -101,7 +101,7 @@ def test_scenario_text_must_match_its_sha256(central_db: CentralDb) -> None:
             conn.execute("INSERT INTO scenario_texts (sha256, content) VALUES (%s, 'x')", [SHA])
 
 
-def test_the_server_runs_from_the_test_suite(pg_server: Any) -> None:
+def test_the_server_runs_from_the_test_suite(pg_server: PgServer) -> None:
     with pg_server.superuser() as conn:
         (version,) = conn.execute("SHOW server_version_num").fetchone()
         assert int(version) >= 150000

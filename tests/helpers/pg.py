@@ -11,7 +11,7 @@ central schema, with a login in the trainee PCs' insert-only role `callsim_pc`.
 
 Tests that use them are marked `pg`; without the binaries (or psycopg) they skip with one
 reason. Import both fixtures into the test module:
-`from tests.helpers.pg import central_db, pg_server  # noqa: F401`.
+`from tests.helpers.pg import central_db_fixture, pg_server_fixture  # noqa: F401`.
 """
 
 from __future__ import annotations
@@ -185,8 +185,8 @@ _shared: list[PgServer] = []
 _users = [0]
 
 
-@pytest.fixture(scope="session")
-def pg_server() -> Iterator[PgServer]:
+@pytest.fixture(scope="session", name="pg_server")
+def pg_server_fixture() -> Iterator[PgServer]:
     reason = skip_reason()
     if reason is not None:
         pytest.skip(reason)
@@ -228,8 +228,8 @@ class CentralDb:
         return psycopg.connect(self.pc_dsn, autocommit=True)
 
 
-@pytest.fixture
-def central_db(pg_server: PgServer) -> Iterator[CentralDb]:
+@pytest.fixture(name="central_db")
+def central_db_fixture(pg_server: PgServer) -> Iterator[CentralDb]:
     from app.central.schema import PC_ROLE, migrate
 
     name = "t_" + uuid.uuid4().hex[:12]
