@@ -100,7 +100,11 @@ REVOKE ALL ON {_table} FROM PUBLIC;
 REVOKE UPDATE, DELETE, TRUNCATE ON {_table} FROM {PC_ROLE};
 GRANT SELECT, INSERT ON {_table} TO {PC_ROLE};
 """
-_V1 += f"GRANT USAGE ON SEQUENCE received_id_seq TO {PC_ROLE};\n"
+_V1 += f"""
+GRANT USAGE ON SEQUENCE received_id_seq TO {PC_ROLE};
+REVOKE ALL ON callsim_schema FROM PUBLIC;
+GRANT SELECT ON callsim_schema TO {PC_ROLE};
+"""
 
 # (version, SQL): each applied once, in order, in its own transaction.
 MIGRATIONS: tuple[tuple[int, str], ...] = ((1, _V1),)
