@@ -129,25 +129,28 @@ class SentLog:
         self._conn.close()
 
 
-def folder_texts(folders: Iterable[Path]) -> ScenarioTexts:
-    """Scenario texts found by sha256 among the *.yaml files of `folders` (read when first
-    asked for)."""
+def file_texts(paths: Iterable[Path]) -> ScenarioTexts:
+    """Scenario texts found by sha256 among the files `paths` (read when first asked for)."""
     found: dict[str, bytes] | None = None
 
     def text(scenario_id: str, sha256: str) -> bytes | None:
         nonlocal found
         if found is None:
             found = {}
-            for folder in folders:
-                for path in sorted(Path(folder).glob("*.yaml")):
-                    try:
-                        data = path.read_bytes()
-                    except OSError:
-                        continue
-                    found.setdefault(hashlib.sha256(data).hexdigest(), data)
+            for path in paths:
+                try:
+                    data = Path(path).read_bytes()
+                except OSError:
+                    continue
+                found.setdefault(hashlib.sha256(data).hexdigest(), data)
         return found.get(sha256)
 
     return text
+
+
+def folder_texts(folders: Iterable[Path]) -> ScenarioTexts:
+    """Scenario texts found by sha256 among the *.yaml files of `folders`."""
+    return file_texts(p for folder in folders for p in sorted(Path(folder).glob("*.yaml")))
 
 
 def read_payload(store: SessionStore, session_id: str, texts: ScenarioTexts) -> Payload:
@@ -214,7 +217,12 @@ def _no_texts(scenario_id: str, sha256: str) -> bytes | None:
 def connect(conninfo: str, timeout: float = 10.0) -> Any:
     """A psycopg connection (autocommit: each send opens its own transaction), or
     `CentralUnreachableError` naming the server."""
-    import psycopg
+    try:
+        import psycopg
+    except ImportError as exc:
+        raise CentralError(
+            "the central store needs the psycopg package: pip install 'callsim[central]'"
+        ) from exc
 
     try:
         return psycopg.connect(conninfo, autocommit=True, connect_timeout=max(1, int(timeout)))
