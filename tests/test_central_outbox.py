@@ -25,7 +25,8 @@ pytestmark = pytest.mark.pg
 
 psycopg = pytest.importorskip("psycopg")
 
-from app.central.outbox import (  # noqa: E402  (after the skip: needs psycopg)
+from app.central.check import check_session  # noqa: E402  (after the skip: needs psycopg)
+from app.central.outbox import (  # noqa: E402
     Outbox,
     central_events,
     central_head,
@@ -101,6 +102,7 @@ def test_sessions_land_with_their_events_hashes_and_text(
             assert head == (rec.event_count, rec.last_hash)
             rows = central_events(conn, sid)
             assert verify_rows(sid, rows, *head).ok  # the chain verifies centrally
+            assert check_session(conn, sid) == []  # and so do the header and the seal
             assert [r[5] for r in rows][-1] == rec.last_hash
             theirs = conn.execute(
                 "SELECT header_hash, seal_hash, result_json, started_at, ended_at, passed "
@@ -233,8 +235,7 @@ def test_ten_concurrent_pcs_each_land_exactly_once(central_db: CentralDb, tmp_pa
         assert sorted(by_source) == sorted((f"pc{i}", 3, 3) for i in range(10))
         for _store, ids in stores:
             for sid in ids:
-                head = central_head(conn, sid)
-                assert head is not None and verify_rows(sid, central_events(conn, sid), *head).ok
+                assert check_session(conn, sid) == []
 
 
 @pytest.mark.parametrize("step", ["text", "session", "events", "received"])
@@ -294,3 +295,36 @@ def test_the_server_unreachable_is_one_plain_error(tmp_path: Path) -> None:
         with pytest.raises(CentralUnreachableError, match=r"cannot reach the central store .*:1"):
             box.sync()
         assert len(box.pending()) == 1
+
+
+def test_a_forged_central_copy_does_not_verify(central_db: CentralDb, tmp_path: Path) -> None:
+    store, (sid,) = make_store(tmp_path / "pc", "ann", 1)
+    rec = store.record(sid)
+    assert rec is not None
+    from app.central.outbox import read_payload
+
+    payload = read_payload(store, sid, texts)
+    forged = list(payload.session)
+    forged[1] = "mallory"  # the trainee, with every hash copied from the genuine session
+    events = [(*e[:4], e[4].replace("line 0", "line X"), *e[5:]) for e in payload.events]
+    with central_db.pc() as conn:  # a modified client sends it in place of the real one
+        conn.execute(
+            "INSERT INTO sessions (id, trainee, scenario_id, scenario_sha256, scenario_title, "
+            "mode, started_at, callsim_version, status, ended_at, result_json, score, passed, "
+            "event_count, last_hash, header_hash, seal_hash, source) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 'x')",
+            forged,
+        )
+        with conn.cursor() as cur:
+            cur.executemany(
+                "INSERT INTO events (session_id, seq, t, kind, data_json, prev_hash, hash) "
+                "VALUES (%s, %s, %s, %s, %s, %s, %s)",
+                events,
+            )
+        assert check_session(conn, sid) == [
+            "header: its fields do not match its header hash",
+            "events: hash at event 0",
+        ]
+    with Outbox(store, central_db.pc_dsn, scenario_texts=texts) as box:
+        report = box.sync()  # the genuine copy is refused as a conflict, never merged
+    assert report.problems and "(trainee differs)" in report.problems[0]

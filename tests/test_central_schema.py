@@ -51,6 +51,52 @@ def test_newer_schema_is_refused(central_db: CentralDb) -> None:
             migrate(conn)
 
 
+def test_concurrent_migrations_apply_once(pg_server: PgServer) -> None:
+    import threading
+    import uuid
+
+    from app.central.schema import SCHEMA_VERSION, migrate
+    from tests.helpers.pg import OWNER
+
+    name = "m_" + uuid.uuid4().hex[:12]
+    with pg_server.superuser() as conn:
+        conn.execute(f"CREATE DATABASE {name} OWNER {OWNER}")
+    befores: list[int] = []
+    errors: list[BaseException] = []
+    start = threading.Barrier(5)
+
+    def run() -> None:
+        try:
+            with psycopg.connect(pg_server.dsn(OWNER, name), autocommit=True) as conn:
+                start.wait()
+                befores.append(migrate(conn))
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(5)]
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert errors == []
+        assert sorted(befores) == [0] + [SCHEMA_VERSION] * 4  # one applied it, four found it
+    finally:
+        with pg_server.superuser() as conn:
+            conn.execute(f"DROP DATABASE {name} WITH (FORCE)")
+
+
+def test_without_the_binaries_the_tests_skip_with_a_reason(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    from tests.helpers.pg import skip_reason
+
+    monkeypatch.setenv("CALLSIM_PG_BIN", str(tmp_path))
+    assert skip_reason() == (
+        "PostgreSQL server binaries (initdb, pg_ctl) not found; set CALLSIM_PG_BIN"
+    )
+
+
 @pytest.mark.parametrize(
     "statement",
     [
