@@ -328,3 +328,53 @@ def test_a_forged_central_copy_does_not_verify(central_db: CentralDb, tmp_path: 
     with Outbox(store, central_db.pc_dsn, scenario_texts=texts) as box:
         report = box.sync()  # the genuine copy is refused as a conflict, never merged
     assert report.problems and "(trainee differs)" in report.problems[0]
+
+
+def test_three_pcs_in_parallel_one_loses_its_connection_and_recovers(
+    central_db: CentralDb, tmp_path: Path
+) -> None:
+    stores = [make_store(tmp_path / f"pc{i}", f"trainee{i}", 4) for i in range(3)]
+    start = threading.Barrier(3)
+    reports: dict[int, Any] = {}
+    errors: list[BaseException] = []
+    dropped: list[int] = []
+
+    def drop(name: str, conn: Any) -> None:  # pc1's third session: dropped after its events
+        if name == "events" and not dropped and boxes[1].sent_count() == 2:
+            dropped.append(conn.info.backend_pid)
+            with central_db.server.superuser() as other:
+                other.execute("SELECT pg_terminate_backend(%s, 5000)", [dropped[0]])
+
+    boxes = [
+        CountingOutbox(
+            store, central_db.pc_dsn, scenario_texts=texts, on_step=drop if i == 1 else None
+        )
+        for i, (store, _) in enumerate(stores)
+    ]
+
+    def pc(i: int) -> None:
+        try:
+            start.wait()
+            reports[i] = boxes[i].sync()
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=pc, args=(i,)) for i in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == [] and dropped
+    assert reports[0].sent == stores[0][1] and reports[2].sent == stores[2][1]
+    assert reports[1].sent == stores[1][1][:2] and reports[1].left == 2
+    assert boxes[1].pending() == stores[1][1][2:]
+    again = boxes[1].sync()  # the connection is back
+    assert again.ok and again.sent == stores[1][1][2:]
+    for box in boxes:
+        box.close()
+    with central_db.owner() as conn:
+        listed = [r[0] for r in conn.execute("SELECT id FROM sessions ORDER BY id").fetchall()]
+        assert listed == sorted(sid for _, ids in stores for sid in ids)  # each exactly once
+        assert all(check_session(conn, sid) == [] for sid in listed)
+        (received,) = conn.execute("SELECT count(*) FROM received").fetchone()
+        assert received == 12

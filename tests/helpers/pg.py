@@ -16,6 +16,7 @@ reason. Import both fixtures into the test module:
 
 from __future__ import annotations
 
+import atexit
 import os
 import pwd
 import shutil
@@ -183,6 +184,13 @@ def stop_server(server: PgServer) -> None:
 _lock = threading.Lock()
 _shared: list[PgServer] = []
 _users = [0]
+
+
+@atexit.register
+def _stop_left_over() -> None:
+    """A run cut short before the fixture's teardown still stops its server."""
+    while _shared:
+        stop_server(_shared.pop())
 
 
 @pytest.fixture(scope="session", name="pg_server")
