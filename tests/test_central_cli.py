@@ -87,7 +87,18 @@ def test_an_unreachable_server_is_one_located_line(
     assert captured.out == ""
     (line,) = captured.err.splitlines()
     assert line.startswith(f"callsim: cannot reach the central store {tmp_path}:1/callsim: ")
-    assert "[store] url" in line and "Traceback" not in captured.err
+    assert "No such file or directory. Check the [store] url" in line
+    assert "Traceback" not in captured.err
+
+
+def test_an_unreachable_server_never_shows_the_password(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _record(data_dir)
+    assert main(["central", "sync", "--url", "postgresql://pc:s3cret@127.0.0.1:1/callsim"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("callsim: cannot reach the central store 127.0.0.1:1/callsim: ")
+    assert "s3cret" not in err
 
 
 def test_no_server_configured_says_where_to_set_it(

@@ -228,11 +228,18 @@ def connect(conninfo: str, timeout: float = 10.0) -> Any:
         return psycopg.connect(conninfo, autocommit=True, connect_timeout=max(1, int(timeout)))
     except psycopg.Error as exc:
         where = _where(conninfo)
-        reason = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
         raise CentralUnreachableError(
-            f"cannot reach the central store {where}: {reason}. Check the [store] url in the "
+            f"cannot reach the central store {where}: {_reason(exc)}. Check the [store] url in the "
             "machine configuration (`callsim config`) and that the server is up"
         ) from exc
+
+
+def _reason(exc: BaseException) -> str:
+    """libpq's reason, without its preamble ('connection to server at ... failed: ')."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    if not lines:
+        return type(exc).__name__
+    return lines[0].rsplit("failed: ", 1)[-1].rstrip(".?")
 
 
 def _where(conninfo: str) -> str:
