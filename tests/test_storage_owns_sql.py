@@ -1,4 +1,5 @@
-"""All SQL lives in app/storage: no SQL text, no `execute(`, no sqlite import anywhere else in
+"""All SQL lives in app/storage (and app/central, the PostgreSQL store, which owns its SQL the
+same way): no SQL text, no `execute(`, no sqlite import anywhere else in
 app/, so a second database backend means new storage modules, not a hunt through the app.
 
 SQL here is written in capitals (the house style), which keeps English prose ("select a file
@@ -15,6 +16,7 @@ from tests.conftest import ROOT
 
 APP = ROOT / "app"
 STORAGE = APP / "storage"
+CENTRAL = APP / "central"  # the second backend: new storage modules, as the rule intends
 
 SQL = re.compile(
     r"\bSELECT\b[\s\S]*\bFROM\b"
@@ -27,7 +29,7 @@ SQL = re.compile(
     r"|^\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT)\b"
 )
 EXECUTE = {"execute", "executemany", "executescript", "_fetch"}
-DRIVERS = {"sqlite3", "sqlite_utils"}
+DRIVERS = {"sqlite3", "sqlite_utils", "psycopg"}
 
 
 def _strings(node: ast.AST) -> list[tuple[int, str]]:
@@ -75,7 +77,9 @@ def _scan(paths: list[Path]) -> list[str]:
 
 
 def test_no_sql_in_app_outside_storage() -> None:
-    outside = sorted(p for p in APP.rglob("*.py") if STORAGE not in p.parents)
+    outside = sorted(
+        p for p in APP.rglob("*.py") if STORAGE not in p.parents and CENTRAL not in p.parents
+    )
     assert len(outside) > 80  # the whole app is scanned, not an empty glob
     assert _scan(outside) == []
 
