@@ -31,7 +31,7 @@ from app.scenario.model import Scenario
 from app.scoring.result import Result
 from app.scoring.score import score_call
 from app.storage import SessionStore
-from app.storage.errors import DatabaseFileError
+from app.storage.errors import DatabaseFileError, database_problem
 from app.storage.store import LEASE_SECONDS
 
 _log = logging.getLogger(__name__)
@@ -50,6 +50,14 @@ class MonotonicClock:
 
     def __call__(self) -> float:
         return round(time.monotonic() - self._t0, 3)
+
+
+def _reason(exc: BaseException, otherwise: str) -> str:
+    """What went wrong with the database file, in plain words (never a traceback)."""
+    if isinstance(exc, DatabaseFileError):
+        return exc.reason
+    problem = database_problem(exc)
+    return problem[0] if problem is not None else otherwise
 
 
 class Recorder:
@@ -141,7 +149,7 @@ class Recorder:
 
     def _failed(self, exc: Exception) -> None:
         _log.warning("could not record session %s: %s", self.session_id, exc)
-        self._reason = exc.reason if isinstance(exc, DatabaseFileError) else "a write failed"
+        self._reason = _reason(exc, "a write failed")
         for event in self.unwritten[self._journaled :]:
             if not self._journal(event.to_json()):
                 break
@@ -218,7 +226,12 @@ class CallSession:
                 )
                 self._recorder = Recorder(self.store, self.session_id)
             except Exception as exc:
-                self._start_error = f"{type(exc).__name__}: {exc}"
+                _log.warning("could not start recording the call: %s", exc)
+                reason = _reason(exc, "it failed")
+                self._start_error = (
+                    f"This call could not be saved to {self.store.path} ({reason}). The call "
+                    "goes on, but it is kept in this window only"
+                )
         return self._record(self.call.start(self.clock()))
 
     def say(self, text: str) -> list[Event]:
