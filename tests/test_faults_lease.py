@@ -8,6 +8,7 @@ or when the writer ran on this host and its process is gone.
 from __future__ import annotations
 
 import os
+import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -104,3 +105,31 @@ def test_a_live_writer_on_this_host_is_left_even_after_the_lease(tmp_path: Path)
     other = SessionStore(path, clock=clock, lease_clock=clock)
     assert other.mark_interrupted() == []
     writer.append_event(sid, _event(0))
+
+
+def test_a_long_silence_still_renews_the_lease(tmp_path: Path) -> None:
+    from app.services.call_session import BEAT_INTERVAL, CallSession
+    from tests.scenario_kit import FakeMatcher, kit_scenario
+
+    path = tmp_path / "sessions.db"
+    wall = FakeClock()
+    store = SessionStore(path, lease_clock=wall)
+    t = [0.0]
+    s = CallSession(kit_scenario(), FakeMatcher(), clock=lambda: t[0], store=store)
+    s.start()
+    s.flush()
+
+    def beat() -> str:
+        conn = sqlite3.connect(path)
+        try:
+            return str(conn.execute("SELECT heartbeat_at FROM sessions").fetchone()[0])
+        finally:
+            conn.close()
+
+    first = beat()
+    wall.advance(BEAT_INTERVAL)
+    t[0] = BEAT_INTERVAL
+    s.tick()  # nothing may be said (no silence handler due yet): the lease is renewed anyway
+    s.flush()
+    assert beat() > first
+    s.close()
