@@ -133,3 +133,14 @@ def test_a_long_silence_still_renews_the_lease(tmp_path: Path) -> None:
     s.flush()
     assert beat() > first
     s.close()
+
+
+def test_a_heartbeat_far_in_the_future_does_not_keep_a_call_alive(tmp_path: Path) -> None:
+    """A clock set wrong (or a hand edit) on the other machine cannot pin a call as live."""
+    path = tmp_path / "sessions.db"
+    ahead, here = FakeClock(), FakeClock()
+    ahead.advance(LEASE_SECONDS * 100)
+    writer = SessionStore(path, lease_clock=ahead, owner=REMOTE)
+    reader = SessionStore(path, lease_clock=here, owner=Owner(os.getpid(), "mine", "office-pc"))
+    sid = _start(writer)
+    assert reader.mark_interrupted() == [sid]

@@ -360,7 +360,9 @@ class SessionStore:
             last = datetime.fromisoformat(beat)
         except ValueError:
             return True
-        return (self._lease_clock() - last).total_seconds() > LEASE_SECONDS
+        age = (self._lease_clock() - last).total_seconds()
+        # Far in the future is as good as none: a wrong clock (or an edit) cannot pin it live.
+        return age > LEASE_SECONDS or age < -LEASE_SECONDS
 
     def finish_session(self, session_id: str, result: Mapping[str, Any] | None) -> None:
         """Close an active session with its scored result (stored as JSON in its own key order:
