@@ -158,7 +158,8 @@ def _schema_2_database(tmp_path: Path) -> tuple[Path, list[str]]:
     ).fetchall():
         conn.execute(f"DROP TRIGGER {name}")
     conn.execute("UPDATE sessions SET status = 'interrupted' WHERE trainee = 'Bo'")
-    for column in ("callsim_version", "header_hash", "seal_hash", "audit_count", "audit_hash"):
+    dropped = ("callsim_version", "header_hash", "seal_hash", "audit_count", "audit_hash")
+    for column in (*dropped, "owner_host", "heartbeat_at"):  # and schema 5's lease
         conn.execute(f"ALTER TABLE sessions DROP COLUMN {column}")
     conn.execute("DROP TABLE ledger")
     conn.execute("DROP TABLE ledger_head")

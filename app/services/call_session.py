@@ -13,11 +13,15 @@ the call carries on and every event stays in memory (`events`) so nothing on scr
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import queue
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
 
 from app.engine.call import Call, CallEnded
 from app.engine.events import Event
@@ -27,11 +31,15 @@ from app.scenario.model import Scenario
 from app.scoring.result import Result
 from app.scoring.score import score_call
 from app.storage import SessionStore
+from app.storage.errors import DatabaseFileError, database_problem
+from app.storage.store import LEASE_SECONDS
 
 _log = logging.getLogger(__name__)
 
 Clock = Callable[[], float]
 _STOP = threading.Event()  # sentinel: the recorder thread ends when it reads this
+_BEAT = threading.Event()  # sentinel: renew the session's lease (a long silence)
+BEAT_INTERVAL = LEASE_SECONDS / 4  # call seconds between lease renewals with nothing stored
 
 
 class MonotonicClock:
@@ -44,13 +52,32 @@ class MonotonicClock:
         return round(time.monotonic() - self._t0, 3)
 
 
+def _reason(exc: BaseException, otherwise: str) -> str:
+    """What went wrong with the database file, in plain words (never a traceback)."""
+    if isinstance(exc, DatabaseFileError):
+        return exc.reason
+    problem = database_problem(exc)
+    return problem[0] if problem is not None else otherwise
+
+
 class Recorder:
-    """Writes a session's events to the store on one background thread, in order."""
+    """Writes a session's events to the store on one background thread, in order.
+
+    A failed write (a full disk, a file gone read-only, a lock held too long) never loses an
+    event: it stays in `unwritten`, is appended to a side journal beside the database (JSON
+    lines, `side_file`) and is written again with the next event, at each `flush` and at the
+    end. Once the database has them all, the journal is removed and `error` cleared.
+    """
 
     def __init__(self, store: SessionStore, session_id: str) -> None:
         self.store = store
         self.session_id = session_id
         self.error: str | None = None
+        self.unwritten: list[Event] = []
+        self.side_file: Path | None = None  # set once something had to be kept beside
+        self._journaled = 0  # how many of `unwritten` the side journal holds
+        self._reason = ""
+        self._lock = threading.Lock()
         self._q: queue.Queue[Event | threading.Event] = queue.Queue()
         self._thread = threading.Thread(target=self._run, name="callsim-recorder", daemon=True)
         self._thread.start()
@@ -58,30 +85,93 @@ class Recorder:
     def put(self, event: Event) -> None:
         self._q.put(event)
 
+    def beat(self) -> None:
+        """Renew the lease, so another machine sharing the file sees the call is live."""
+        self._q.put(_BEAT)
+
     def close(self, timeout: float = 10.0) -> None:
         self._q.put(_STOP)
         self._thread.join(timeout)
 
     def flush(self, timeout: float = 10.0) -> bool:
-        """Wait until every event handed over so far is written (or failed)."""
+        """Wait until every event handed over so far is written (or kept aside)."""
         done = threading.Event()
         self._q.put(done)
         return done.wait(timeout)
+
+    def keep_result(self, result: Result) -> None:
+        """The database could not take the end of the call: leave its score in the side file
+        with the events it lacks, and say where."""
+        with self._lock:
+            self._journal({"session_id": self.session_id, "result": result})
+            where = str(self.side_file) if self.side_file else "this window only"
+            self.error = (
+                f"The call could not be saved to {self.store.path} ({self._reason}). Everything "
+                f"the database lacks, with your score, is in {where}: keep that file and tell "
+                "your trainer"
+            )
 
     def _run(self) -> None:
         while True:
             item = self._q.get()
             if item is _STOP:
+                self._retry()
                 return
+            if item is _BEAT:
+                if not self.unwritten:
+                    try:
+                        self.store.heartbeat(self.session_id)
+                    except Exception:  # a missed beat only shortens the lease
+                        _log.warning("could not renew the lease of %s", self.session_id)
+                continue
             if isinstance(item, threading.Event):
+                self._retry()
                 item.set()
                 continue
-            if self.error is not None:
-                continue  # keep draining; the events stay in memory in the session
+            with self._lock:
+                self.unwritten.append(item)
+            self._retry()
+
+    def _retry(self) -> None:
+        with self._lock:
+            if not self.unwritten:
+                return
             try:
-                self.store.append_event(self.session_id, item)
+                self.store.append_events(self.session_id, self.unwritten)
             except Exception as exc:  # storage must never take the call down
-                self.error = f"{type(exc).__name__}: {exc}"
+                self._failed(exc)
+                return
+            self.unwritten.clear()
+            self._journaled = 0
+            self.error = None
+            if self.side_file is not None:
+                self.side_file.unlink(missing_ok=True)  # the database has it all now
+
+    def _failed(self, exc: Exception) -> None:
+        _log.warning("could not record session %s: %s", self.session_id, exc)
+        self._reason = _reason(exc, "a write failed")
+        for event in self.unwritten[self._journaled :]:
+            if not self._journal(event.to_json()):
+                break
+            self._journaled += 1
+        kept = f"in {self.side_file}" if self.side_file and self._journaled else "in this window"
+        self.error = (
+            f"The call could not be saved to {self.store.path} ({self._reason}). The call "
+            f"goes on and nothing is lost: it is kept {kept} and saved as soon as it can be"
+        )
+
+    def _journal(self, line: Mapping[str, Any]) -> bool:
+        """Append one JSON line to the side journal; False if that cannot be written either."""
+        path = self.store.path.with_name(f"{self.store.path.name}.unsaved-{self.session_id}.jsonl")
+        try:
+            with path.open("a", encoding="utf-8") as f:
+                f.write(json.dumps(line, ensure_ascii=True, allow_nan=False) + "\n")
+                f.flush()
+                os.fsync(f.fileno())
+        except (OSError, TypeError, ValueError):
+            return False
+        self.side_file = path
+        return True
 
 
 class CallSession:
@@ -109,6 +199,11 @@ class CallSession:
         self.engine_errors: list[str] = []
         self._last_typing: dict[bool, float] = {}  # by kind: the log (True) or a line
         self._result: Result | None = None
+        self._last_beat = 0.0  # call time of the last lease renewal
+        # Events made but not yet shown: a caller line scheduled for later (and, to keep the
+        # log in order, whatever came after it). Handed to the recorder when their time comes,
+        # so a killed call's record holds only what the trainee saw.
+        self._unshown: list[Event] = []
 
     # -- the call ------------------------------------------------------------------------
     @property
@@ -131,7 +226,12 @@ class CallSession:
                 )
                 self._recorder = Recorder(self.store, self.session_id)
             except Exception as exc:
-                self._start_error = f"{type(exc).__name__}: {exc}"
+                _log.warning("could not start recording the call: %s", exc)
+                reason = _reason(exc, "it failed")
+                self._start_error = (
+                    f"This call could not be saved to {self.store.path} ({reason}). The call "
+                    "goes on, but it is kept in this window only"
+                )
         return self._record(self.call.start(self.clock()))
 
     def say(self, text: str) -> list[Event]:
@@ -170,7 +270,12 @@ class CallSession:
         """Let time pass up to now: fires silence handlers that have fallen due."""
         if self.call.ended:
             return []
-        return self._record(self.call.advance(self.clock()))
+        self._release()
+        now = self.clock()
+        if self._recorder is not None and now - self._last_beat >= BEAT_INTERVAL:
+            self._last_beat = now
+            self._recorder.beat()
+        return self._record(self.call.advance(now))
 
     def seconds_to_next_silence(self) -> float | None:
         due = self.call.next_silence()
@@ -190,13 +295,23 @@ class CallSession:
         """Score the ended call and store the result beside its events."""
         result = self.result()
         if self._recorder is not None and self.store is not None and self.session_id:
+            self._release()
             self._recorder.flush()
-            if self._recorder.error is None:
+            stored = False
+            if not self._recorder.unwritten:
                 try:
                     self.store.finish_session(self.session_id, result)
+                    stored = True
                 except Exception as exc:
-                    self._recorder.error = f"{type(exc).__name__}: {exc}"
+                    _log.warning("could not store the result of %s: %s", self.session_id, exc)
+            if not stored:
+                self._recorder.keep_result(result)
         return result
+
+    @property
+    def side_file(self) -> Path | None:
+        """The file beside the database holding what it could not take (None: none needed)."""
+        return self._recorder.side_file if self._recorder is not None else None
 
     def flush(self) -> bool:
         return self._recorder.flush() if self._recorder is not None else True
@@ -227,6 +342,22 @@ class CallSession:
 
     def _record(self, events: list[Event]) -> list[Event]:
         if self._recorder is not None:
-            for e in events:
-                self._recorder.put(e)
+            self._unshown.extend(events)
+            self._release()
         return events
+
+    def _release(self) -> None:
+        """Record the events whose time has come; once the call has ended, all of them (the
+        finished record is the engine's whole call, which `verify` rebuilds)."""
+        if self._recorder is None or not self._unshown:
+            return
+        if self.call.ended:
+            due = len(self._unshown)
+        else:
+            now = self.clock()
+            due = 0
+            while due < len(self._unshown) and self._unshown[due].t <= now:
+                due += 1
+        for e in self._unshown[:due]:
+            self._recorder.put(e)
+        del self._unshown[:due]

@@ -10,6 +10,7 @@ decides (best effort: a reused pid keeps a dead session looking alive until it e
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -20,16 +21,26 @@ _PROC = Path("/proc")
 
 @dataclass(frozen=True)
 class Owner:
-    """A writer process: its pid and the token that tells it apart from a later reuse."""
+    """A writer process: its pid, the token that tells it apart from a later reuse, and the
+    host it runs on (a pid means nothing on another machine sharing the file)."""
 
     pid: int
     token: str
+    host: str = ""
+
+
+def this_host() -> str:
+    """This machine's name, as recorded on the sessions it writes."""
+    try:
+        return socket.gethostname()
+    except OSError:
+        return ""
 
 
 def current_owner() -> Owner:
     """This process."""
     pid = os.getpid()
-    return Owner(pid, process_token(pid) or "")
+    return Owner(pid, process_token(pid) or "", this_host())
 
 
 def is_alive(pid: int, token: str) -> bool:

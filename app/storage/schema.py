@@ -347,7 +347,24 @@ def _m4_search(db: Database) -> None:
             )
 
 
-MIGRATIONS: tuple[Migration, ...] = (_m1_initial, _m2_assessor, _m3_sealed, _m4_search)
+def _m5_lease(db: Database) -> None:
+    """Liveness as a lease: the writer's host and a heartbeat time refreshed during the call,
+    so a second machine sharing the file never takes a live call for a dead one. Neither is
+    part of the record (the header, seal and ledger leave them out): they only say who is
+    writing now. Sessions from before have none and keep the pid check."""
+    have = {row[1] for row in db.execute("PRAGMA table_info(sessions)").fetchall()}
+    for column in ("owner_host", "heartbeat_at"):
+        if column not in have:  # a file whose version was set back by hand may have them
+            db.execute(f"ALTER TABLE sessions ADD COLUMN {column} TEXT")
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    _m1_initial,
+    _m2_assessor,
+    _m3_sealed,
+    _m4_search,
+    _m5_lease,
+)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -55,7 +55,7 @@ from app.storage.errors import (
     folder_reason,
 )
 from app.storage.ledger import SEAL, SESSION, append_entry
-from app.storage.owner import current_owner, is_alive
+from app.storage.owner import Owner, current_owner, is_alive
 from app.storage.paths import default_db_path
 from app.storage.records import (
     MODES,
@@ -71,6 +71,10 @@ from app.storage.records import (
 from app.storage.schema import SCHEMA_VERSION, migrate, schema_version, seal_detail, searched_text
 from app.storage.sql import Tx, fts_query
 from app.text.clean import clean
+
+# A session whose writer runs on another host is taken for dead only when its heartbeat is
+# older than this. The recorder beats at least every LEASE_SECONDS / 4 during a call.
+LEASE_SECONDS = 120.0
 
 # Events whose data["text"] is searchable.
 SPOKEN_KINDS = frozenset({TRAINEE_SAID, CALLER_SAID})
@@ -88,6 +92,9 @@ class SessionStore:
     (timezone-aware) time stamped on sessions; tests and benchmarks pass a fake one.
     Raises `SchemaTooNewError` for a file from a newer callsim, leaving it untouched.
 
+    `owner` is the writer recorded on the sessions it starts (default: this process on this
+    host); `lease_clock` stamps its heartbeats (`LEASE_SECONDS`).
+
     `readonly=True` opens an existing file for reading only (`callsim verify`, `report`,
     `export`, an evidence copy on read-only media): nothing is ever written to it or beside
     it (see `_connect_readonly`); a file from an older callsim is upgraded in memory.
@@ -100,12 +107,19 @@ class SessionStore:
         clock: Callable[[], datetime] | None = None,
         busy_timeout: float = 10.0,
         readonly: bool = False,
+        owner: Owner | None = None,
+        lease_clock: Callable[[], datetime] | None = None,
     ) -> None:
         self.path = Path(path) if path is not None else default_db_path()
         self.readonly = readonly
         self.upgraded_in_memory: int | None = None  # the file's schema, if upgraded in memory
         self._clock = clock or utc_now
-        self._owner = current_owner()
+        self._owner = owner or current_owner()
+        # The lease's heartbeat is not part of any record: its own clock (tests fake it).
+        self._lease_clock = lease_clock or utc_now
+        # Fault-injection seam (tests): called inside every write transaction; an SQLite error
+        # it raises is handled as one from the file (e.g. "database or disk is full").
+        self.write_fault: Callable[[], None] | None = None
         self._lock = threading.RLock()
         self._snapshot_dir: tempfile.TemporaryDirectory[str] | None = None
         if readonly:
@@ -283,6 +297,8 @@ class SessionStore:
             "status": "active",
             "owner_pid": self._owner.pid,
             "owner_token": self._owner.token,
+            "owner_host": self._owner.host,
+            "heartbeat_at": iso_utc(self._lease_clock()),
             "event_count": 0,
             "last_hash": genesis_hash(session_id),
             "header_hash": head,
@@ -320,9 +336,33 @@ class SessionStore:
                 last_hash = self._insert_event(db, session_id, event, last_hash)
                 count += 1
             db.execute(
-                "UPDATE sessions SET event_count = ?, last_hash = ? WHERE id = ?",
-                [count, last_hash, session_id],
+                "UPDATE sessions SET event_count = ?, last_hash = ?, heartbeat_at = ? WHERE id = ?",
+                [count, last_hash, iso_utc(self._lease_clock()), session_id],
             )
+
+    def heartbeat(self, session_id: str) -> None:
+        """Renew this writer's lease on an active session (the recorder calls it during long
+        silences; every stored event renews it too). A session no longer active is left."""
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE sessions SET heartbeat_at = ? WHERE id = ? AND status = 'active'",
+                [iso_utc(self._lease_clock()), session_id],
+            )
+
+    def _orphaned(self, pid: int | None, token: str, host: str | None, beat: str | None) -> bool:
+        """Is the writer of an active session gone? On this host (or for a session from
+        before leases), its process decides; on another host, its heartbeat's age."""
+        if not host or host == self._owner.host:
+            return pid is None or not is_alive(int(pid), token)
+        if beat is None:
+            return True
+        try:
+            last = datetime.fromisoformat(beat)
+        except ValueError:
+            return True
+        age = (self._lease_clock() - last).total_seconds()
+        # Far in the future is as good as none: a wrong clock (or an edit) cannot pin it live.
+        return age > LEASE_SECONDS or age < -LEASE_SECONDS
 
     def finish_session(self, session_id: str, result: Mapping[str, Any] | None) -> None:
         """Close an active session with its scored result (stored as JSON in its own key order:
@@ -345,16 +385,19 @@ class SessionStore:
     def mark_interrupted(self) -> list[str]:
         """Mark active sessions whose writer process is gone as interrupted; returns their ids.
 
-        Call on app start. Sessions written by this process, or by another live one, are left.
+        Call on app start. Sessions written by this process, or by another live one, are left:
+        a writer on this host is gone when its process is; one on another host (a second
+        machine sharing the file) when its heartbeat is older than `LEASE_SECONDS`.
         """
         with self._lock:
             active = self._fetch(
-                "SELECT id, owner_pid, owner_token FROM sessions WHERE status = 'active'"
+                "SELECT id, owner_pid, owner_token, owner_host, heartbeat_at FROM sessions "
+                "WHERE status = 'active'"
             )
             orphans = [
                 sid
-                for sid, pid, token in active
-                if pid is None or not is_alive(int(pid), token or "")
+                for sid, pid, token, host, beat in active
+                if self._orphaned(pid, token or "", host, beat)
             ]
             marked: list[str] = []
             if orphans:
@@ -569,6 +612,8 @@ class SessionStore:
                 )
             try:
                 db.conn.execute("BEGIN IMMEDIATE")
+                if self.write_fault is not None:
+                    self.write_fault()
                 yield db
                 db.conn.execute("COMMIT")
             except sqlite3.Error as exc:

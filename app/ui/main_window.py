@@ -421,7 +421,7 @@ class MainWindow(QMainWindow):
             self.result = result
             notice = None
             if session.recording_error:
-                notice = self.tr("This call could not be saved: ") + session.recording_error
+                notice = session.recording_error  # plain words, naming the file
             self.debrief.show_result(result, session.scenario, notice)
             self._drop_call_screen()
             self.stack.setCurrentWidget(self.debrief)

@@ -4,7 +4,8 @@ the call, recording trouble and accessibility."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+import sqlite3
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -169,14 +170,15 @@ def test_recording_trouble_is_shown_and_the_call_goes_on(
     qtbot: Any, make_window: Callable[..., MainWindow], services: AppServices, tmp_path: Path
 ) -> None:
     class FailingStore(SessionStore):
-        def append_event(self, session_id: str, event: Event) -> None:
-            raise OSError("disk full")
+        def append_events(self, session_id: str, events: Iterable[Event]) -> None:
+            raise sqlite3.OperationalError("database or disk is full")
 
     failing = dataclasses.replace(services, open_store=lambda: FailingStore(tmp_path / "f.db"))
     window = make_window(failing)
     screen = answer_call(qtbot, window)
-    qtbot.waitUntil(lambda: "Recording problem" in window.statusBar().currentMessage())
-    assert "disk full" in window.statusBar().currentMessage()
+    qtbot.waitUntil(lambda: "could not be saved" in window.statusBar().currentMessage())
+    message = window.statusBar().currentMessage()  # plain words, naming the file
+    assert "disk is full" in message and str(tmp_path / "f.db") in message
     say(qtbot, window, "What's happened?")
     assert "What's happened?" in screen.transcript.toPlainText()
 

@@ -373,9 +373,7 @@ class CallScreen(QWidget):
         error = self.session.recording_error if self.session is not None else None
         if error and error != self._reported_error:
             self._reported_error = error
-            self.sig_status_posted.emit(
-                self.tr("Recording problem: the call goes on and is kept in memory (") + error + ")"
-            )
+            self.sig_status_posted.emit(error)  # plain words, naming the file (CallSession)
 
     def shutdown(self) -> None:
         """Stop the timer and the voice (the window is closing or moving on)."""

@@ -1,0 +1,74 @@
+"""SIGKILL while typing in the incident log (issue #12): the text typed so far is in the
+interrupted session's record, and `callsim verify` passes on it. The window runs offscreen in
+a child process (tests/helpers/sigkill_log_child.py), which reports once the text is in the
+database; it is then killed without warning."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from app.cli import main
+from app.engine import events as ev
+from app.storage import SessionStore
+
+ROOT = Path(__file__).resolve().parents[2]
+CHILD = ROOT / "tests" / "helpers" / "sigkill_log_child.py"
+TYPED = "14 Mill Lane, smoke upstairs"
+WATCHDOG_SECONDS = 180  # only if the child hangs: the test then fails, never hangs
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
+def test_sigkill_while_typing_in_the_log_keeps_the_text(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "QT_QPA_PLATFORM": "offscreen"}
+    child = f"{CHILD}::test_type_in_the_log_then_wait_to_be_killed"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-s",
+         "--basetemp", str(tmp_path / "child"), child],
+        cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, text=True,
+    )  # fmt: skip
+    watchdog = threading.Timer(WATCHDOG_SECONDS, proc.kill)
+    watchdog.start()
+    try:
+        assert proc.stdout is not None
+        saved = ""
+        for line in proc.stdout:  # wait for the child's report, however long it takes
+            if line.startswith("SAVED "):
+                saved = line
+                break
+        assert saved, "the child ended without saving the log text"
+        os.kill(proc.pid, signal.SIGKILL)
+        assert proc.wait() == -signal.SIGKILL
+    finally:
+        watchdog.cancel()
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+        for stream in (proc.stdin, proc.stdout):
+            if stream is not None:
+                stream.close()
+    _, sid, db = saved.split(maxsplit=2)
+    path = Path(db.strip())
+    with SessionStore(path) as store:
+        assert store.mark_interrupted() == [sid]  # its writer is gone: interrupted at once
+        info = store.session(sid)
+        assert info is not None and info.status == "interrupted"
+        logged = [str(e.data["value"]) for e in store.events(sid) if e.kind == ev.LOG_CHANGED]
+    assert any(TYPED in value for value in logged)
+    capsys.readouterr()
+    data = tmp_path / "data"  # verify reads the default name, callsim.db, in the data folder
+    data.mkdir()
+    shutil.copy(path, data / "callsim.db")
+    monkeypatch.setenv("CALLSIM_DATA_DIR", str(data))
+    code = main(["verify", sid, "--scenarios", str(path.parent / "scenarios")])
+    out = capsys.readouterr()
+    assert code == 0, out.out + out.err
