@@ -17,7 +17,10 @@ import pytest
 
 from app.cli import main
 from app.engine import events as ev
+from app.scenario.loader import load_scenario
+from app.services.catalog import build_matcher
 from app.storage import SessionStore
+from tests.conftest import SCENARIOS
 
 ROOT = Path(__file__).resolve().parents[2]
 CHILD = ROOT / "tests" / "helpers" / "sigkill_log_child.py"
@@ -29,6 +32,10 @@ WATCHDOG_SECONDS = 180  # only if the child hangs: the test then fails, never ha
 def test_sigkill_while_typing_in_the_log_keeps_the_text(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # The child shares this run's cache folder (CALLSIM_CACHE_DIR): train the built-in
+    # scenario's matcher here first, so the child's call opens in its usual time even when
+    # this test runs alone on a fresh clone.
+    build_matcher(load_scenario(SCENARIOS / "misconduct-disclosure.yaml"))
     env = {**os.environ, "PYTHONPATH": str(ROOT), "QT_QPA_PLATFORM": "offscreen"}
     child = f"{CHILD}::test_type_in_the_log_then_wait_to_be_killed"
     proc = subprocess.Popen(
