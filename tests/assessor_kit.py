@@ -26,10 +26,13 @@ GOOD = f"""\
 - say: "{DROP} what's the address?"
 - say: is anyone hurt?
 - say: are you safe yourself?
+- say: are there any weapons? any children in the house?
+- flag: domestic_incident
 - say: ok thanks, bye
 - say: ok thank you, goodbye then
 - flag: misconduct_allegation
 - say: was it definitely a police officer?
+- say: that's very serious. do you know his name?
 - log: {{location: "14 Mill Lane", allegation_notes: "officer sent pictures {SCRIPT}"}}
 - say: thank you, it will be investigated
 - end_call: true

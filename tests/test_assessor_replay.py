@@ -76,9 +76,9 @@ def test_an_edited_scenario_file_is_detected(store: SessionStore, tmp_path: Path
     copy = catalog.folder / "misconduct-disclosure.yaml"
     assert open_replay(store, sid, scenarios=catalog).scenario_matches is True
     text = copy.read_text(encoding="utf-8")
-    # one caller line reworded: the file is no longer the one played, and the rebuilt
-    # call says something else
-    line = next(ln for ln in text.splitlines() if "text:" in ln and "Mill Lane" in ln)
+    # one caller line the call said reworded (the address): the file is no longer the one
+    # played, and the rebuilt call says something else
+    line = next(ln for ln in text.splitlines() if "id: ans.location," in ln)
     copy.write_text(text.replace(line, line.replace("Mill Lane", "Mill Road"), 1), "utf-8")
     r = open_replay(store, sid, scenarios=catalog)
     assert r.scenario_matches is False

@@ -200,7 +200,7 @@ def test_the_report_says_who_made_it_when_and_with_which_versions(
         f'<span class="hash">{sid}</span>',
         f'<span class="hash">{info.scenario_sha256}</span>',
         f'<span class="hash">{rubric_sha256(result)}</span>',
-        "13 criteria, pass mark 70; scoring rules 2",
+        "23 criteria, pass mark 70; scoring rules 2",
         "the version played is in the scenario folder (found by its sha256)",
         # the verification, the rebuild and the re-score, and what they prove
         f"verified: session {sid[:12]}: nothing differs (10 checks; rebuilt and re-scored: "

@@ -57,11 +57,10 @@ def test_the_built_in_scenarios_map_lists_counts_not_forty_intents() -> None:
     any_state = [t.text for t in loop_texts(loops[ANY])]
     disclosed = [t.text for t in loop_texts(loops[state_node_id("disclosed")])]
     assert any_state == [
-        "↻ closing attempt; nth 1, when not disclosed",
-        "↻ 12 intents",
-        "↻ intent: 5 intents; when not disclosed",
+        "↻ closing attempt; nth 1, when not disclosed; mark: scr…",  # cut at LOOP_CHARS
+        "↻ intent: 6 intents; when not disclosed",
         "↻ silence 20s; when not disclosed",
         "↻ fallback",
     ]
-    assert disclosed[0] == "↻ 7 intents" and len(disclosed) == 4
+    assert disclosed[0] == "↻ 10 intents" and len(disclosed) == 5
     assert all(len(t) <= LOOP_CHARS for t in any_state + disclosed)

@@ -46,7 +46,7 @@ def test_a_change_on_disk_is_noticed_and_can_be_reloaded(
     open_and_lint(qtbot, w, scenario_file)
     seen: list[str] = []
     w.doc.sig_file_changed_on_disk.connect(seen.append)
-    select_in_editor(w, "Ms A", after="name: ")
+    select_in_editor(w, "Jade Connolly", after="name: ")
     qtbot.keyClicks(w.editor, "Ms B")
     qtbot.keyClick(w.editor, Qt.Key.Key_S, ctrl())  # our own save is not a change "elsewhere"
     assert not w.files.banner.isVisible()

@@ -36,7 +36,7 @@ def play_steps(
     log_ids = list(screen.log.editors)
     for step in steps:
         if step.kind == "caller":  # the caption of that line reaches the transcript
-            text = scenario.lines[step.text].text
+            text = scenario.lines[step.text].shown
             qtbot.waitUntil(lambda t=text: t in screen.transcript.toPlainText(), timeout=5000)
             continue
         clock.now += 1.0

@@ -29,7 +29,7 @@ def say(qtbot: Any, window: MainWindow, text: str) -> None:
 
 def caption_shown(window: MainWindow, scenario: Scenario, line_id: str) -> bool:
     screen = window.call_screen
-    return screen is not None and scenario.lines[line_id].text in screen.transcript.toPlainText()
+    return screen is not None and scenario.lines[line_id].shown in screen.transcript.toPlainText()
 
 
 def test_practice_mode_shows_the_intents_heard(
