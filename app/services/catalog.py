@@ -17,21 +17,24 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeAlias, TypeVar
 
 from app.config import cache_dir as default_cache_dir
 from app.content import shipped_path
-from app.scenario.model import Scenario, Shown
-from app.scenario.problems import ScenarioError, did_you_mean
 
-if TYPE_CHECKING:  # the matcher (numpy and its tables) is imported when one is first built,
-    from app.matching import Matcher  # so the start screen need not wait for it
+# The matcher (numpy and its tables) is imported when one is first built, and the model (some
+# thirty dataclasses) and the loader with the first load: the start screen lists the index's
+# previews without them (tests/ui/test_startup_laziness.py).
+if TYPE_CHECKING:
+    from app.matching import Matcher
+    from app.scenario.model import Scenario
+    from app.scenario.shown import Shown
 
 SCENARIOS_ENV = "CALLSIM_SCENARIOS"
 PRODUCT_FILE = shipped_path("resources") / "product.toml"
 CACHE_SIZE = 32
 
-Found = tuple[Path | None, Scenario | None, bool | None]
+Found: TypeAlias = "tuple[Path | None, Scenario | None, bool | None]"
 """(path, scenario, matches) for a played scenario: see `ScenarioCatalog.find`."""
 
 
@@ -125,6 +128,8 @@ class Preview:
 
     def shown(self, mode: str) -> Shown:
         """As `Scenario.shown`: the neutral texts in assessment mode, each falling back."""
+        from app.scenario.shown import Shown
+
         if mode != "assessment":
             return Shown(self.title, self.summary, self.content_note)
         title, summary, note = self.assessment
@@ -273,6 +278,8 @@ class ScenarioCatalog:
         for where in (self.shipped, self.folder):  # a shipped id means the shipped file
             if where is not None and (where / f"{ref}.yaml").exists():
                 return where / f"{ref}.yaml"
+        from app.scenario.problems import did_you_mean
+
         ids = self.ids()
         raise CatalogError(
             f"{ref}: unknown scenario id{did_you_mean(ref, ids)} (shipped: {', '.join(ids)})"
@@ -299,6 +306,8 @@ class ScenarioCatalog:
     def entries(self) -> list[CatalogEntry]:
         """Every file in the folder, loaded and checked, sorted by title (unusable files last,
         each with its first error). One bad file never hides the others."""
+        from app.scenario.problems import ScenarioError
+
         entries: list[CatalogEntry] = []
         for path in self.paths():
             try:
@@ -328,6 +337,8 @@ class ScenarioCatalog:
         return _sorted(out)
 
     def _load_as_is(self, path: Path) -> Scenario | None:
+        from app.scenario.problems import ScenarioError
+
         try:
             return self.load(path, check=False)
         except ScenarioError:
