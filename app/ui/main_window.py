@@ -9,17 +9,11 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, Qt, QThreadPool, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import (
-    QLabel,
-    QMainWindow,
-    QMessageBox,
-    QProgressBar,
-    QStackedWidget,
-    QToolButton,
-    QWidget,
-)
+# Only the classes the start screen needs: PySide6 creates each class (with its enums) when
+# first used, and some cost more than drawing the window (the `Qt` namespace about 30 ms,
+# `QKeySequence` about 9), so the menus' actions and the dialogs import theirs later.
+from PySide6.QtCore import QByteArray, QThreadPool, QTimer, Signal
+from PySide6.QtWidgets import QLabel, QMainWindow, QProgressBar, QStackedWidget, QWidget
 
 from app.services.catalog import CatalogEntry
 from app.ui.services import AppServices
@@ -34,6 +28,8 @@ if TYPE_CHECKING:  # imported when first used: the start screen must not wait fo
     # The voice (its engine and sound-device probe), the assessor entry, the other screens
     # and the scoring are built just after the list is first on screen, or when first asked
     # for (tests/test_startup_laziness.py keeps them off the start path).
+    from PySide6.QtGui import QAction, QCloseEvent
+
     from app.matching import IntentMatcher
     from app.scoring.result import Result
     from app.services.call_session import CallSession
@@ -145,7 +141,7 @@ class MainWindow(QMainWindow):
             from app.ui.assessor.entry import AssessorEntry
 
             self._assessor = AssessorEntry(self, self.services, self.pool, self.voice, self)
-            self._file_menu.insertAction(self._quit_action, self._assessor.action)
+            self._file_menu.insertAction(self._fill_menus(), self._assessor.action)
         return self._assessor
 
     @property
@@ -180,8 +176,10 @@ class MainWindow(QMainWindow):
         self.apply_font_again()
 
     def _finish_setup(self) -> None:
-        """After the list is first on screen: the voice (its status in the status bar), the
-        assessor entry (its menu item and shortcut) and the screens a call leads to."""
+        """After the list is first on screen: the menus' items, the voice (its status in the
+        status bar), the assessor entry (its menu item and shortcut) and the screens a call
+        leads to."""
+        self._fill_menus()
         self.assessor  # noqa: B018 (built for its menu action; the voice comes with it)
         self.note  # noqa: B018
         self.debrief  # noqa: B018
@@ -200,13 +198,25 @@ class MainWindow(QMainWindow):
         bar.addWidget(self.voice_label, 1)
 
     def _build_menus(self) -> None:
-        file_menu = self.menuBar().addMenu(self.tr("&File"))  # the assessor item comes first
+        """The menu bar; its items (and their shortcuts) come with `_fill_menus`."""
+        self._file_menu = self.menuBar().addMenu(self.tr("&File"))
+        self._view_menu = self.menuBar().addMenu(self.tr("&View"))
+        self._help_menu = self.menuBar().addMenu(self.tr("&Help"))
+        self._quit_action: QAction | None = None
+
+    def _fill_menus(self) -> QAction:
+        """The menus' items, once; returns Quit (the assessor item goes before it)."""
+        if self._quit_action is not None:
+            return self._quit_action
+        from PySide6.QtGui import QAction, QKeySequence
+        from PySide6.QtWidgets import QToolButton
+
         quit_action = QAction(self.tr("&Quit"), self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
-        file_menu.addAction(quit_action)
-        self._file_menu, self._quit_action = file_menu, quit_action
-        view = self.menuBar().addMenu(self.tr("&View"))
+        self._file_menu.addAction(quit_action)
+        self._quit_action = quit_action
+        view = self._view_menu
         for text, keys, step in (
             (self.tr("&Larger text"), ["Ctrl+=", "Ctrl++"], 1),
             (self.tr("&Smaller text"), ["Ctrl+-"], -1),
@@ -216,7 +226,7 @@ class MainWindow(QMainWindow):
             action.setShortcuts([QKeySequence(k) for k in keys])
             action.triggered.connect(lambda _=False, s=step: self.step_font(s))
             view.addAction(action)
-        help_menu = self.menuBar().addMenu(self.tr("&Help"))
+        help_menu = self._help_menu
         keys_action = QAction(self.tr("&Keyboard shortcuts"), self)
         keys_action.setShortcut(QKeySequence("F1"))
         keys_action.triggered.connect(self._show_keys)
@@ -227,8 +237,11 @@ class MainWindow(QMainWindow):
         overflow = self.menuBar().findChild(QToolButton, "qt_menubar_ext_button")
         if overflow is not None:  # Qt's "more menus" arrow, shown when the window is narrow
             overflow.setAccessibleName(self.tr("More menus"))
+        return quit_action
 
     def _show_keys(self) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
         box = QMessageBox(
             QMessageBox.Icon.Information,
             self.tr("Keyboard shortcuts"),
@@ -264,6 +277,9 @@ class MainWindow(QMainWindow):
         )
 
     def _show_about(self) -> None:
+        from PySide6.QtCore import Qt
+        from PySide6.QtWidgets import QMessageBox
+
         box = QMessageBox(
             QMessageBox.Icon.Information,
             self.tr("About callsim"),

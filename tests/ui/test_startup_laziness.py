@@ -43,7 +43,9 @@ DEFERRED = (
 
 _START = """
 import json, sys
+import PySide6.QtCore, PySide6.QtGui
 from PySide6.QtWidgets import QApplication
+lazy = "Qt" not in vars(PySide6.QtCore)  # this PySide6 creates each class when first used
 from app.services.catalog import ScenarioCatalog
 from app.ui.main import default_services
 from app.ui.main_window import MainWindow
@@ -57,6 +59,9 @@ seen = {}
 def listed():
     seen["rows"] = window.start.list.count()
     seen["modules"] = sorted(sys.modules)
+    # Classes that cost more to create than the window takes to draw (their enums).
+    made = {"Qt": vars(PySide6.QtCore), "QKeySequence": vars(PySide6.QtGui)}
+    seen["qt_classes"] = sorted(n for n, where in made.items() if lazy and n in where)
 def finished():
     seen["finished"] = True
     app.quit()
@@ -98,6 +103,7 @@ def test_the_scenario_list_is_shown_before_the_heavy_imports(tmp_path: Path) -> 
     assert report["rows"] >= 1  # the shipped scenarios are listed
     early = [name for name in DEFERRED if _loaded(report["modules"], name)]
     assert early == [], f"imported before the scenario list was shown: {early}"
+    assert report["qt_classes"] == [], "created before the scenario list was shown"
     # ...and they did come once the app had started (the check above can fail).
     assert report["finished"]
     for name in ("app.scenario.model", "app.voice", "app.ui.assessor", "app.ui.trainee.debrief"):
