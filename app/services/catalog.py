@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
-import tomllib
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -68,7 +67,23 @@ def _read_index() -> dict[str, Preview]:
         return {}
 
 
-def _write_index(previews: Mapping[str, Preview]) -> None:
+def _read_built_in(product_sha: str) -> str | None:
+    """The built-in scenario's id as the index last read it from a product file with this
+    content (None when unknown): the start screen selects it without importing tomllib."""
+    import json
+
+    try:
+        found = json.loads(_index_file().read_text(encoding="utf-8")).get("built_in", {})
+        value = found.get(product_sha) if isinstance(found, dict) else None
+        return value if isinstance(value, str) else None
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def _write_index(
+    previews: Mapping[str, Preview] | None = None, built_in: tuple[str, str] | None = None
+) -> None:
+    """Update the index: the previews (replacing them) and/or the (product sha, id) read."""
     import dataclasses
     import json
     import tempfile
@@ -76,7 +91,20 @@ def _write_index(previews: Mapping[str, Preview]) -> None:
     target = _index_file()
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        data = {"format": 1, "previews": {k: dataclasses.asdict(v) for k, v in previews.items()}}
+        try:
+            old = json.loads(target.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            old = {}
+        old = old if isinstance(old, dict) else {}
+        shown = (
+            {k: dataclasses.asdict(v) for k, v in previews.items()}
+            if previews is not None
+            else old.get("previews", {})
+        )
+        known = old.get("built_in") if isinstance(old.get("built_in"), dict) else {}
+        if built_in is not None:
+            known = {built_in[0]: built_in[1]}  # only the product file as it is now
+        data = {"format": 1, "previews": shown, "built_in": known}
         fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             json.dump(data, f, ensure_ascii=False)
@@ -263,10 +291,23 @@ class ScenarioCatalog:
         without that file, the first in the folder; None when the folder has none."""
         if self._product_file is not None:
             try:
-                text = self._product_file.read_text("utf-8")
-                return str(tomllib.loads(text)["built_in_scenario"])
-            except (OSError, KeyError, tomllib.TOMLDecodeError):
-                pass
+                raw = self._product_file.read_bytes()
+            except OSError:
+                raw = None
+            if raw is not None:
+                sha = hashlib.sha256(raw).hexdigest()
+                known = _read_built_in(sha)
+                if known is not None:
+                    return known
+                import tomllib  # the index had not seen this file: parse it (and remember)
+
+                try:
+                    found = str(tomllib.loads(raw.decode("utf-8"))["built_in_scenario"])
+                except (UnicodeDecodeError, KeyError, tomllib.TOMLDecodeError):
+                    found = None
+                if found is not None:
+                    _write_index(built_in=(sha, found))
+                    return found
         ids = self.ids()
         return ids[0] if ids else None
 
