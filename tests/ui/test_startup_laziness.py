@@ -122,3 +122,21 @@ def test_the_deferred_parts_arrive_after_start_up(qtbot: Any, window: MainWindow
     expected = " ".join(status.notices) if status.notices else status.summary()
     assert window.voice_label.text() == expected
     assert window.stack.indexOf(window.debrief) > 0 and window.stack.indexOf(window.note) > 0
+
+
+def test_the_built_in_id_kept_in_the_index_follows_the_product_file(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
+    """The index remembers the built-in id per product-file content: a changed file is read
+    again, never answered from the index."""
+    from app.services.catalog import ScenarioCatalog
+
+    monkeypatch.setenv("CALLSIM_CACHE_DIR", str(tmp_path / "cache"))
+    product = tmp_path / "product.toml"
+    product.write_text('built_in_scenario = "first"\n', encoding="utf-8")
+    catalog = ScenarioCatalog(tmp_path / "scenarios", product_file=product)
+    assert catalog.built_in() == "first"
+    assert "first" in (tmp_path / "cache" / "catalog-index.json").read_text(encoding="utf-8")
+    assert catalog.built_in() == "first"  # from the index now
+    product.write_text('built_in_scenario = "second"\n', encoding="utf-8")
+    assert catalog.built_in() == "second"
