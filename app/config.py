@@ -35,7 +35,6 @@ from __future__ import annotations
 import os
 import re
 import sys
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -107,6 +106,8 @@ def _read(path: Path) -> tuple[dict[str, str], tuple[str, ...], str]:
         raise ConfigError(f"{path}:1:1: not UTF-8 text ({exc.reason})") from exc
     except OSError as exc:
         raise ConfigError(f"{path}:1:1: cannot read ({exc.strerror or exc})") from exc
+    import tomllib  # only when there is a file: a start without one skips it
+
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

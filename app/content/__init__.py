@@ -12,7 +12,6 @@ Data only: this module imports nothing from the rest of `app`.
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 
 # What a build copies into app/content/shipped/ (paths relative to the checkout's root).
@@ -29,7 +28,9 @@ _CHECKOUT = Path(__file__).resolve().parents[2]
 def shipped_root() -> Path:
     """Where this install's copies live: app/content/shipped/ in a wheel or a frozen build,
     else the checkout itself."""
-    inside = Path(str(resources.files(__name__))) / "shipped"
+    # This package's folder, as `importlib.resources.files(__name__)` gives for a package on
+    # disk (wheel or frozen build), without importing importlib.resources on the start path.
+    inside = Path(__file__).resolve().parent / "shipped"
     return inside if inside.is_dir() else _CHECKOUT
 
 

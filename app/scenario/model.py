@@ -12,6 +12,7 @@ from dataclasses import field as dc_field
 from typing import Literal
 
 from app.scenario.expr import Expr
+from app.scenario.shown import Shown as Shown  # defined apart: see that module
 from app.scenario.vocabulary import CriterionKind, Status
 
 
@@ -316,15 +317,6 @@ class CallInfo:
     previous_incidents: tuple[str, ...] | None = None  # None: not given; (): none known
     time: str | None = None
     key_pos: dict[str, Pos] = dc_field(default_factory=dict, compare=False, hash=False)
-
-
-@dataclass(frozen=True)
-class Shown:
-    """What the screens before the debrief show of a scenario in one mode."""
-
-    title: str
-    summary: str | None
-    content_note: str | None
 
 
 @dataclass(frozen=True)

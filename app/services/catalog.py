@@ -12,26 +12,28 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
-import tomllib
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeAlias, TypeVar
 
 from app.config import cache_dir as default_cache_dir
 from app.content import shipped_path
-from app.scenario.model import Scenario, Shown
-from app.scenario.problems import ScenarioError, did_you_mean
 
-if TYPE_CHECKING:  # the matcher (numpy and its tables) is imported when one is first built,
-    from app.matching import Matcher  # so the start screen need not wait for it
+# The matcher (numpy and its tables) is imported when one is first built, and the model (some
+# thirty dataclasses) and the loader with the first load: the start screen lists the index's
+# previews without them (tests/ui/test_startup_laziness.py).
+if TYPE_CHECKING:
+    from app.matching import Matcher
+    from app.scenario.model import Scenario
+    from app.scenario.shown import Shown
 
 SCENARIOS_ENV = "CALLSIM_SCENARIOS"
 PRODUCT_FILE = shipped_path("resources") / "product.toml"
 CACHE_SIZE = 32
 
-Found = tuple[Path | None, Scenario | None, bool | None]
+Found: TypeAlias = "tuple[Path | None, Scenario | None, bool | None]"
 """(path, scenario, matches) for a played scenario: see `ScenarioCatalog.find`."""
 
 
@@ -65,7 +67,23 @@ def _read_index() -> dict[str, Preview]:
         return {}
 
 
-def _write_index(previews: Mapping[str, Preview]) -> None:
+def _read_built_in(product_sha: str) -> str | None:
+    """The built-in scenario's id as the index last read it from a product file with this
+    content (None when unknown): the start screen selects it without importing tomllib."""
+    import json
+
+    try:
+        found = json.loads(_index_file().read_text(encoding="utf-8")).get("built_in", {})
+        value = found.get(product_sha) if isinstance(found, dict) else None
+        return value if isinstance(value, str) else None
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def _write_index(
+    previews: Mapping[str, Preview] | None = None, built_in: tuple[str, str] | None = None
+) -> None:
+    """Update the index: the previews (replacing them) and/or the (product sha, id) read."""
     import dataclasses
     import json
     import tempfile
@@ -73,7 +91,20 @@ def _write_index(previews: Mapping[str, Preview]) -> None:
     target = _index_file()
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        data = {"format": 1, "previews": {k: dataclasses.asdict(v) for k, v in previews.items()}}
+        try:
+            old = json.loads(target.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            old = {}
+        old = old if isinstance(old, dict) else {}
+        shown = (
+            {k: dataclasses.asdict(v) for k, v in previews.items()}
+            if previews is not None
+            else old.get("previews", {})
+        )
+        known = old.get("built_in") if isinstance(old.get("built_in"), dict) else {}
+        if built_in is not None:
+            known = {built_in[0]: built_in[1]}  # only the product file as it is now
+        data = {"format": 1, "previews": shown, "built_in": known}
         fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             json.dump(data, f, ensure_ascii=False)
@@ -125,6 +156,8 @@ class Preview:
 
     def shown(self, mode: str) -> Shown:
         """As `Scenario.shown`: the neutral texts in assessment mode, each falling back."""
+        from app.scenario.shown import Shown
+
         if mode != "assessment":
             return Shown(self.title, self.summary, self.content_note)
         title, summary, note = self.assessment
@@ -258,10 +291,23 @@ class ScenarioCatalog:
         without that file, the first in the folder; None when the folder has none."""
         if self._product_file is not None:
             try:
-                text = self._product_file.read_text("utf-8")
-                return str(tomllib.loads(text)["built_in_scenario"])
-            except (OSError, KeyError, tomllib.TOMLDecodeError):
-                pass
+                raw = self._product_file.read_bytes()
+            except OSError:
+                raw = None
+            if raw is not None:
+                sha = hashlib.sha256(raw).hexdigest()
+                known = _read_built_in(sha)
+                if known is not None:
+                    return known
+                import tomllib  # the index had not seen this file: parse it (and remember)
+
+                try:
+                    found = str(tomllib.loads(raw.decode("utf-8"))["built_in_scenario"])
+                except (UnicodeDecodeError, KeyError, tomllib.TOMLDecodeError):
+                    found = None
+                if found is not None:
+                    _write_index(built_in=(sha, found))
+                    return found
         ids = self.ids()
         return ids[0] if ids else None
 
@@ -273,6 +319,8 @@ class ScenarioCatalog:
         for where in (self.shipped, self.folder):  # a shipped id means the shipped file
             if where is not None and (where / f"{ref}.yaml").exists():
                 return where / f"{ref}.yaml"
+        from app.scenario.problems import did_you_mean
+
         ids = self.ids()
         raise CatalogError(
             f"{ref}: unknown scenario id{did_you_mean(ref, ids)} (shipped: {', '.join(ids)})"
@@ -299,6 +347,8 @@ class ScenarioCatalog:
     def entries(self) -> list[CatalogEntry]:
         """Every file in the folder, loaded and checked, sorted by title (unusable files last,
         each with its first error). One bad file never hides the others."""
+        from app.scenario.problems import ScenarioError
+
         entries: list[CatalogEntry] = []
         for path in self.paths():
             try:
@@ -328,6 +378,8 @@ class ScenarioCatalog:
         return _sorted(out)
 
     def _load_as_is(self, path: Path) -> Scenario | None:
+        from app.scenario.problems import ScenarioError
+
         try:
             return self.load(path, check=False)
         except ScenarioError:

@@ -11,15 +11,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from app.display import no_display
-from app.logs import setup_logging
 from app.services.catalog import ScenarioCatalog
-from app.storage.paths import default_log_dir
 from app.ui.services import AppServices
+from app.ui.settings import UiSettings
 
 if TYPE_CHECKING:
     from app.storage import SessionStore
-from app.ui.settings import UiSettings
+    from app.voice import VoiceKit
 
 _log = logging.getLogger(__name__)
 SMOKE_ENV = "CALLSIM_SMOKE"  # "1": close the window once the scenario list is shown
@@ -31,13 +29,17 @@ def _open_store() -> SessionStore:
     return SessionStore()
 
 
+def _open_voice() -> VoiceKit:
+    from app.voice import open_voice  # the engine and sound-device probe: after the first paint
+
+    return open_voice()
+
+
 def default_services(catalog: ScenarioCatalog) -> AppServices:
     """The real wiring: per-user settings, store and cache; the machine's voice."""
-    from app.voice import open_voice
-
     return AppServices(
         settings=UiSettings.default(),
-        voice=open_voice(),
+        open_voice=_open_voice,  # after the first paint: the window asks for it then
         catalog=catalog,
         open_store=_open_store,
     )
@@ -45,6 +47,10 @@ def default_services(catalog: ScenarioCatalog) -> AppServices:
 
 def run_app(catalog: ScenarioCatalog, argv: Sequence[str] | None = None) -> int:
     """Open the window and run until it is closed. Returns the exit status."""
+    from app.display import no_display
+    from app.logs import setup_logging
+    from app.storage.paths import default_log_dir
+
     why = no_display()
     if why is not None:
         print(

@@ -9,37 +9,36 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, Qt, QThreadPool, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import (
-    QLabel,
-    QMainWindow,
-    QMessageBox,
-    QProgressBar,
-    QStackedWidget,
-    QToolButton,
-    QWidget,
-)
+# Only the classes the start screen needs: PySide6 creates each class (with its enums) when
+# first used, and some cost more than drawing the window (the `Qt` namespace about 30 ms,
+# `QKeySequence` about 9), so the menus' actions and the dialogs import theirs later.
+from PySide6.QtCore import QByteArray, QThreadPool, QTimer, Signal
+from PySide6.QtWidgets import QLabel, QMainWindow, QProgressBar, QStackedWidget, QWidget
 
-from app.scoring.result import Result
 from app.services.catalog import CatalogEntry
-from app.ui.assessor.entry import AssessorEntry
 from app.ui.services import AppServices
 from app.ui.settings import TEXT_STEP_PERCENT
 from app.ui.style import STYLE, apply_font
-from app.ui.trainee.content_note import ContentNotePage
-from app.ui.trainee.debrief import DebriefScreen
 from app.ui.trainee.start_screen import StartScreen
-from app.ui.voice_controller import VoiceController
 from app.ui.workers import TaskState, run_task
 
 _log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:  # imported when first used: the start screen must not wait for them
+    # The voice (its engine and sound-device probe), the assessor entry, the other screens
+    # and the scoring are built just after the list is first on screen, or when first asked
+    # for (tests/test_startup_laziness.py keeps them off the start path).
+    from PySide6.QtGui import QAction, QCloseEvent
+
     from app.matching import IntentMatcher
+    from app.scoring.result import Result
     from app.services.call_session import CallSession
     from app.storage import SessionInfo, SessionStore
+    from app.ui.assessor.entry import AssessorEntry
     from app.ui.trainee.call_screen import CallScreen
+    from app.ui.trainee.content_note import ContentNotePage
+    from app.ui.trainee.debrief import DebriefScreen
+    from app.ui.voice_controller import VoiceController
 
 KEYS_HELP = """Start screen: Tab moves between name, scenarios, mode and Start call; Enter starts.
 Incoming call: Enter or Space answers.
@@ -89,7 +88,10 @@ class MainWindow(QMainWindow):
         self.pool = QThreadPool(self)
         self.voice_pool = QThreadPool(self)
         self.voice_pool.setMaxThreadCount(1)  # one synthesis at a time
-        self.voice = VoiceController(services.voice, self.voice_pool, self)
+        self._voice: VoiceController | None = None
+        self._assessor: AssessorEntry | None = None
+        self._note: ContentNotePage | None = None
+        self._debrief: DebriefScreen | None = None
         self.store: SessionStore | None = None
         self._pending: tuple[CatalogEntry, str, str] | None = None
         self._opening = False  # a call's matcher is being built: one call at a time
@@ -98,27 +100,14 @@ class MainWindow(QMainWindow):
 
         self.stack = QStackedWidget()
         self.start = StartScreen("", self.settings.mode)  # each call starts with no name
-        self.note = ContentNotePage()
-        self.debrief = DebriefScreen()
-        for page in (self.start, self.note, self.debrief):
-            page.setObjectName("page")
-            self.stack.addWidget(page)
+        self.start.setObjectName("page")
+        self.stack.addWidget(self.start)
         self.setCentralWidget(self.stack)
         self.start.sig_scenario_selected.connect(self._scenario_selected)
         self.start.sig_call_requested.connect(self._call_requested)
-        self.note.sig_continue_chosen.connect(self._open_call)
-        self.note.sig_back_chosen.connect(self.show_start)
-        self.debrief.sig_try_again_chosen.connect(self._try_again)
-        self.debrief.sig_back_chosen.connect(self.show_start)
-
-        # The passphrase-guarded assessor area; this window is its `AssessorHost`.
-        self.assessor = AssessorEntry(self, services, self.pool, self.voice, parent=self)
-        self.start.sig_assessor_requested.connect(self.assessor.request)
+        self.start.sig_assessor_requested.connect(lambda: self.assessor.request())
         self._build_status_bar()
         self._build_menus()
-        self.voice.sig_prepare_progressed.connect(self._voice_progress)
-        self.voice.sig_prepare_finished.connect(lambda _r: self._voice_progress(1, 1))
-        self.voice.sig_notice_posted.connect(self.post)
         geometry = self.settings.geometry
         if geometry:
             self.restoreGeometry(QByteArray(geometry))
@@ -126,13 +115,80 @@ class MainWindow(QMainWindow):
         self._startup()
 
     # -- chrome -------------------------------------------------------------------------------
+    # -- built after the first paint, or when first used --------------------------------------
+    @property
+    def voice(self) -> VoiceController:
+        """The caller's voice: opening it probes the speech engine and the sound devices, so
+        it is done just after the scenario list is first shown (`_finish_setup`)."""
+        if self._voice is None:
+            from app.ui.voice_controller import VoiceController
+
+            voice = VoiceController(self.services.voice, self.voice_pool, self)
+            voice.sig_prepare_progressed.connect(self._voice_progress)
+            voice.sig_prepare_finished.connect(lambda _r: self._voice_progress(1, 1))
+            voice.sig_notice_posted.connect(self.post)
+            self._voice = voice
+            status = self.services.voice.status
+            text = " ".join(status.notices) if status.notices else status.summary()
+            self.voice_label.setText(text)
+            self.voice_label.setToolTip(text)
+        return self._voice
+
+    @property
+    def assessor(self) -> AssessorEntry:
+        """The passphrase-guarded assessor area's entry; this window is its `AssessorHost`."""
+        if self._assessor is None:
+            from app.ui.assessor.entry import AssessorEntry
+
+            self._assessor = AssessorEntry(self, self.services, self.pool, self.voice, self)
+            self._file_menu.insertAction(self._fill_menus(), self._assessor.action)
+        return self._assessor
+
+    @property
+    def note(self) -> ContentNotePage:
+        """The content note shown before a call whose scenario has one."""
+        if self._note is None:
+            from app.ui.trainee.content_note import ContentNotePage
+
+            note = ContentNotePage()
+            note.sig_continue_chosen.connect(self._open_call)
+            note.sig_back_chosen.connect(self.show_start)
+            self._note = note
+            self._add_page(note)
+        return self._note
+
+    @property
+    def debrief(self) -> DebriefScreen:
+        """The debrief after a call."""
+        if self._debrief is None:
+            from app.ui.trainee.debrief import DebriefScreen
+
+            debrief = DebriefScreen()
+            debrief.sig_try_again_chosen.connect(self._try_again)
+            debrief.sig_back_chosen.connect(self.show_start)
+            self._debrief = debrief
+            self._add_page(debrief)
+        return self._debrief
+
+    def _add_page(self, page: QWidget) -> None:
+        page.setObjectName("page")
+        self.stack.addWidget(page)
+        self.apply_font_again()
+
+    def _finish_setup(self) -> None:
+        """After the list is first on screen: the menus' items, the voice (its status in the
+        status bar), the assessor entry (its menu item and shortcut) and the screens a call
+        leads to."""
+        self._fill_menus()
+        self.assessor  # noqa: B018 (built for its menu action; the voice comes with it)
+        self.note  # noqa: B018
+        self.debrief  # noqa: B018
+
+    # -- chrome -------------------------------------------------------------------------------
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
-        status = self.services.voice.status
-        text = " ".join(status.notices) if status.notices else status.summary()
-        self.voice_label = QLabel(text)
+        self.voice_label = QLabel(self.tr("Checking for sound…"))
         self.voice_label.setAccessibleName(self.tr("Voice status"))
-        self.voice_label.setToolTip(text)
         self.progress = QProgressBar()
         self.progress.setAccessibleName(self.tr("Preparing the caller's voice"))
         self.progress.setMaximumWidth(220)
@@ -142,13 +198,25 @@ class MainWindow(QMainWindow):
         bar.addWidget(self.voice_label, 1)
 
     def _build_menus(self) -> None:
-        file_menu = self.menuBar().addMenu(self.tr("&File"))
-        file_menu.addAction(self.assessor.action)
+        """The menu bar; its items (and their shortcuts) come with `_fill_menus`."""
+        self._file_menu = self.menuBar().addMenu(self.tr("&File"))
+        self._view_menu = self.menuBar().addMenu(self.tr("&View"))
+        self._help_menu = self.menuBar().addMenu(self.tr("&Help"))
+        self._quit_action: QAction | None = None
+
+    def _fill_menus(self) -> QAction:
+        """The menus' items, once; returns Quit (the assessor item goes before it)."""
+        if self._quit_action is not None:
+            return self._quit_action
+        from PySide6.QtGui import QAction, QKeySequence
+        from PySide6.QtWidgets import QToolButton
+
         quit_action = QAction(self.tr("&Quit"), self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
-        file_menu.addAction(quit_action)
-        view = self.menuBar().addMenu(self.tr("&View"))
+        self._file_menu.addAction(quit_action)
+        self._quit_action = quit_action
+        view = self._view_menu
         for text, keys, step in (
             (self.tr("&Larger text"), ["Ctrl+=", "Ctrl++"], 1),
             (self.tr("&Smaller text"), ["Ctrl+-"], -1),
@@ -158,7 +226,7 @@ class MainWindow(QMainWindow):
             action.setShortcuts([QKeySequence(k) for k in keys])
             action.triggered.connect(lambda _=False, s=step: self.step_font(s))
             view.addAction(action)
-        help_menu = self.menuBar().addMenu(self.tr("&Help"))
+        help_menu = self._help_menu
         keys_action = QAction(self.tr("&Keyboard shortcuts"), self)
         keys_action.setShortcut(QKeySequence("F1"))
         keys_action.triggered.connect(self._show_keys)
@@ -169,8 +237,11 @@ class MainWindow(QMainWindow):
         overflow = self.menuBar().findChild(QToolButton, "qt_menubar_ext_button")
         if overflow is not None:  # Qt's "more menus" arrow, shown when the window is narrow
             overflow.setAccessibleName(self.tr("More menus"))
+        return quit_action
 
     def _show_keys(self) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
         box = QMessageBox(
             QMessageBox.Icon.Information,
             self.tr("Keyboard shortcuts"),
@@ -206,6 +277,9 @@ class MainWindow(QMainWindow):
         )
 
     def _show_about(self) -> None:
+        from PySide6.QtCore import Qt
+        from PySide6.QtWidgets import QMessageBox
+
         box = QMessageBox(
             QMessageBox.Icon.Information,
             self.tr("About callsim"),
@@ -259,6 +333,7 @@ class MainWindow(QMainWindow):
         def load() -> None:
             self._show_previews()
             run_task(self.pool, work, parent=self, on_done=self._started, on_failed=failed)
+            QTimer.singleShot(0, self._finish_setup)
 
         QTimer.singleShot(0, load)
 
@@ -478,8 +553,10 @@ class MainWindow(QMainWindow):
         """Stop timers, sound and background work; wait for workers to finish."""
         if self.call_screen is not None:
             self.call_screen.shutdown()
-        self.assessor.shutdown()
-        self.voice.shutdown()
+        if self._assessor is not None:
+            self._assessor.shutdown()
+        if self._voice is not None:
+            self._voice.shutdown()
         self.voice_pool.waitForDone(10000)
         self.pool.waitForDone(10000)
         if self.store is not None:
