@@ -89,8 +89,13 @@ def test_open_scrub_overrule_comment_export_pdf(
     replay.transport.slider.setValue(int(moment.t * 1000))
     assert replay.player.position == pytest.approx(moment.t, abs=1e-3)
     assert model.items[model.head_row] == moment
-    closing = [i for i in model.items[: model.head_row] if i.kind == "trainee"][-1]
-    assert replay.transport.caption.text() == "Trainee: " + closing.text
+    # the caption is the last line said before it: the closing line, or the caller's answer
+    # to the part of that line that came first ("officers will deal with it, bye")
+    said = [i for i in model.items[: model.head_row] if i.kind in ("trainee", "caller")]
+    closing = [i for i in said if i.kind == "trainee"][-1]
+    assert closing.text in [i.text for i in said[-2:]]
+    who = "Trainee" if said[-1].kind == "trainee" else scenario.caller.name
+    assert replay.transport.caption.text() == f"{who}: {said[-1].text}"
     # Playing on (a fake clock: the test moves time) reaches the caller's disclosure, heard
     # through the voice kit, then back to the moment.
     disclosed = model.items[model.head_row + 1]
@@ -98,7 +103,7 @@ def test_open_scrub_overrule_comment_export_pdf(
     replay.transport.play.click()
     assert replay.player.playing
     with qtbot.waitSignal(replay.player.sig_line_reached) as reached:
-        replay.player.tick(1.0)
+        replay.player.tick(disclosed.t - moment.t + 0.5)
     assert reached.args[0] == disclosed
     assert replay.transport.caption.text().endswith(disclosed.text)
     assert player.plays[-1].endswith(".wav")
