@@ -107,3 +107,50 @@ def test_built_in_scenario_has_the_contract_ids() -> None:
             assert c.weight / auto <= 0.15, c.id
     assert s.rubric.pass_mark == 70
     assert len(s.debrief.questions) >= 3
+
+
+def _fallback_lines(s: object) -> set[str]:
+    """Ids of the lines a caller says when she did not understand: fallbacks and clarify."""
+    from app.scenario.model import Scenario
+
+    assert isinstance(s, Scenario)
+    out = {
+        ln.id
+        for h in s.all_handlers()
+        if h.trigger == "fallback" and h.say is not None
+        for ln in h.say.lines
+    }
+    if s.clarify is not None:
+        out |= {ln.id for ln in s.clarify.lines}
+    out |= {lid for lid in s.lines if lid.startswith("library.clarify.")}
+    # a line that is also the caller's written answer to an intent is an answer ("Can't.",
+    # whispered, is how the caller who cannot speak freely answers an open question)
+    answers = [*s.answers.values(), *(a for st in s.states.values() for a in st.answers.values())]
+    written = {ln.id for a in answers for ln in a.say.lines}
+    written |= {
+        ln.id for h in s.all_handlers() if h.intents and h.say is not None for ln in h.say.lines
+    }
+    return out - written
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
+def test_a_playtest_asks_every_library_move_and_each_gets_a_real_answer(path: Path) -> None:
+    """Issue #10: in one playtest each library intent is asked (`expect_intent`), and the
+    step after each question pins the caller's reply (`caller: LINE`) to a line that is not a
+    fallback or a request to repeat. The playtest passing (test_playtests_pass) proves the
+    caller said exactly that line."""
+    s = load_scenario(path)
+    library = {i for i, x in s.intents.items() if x.origin is not None}
+    fallbacks = _fallback_lines(s)
+    best: set[str] = set()
+    for pt in s.playtests:
+        answered: set[str] = set()
+        steps = list(pt.steps)
+        for n, step in enumerate(steps):
+            if step.kind != "say" or not step.expect_intent:
+                continue
+            reply = steps[n + 1] if n + 1 < len(steps) else None
+            if reply is not None and reply.kind == "caller" and reply.text not in fallbacks:
+                answered |= set(step.expect_intent) & library
+        best = max(best, answered, key=len)
+    assert sorted(library - best) == []
