@@ -200,7 +200,9 @@ def _enter_to_audio(tmp: Path) -> list[float]:
             time.sleep(0.0005)
 
     try:
-        spin(lambda: window.start.current_entry() is not None)
+        # the list is shown from the catalog's preview index first; the scenarios it names
+        # are loaded just after (the start is lazy): wait for the chosen one
+        spin(lambda: getattr(window.start.current_entry(), "scenario", None) is not None, 60)
         entry = window.start.current_entry()
         assert entry is not None and entry.scenario is not None
         scenario = entry.scenario
@@ -243,6 +245,10 @@ def _enter_to_audio(tmp: Path) -> list[float]:
             spin(lambda: window.stack.currentWidget() is window.debrief)
     finally:
         window.close()
+        # voice preparation and other work run in the window's pools after the first paint:
+        # let them finish before the caller removes the folder they write to
+        for pool in (window.pool, window.voice_pool):
+            pool.waitForDone()
         kit.close()
         app.processEvents()
     return samples
@@ -254,7 +260,9 @@ def _pct(values: list[float], q: float) -> float:
 
 
 def run() -> dict[str, Any]:
-    with tempfile.TemporaryDirectory(prefix="callsim-bench-ui-") as d:
+    # ignore_cleanup_errors: a voice render still finishing in a worker can write into the
+    # folder while it is removed (noted on issue #11: closing the window does not wait for it)
+    with tempfile.TemporaryDirectory(prefix="callsim-bench-ui-", ignore_cleanup_errors=True) as d:
         tmp = Path(d)
         bare, _, _ = _app_start(tmp, _BARE_SCRIPT)
         wall, inside, ready = _app_start(tmp)
