@@ -28,7 +28,7 @@ from typing import Any
 from app.central.errors import CentralError, CentralUnreachableError, SessionConflictError
 from app.central.schema import SCHEMA_VERSION, schema_version
 from app.storage import SessionStore
-from app.storage.chain import data_to_json, genesis_hash, link_hash
+from app.storage.chain import HEADER_FIELDS, data_to_json, genesis_hash, link_hash
 from app.storage.records import iso_utc, utc_now
 
 SENDABLE = ("finished", "interrupted")
@@ -38,14 +38,7 @@ Step = Callable[[str, Any], None]  # a test seam: (step name, the PG connection)
 # The session columns sent, in this order (the central `sessions` table, less `source` and
 # `received_at`, which the server side sets).
 SESSION_FIELDS = (
-    "id",
-    "trainee",
-    "scenario_id",
-    "scenario_sha256",
-    "scenario_title",
-    "mode",
-    "started_at",
-    "callsim_version",
+    *HEADER_FIELDS,  # the sealed header, as `chain.header_hash` names it
     "status",
     "ended_at",
     "result_json",
