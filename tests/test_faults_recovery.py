@@ -16,11 +16,12 @@ from pathlib import Path
 import pytest
 
 from app.assessor.verify import verify_session
+from app.cli import main
 from app.engine import events as ev
 from app.services.call_session import CallSession
 from app.storage import SessionStore
 from app.storage.owner import Owner, this_host
-from tests.scenario_kit import FakeMatcher, kit_scenario
+from tests.scenario_kit import BASE, FakeMatcher, kit_scenario
 from tests.test_faults_held import FakeClock, KitFinder
 
 
@@ -166,3 +167,23 @@ def test_a_journal_left_after_its_recovery_is_removed_without_adding_twice(
         assert len(store.events(s.session_id)) == count
         assert store.verify(s.session_id).ok
     assert not list(tmp_path.glob("callsim.db.*.jsonl"))
+
+
+def test_callsim_verify_says_the_events_were_recovered(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "callsim.db"
+    s = _full_disk_call(path, end=False)
+    assert s.session_id is not None
+    with SessionStore(path) as store:
+        assert store.mark_interrupted() == [s.session_id]
+    scenarios = tmp_path / "scenarios"
+    scenarios.mkdir()
+    (scenarios / "kit.yaml").write_text(BASE, encoding="utf-8")
+    monkeypatch.setenv("CALLSIM_DATA_DIR", str(tmp_path))
+    capsys.readouterr()
+    code = main(["verify", s.session_id, "--scenarios", str(scenarios)])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "recovered from a side journal when the database was next opened" in out
+    assert "rebuilt" in out
