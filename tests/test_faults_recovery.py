@@ -7,6 +7,7 @@ kept. Recovery runs once."""
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import shutil
@@ -187,3 +188,47 @@ def test_callsim_verify_says_the_events_were_recovered(
     assert code == 0, out
     assert "recovered from a side journal when the database was next opened" in out
     assert "rebuilt" in out
+
+
+def test_a_disk_still_full_at_the_next_start_leaves_the_session_for_later(tmp_path: Path) -> None:
+    path = tmp_path / "callsim.db"
+    s = _full_disk_call(path, end=True)
+    assert s.session_id is not None
+    side = _side(path)
+    with SessionStore(path) as store:
+        still = Disk()
+        still.full = True
+        store.write_fault = still
+        assert store.mark_interrupted() == []  # nothing sealed: the journal cannot go in yet
+        info = store.session(s.session_id)
+        assert info is not None and info.status == "active"
+    assert side.exists()
+    with SessionStore(path) as store:  # space is back
+        assert store.mark_interrupted() == []
+        info = store.session(s.session_id)
+        assert info is not None and info.status == "finished"
+        assert len(store.events(s.session_id)) == len(s.events)
+    assert not side.exists()
+
+
+def test_a_journal_that_cannot_be_added_is_kept_and_the_session_sealed_as_it_is(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "callsim.db"
+    s = _full_disk_call(path, end=False)
+    assert s.session_id is not None
+    side = _side(path)
+    first = json.loads(side.read_text(encoding="utf-8").splitlines()[0])
+    with SessionStore(path) as store:
+        before = len(store.events(s.session_id))
+    assert first["seq"] == before
+    bad = {**first, "data": {"text": "NaN is not JSON", "x": float("nan")}}
+    lines = side.read_text(encoding="utf-8").splitlines()
+    side.write_text("\n".join([json.dumps(bad), *lines[1:]]) + "\n", encoding="utf-8")
+    caplog.set_level(logging.WARNING, logger="app.storage.store")
+    with SessionStore(path) as store:
+        assert store.mark_interrupted() == [s.session_id]
+        assert len(store.events(s.session_id)) == before  # nothing half-added
+        assert store.verify(s.session_id).ok
+    assert "could not recover" in caplog.text
+    assert side.exists()  # kept for the trainer

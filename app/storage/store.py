@@ -449,6 +449,14 @@ class SessionStore:
             try:
                 with self._transaction() as db:
                     plan, status = self._recover_in(db, sid, journals)
+            except DatabaseFileError as exc:  # the file cannot take it now (a full disk)
+                _log.warning(
+                    "session %s: its side journal cannot be added yet, so it stays unsealed "
+                    "and is tried again when callsim next opens the file: %s",
+                    sid,
+                    exc,
+                )
+                return None
             except (StorageError, ValueError) as exc:
                 _log.warning("could not recover session %s from its side journal: %s", sid, exc)
                 failed = True
