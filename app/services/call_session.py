@@ -9,6 +9,12 @@ recorder writes on a background thread (SQLite with synchronous=FULL can take mi
 commit on a laptop, too long for the UI thread); `flush()` waits for it. If storage fails,
 the call carries on and every event stays in memory (`events`) so nothing on screen is lost;
 `recording_error` says what went wrong.
+
+Only what was shown is stored: a caller line scheduled for later, and whatever follows it, is
+handed to the recorder when its time comes; meanwhile it is journaled beside the database
+(`Recorder.hold`), so what the trainee did is on disk at once even then. If the app dies, the
+next store opened on the file reads the journals back (docs/integrity.md, "Calls that survive
+faults").
 """
 
 from __future__ import annotations
