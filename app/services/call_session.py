@@ -137,12 +137,18 @@ class Recorder:
         with self._lock:
             kept = {"session_id": self.session_id, "result": result, "kept_at": iso_utc(utc_now())}
             self._journal(kept)
-            where = str(self.side_file) if self.side_file else "this window only"
-            self.error = (
-                f"The call could not be saved to {self.store.path} ({self._reason}). Everything "
-                f"the database lacks, with your score, is in {where}: keep that file and tell "
-                "your trainer"
-            )
+            said = f"The call could not be saved to {self.store.path} ({self._reason}). "
+            if self.side_file is not None:
+                self.error = said + (
+                    f"Everything the database lacks, with your score, is in {self.side_file}: "
+                    "callsim adds it to the record the next time it starts with space on the "
+                    "disk. Keep that file until then and tell your trainer"
+                )
+            else:
+                self.error = said + (
+                    "Everything the database lacks, with your score, is in this window only: "
+                    "tell your trainer before you close it"
+                )
 
     def _run(self) -> None:
         while True:
