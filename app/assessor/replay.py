@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from app.assessor.verify import ScenarioFinder, Verification, verify_session
+from app.assessor.verify import ScenarioFinder, Verification, shown_part, verify_session
 from app.engine import events as ev
 from app.engine.call import RecordedMatcher, replay
 from app.engine.events import Event
@@ -135,7 +135,7 @@ def _rebuild(scenario: Scenario, events: list[Event], finished: bool) -> tuple[b
     except Exception as exc:  # malformed stored data must not take the replay screen down
         return False, f"{type(exc).__name__}: {exc}"
     stored = [e.canonical() for e in events]
-    rebuilt = [e.canonical() for e in again]
+    rebuilt = [e.canonical() for e in (again if finished else shown_part(again, events))]
     if not finished:
         rebuilt = rebuilt[: len(stored)]
     return stored == rebuilt, None

@@ -41,7 +41,15 @@ from app.scenario.model import Scenario
 from app.scoring.score import RESULT_VERSION, score_call
 from app.storage import SessionStore, UnknownSessionError, VerifyResult
 from app.storage.chain import header_hash, seal_hash
-from app.storage.ledger import AUDIT, SEAL, SESSION, LedgerRepo, LedgerRow, verify_ledger
+from app.storage.ledger import (
+    AUDIT,
+    RECOVERED,
+    SEAL,
+    SESSION,
+    LedgerRepo,
+    LedgerRow,
+    verify_ledger,
+)
 from app.storage.records import SessionRecord, result_fields
 from app.storage.schema import searched_text
 
@@ -342,6 +350,31 @@ def _header_check(rec: SessionRecord, rows: list[LedgerRow], db: DatabaseReport)
     )  # fmt: skip
 
 
+def recovered_note(rows: Sequence[LedgerRow]) -> str:
+    """The note "; N of them recovered from a side journal ..." when the ledger says so (the
+    call's writer died while the disk was full, or with a reply queued): an assessor should
+    know the record was completed from a file beside the database, not as the call went."""
+    notes: list[str] = []
+    for r in rows:
+        if r.kind != RECOVERED:
+            continue
+        d = r.detail()
+        what = f"{_short(d.get('events'))} of them (from event {_short(d.get('from_seq'))})"
+        if d.get("result"):
+            what += " and the score shown at the debrief"
+        extra = ""
+        if d.get("unshown"):
+            extra += f"; {_short(d.get('unshown'))} queued caller lines never shown left out"
+        problems = d.get("problems")
+        if isinstance(problems, list) and problems:
+            extra += f"; {len(problems)} damaged journal lines skipped"
+        notes.append(
+            f"; {what} recovered from a side journal when the database was next opened "
+            f"({r.at[:19]}, ledger entry {r.seq}){extra}"
+        )
+    return "".join(notes)
+
+
 def _event_words(result: VerifyResult, events: Sequence[Event] | None) -> str:
     if result.seq is None:
         return "the event log does not match its hash chain"
@@ -416,6 +449,19 @@ def _at(value: Any, path: str) -> Any:
     return value
 
 
+def shown_part(rebuilt: list[Event], stored: Sequence[Event]) -> list[Event]:
+    """What the trainee saw of a rebuilt call that stopped early (interrupted): its events
+    timed no later than the last stored one, numbered on without gaps. A caller line the
+    engine scheduled ahead and the trainee never saw is left out, and what they did after it
+    follows (as a dead call's side journal is read back: app/storage/journal.py). For a log
+    cut at a shown line, this starts with exactly the rebuilt events it holds."""
+    if not stored:
+        return []
+    upto = max(e.t for e in stored)
+    kept = [e for e in rebuilt if e.t <= upto]
+    return [Event(i, e.t, e.kind, e.data) for i, e in enumerate(kept)]
+
+
 def _rebuild(
     scenario: Scenario, events: list[Event], finished: bool
 ) -> tuple[list[Event] | None, str | None, str | None]:
@@ -425,7 +471,7 @@ def _rebuild(
         again = replay(scenario, RecordedMatcher(inputs), inputs).events
     except Exception as exc:  # malformed stored data must not take verify down
         return None, None, f"the recorded inputs could not be replayed: {type(exc).__name__}: {exc}"
-    compared = again if finished else again[: len(events)]
+    compared = again if finished else shown_part(again, events)[: len(events)]
     for a, b in zip(events, compared, strict=False):
         if a.canonical() != b.canonical():
             what = (
@@ -475,7 +521,13 @@ def verify_session(
         events = None
     chain = store.verify(session_id)
     if chain.ok:
-        checks.append(Check("event log", True, f"all {chain.checked} events match their chain"))
+        checks.append(
+            Check(
+                "event log",
+                True,
+                f"all {chain.checked} events match their chain{recovered_note(rows)}",
+            )
+        )
     else:
         checks.append(Check("event log", False, _event_words(chain, events)))
     checks.append(_search_check(store, session_id, events))

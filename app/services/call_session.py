@@ -9,6 +9,12 @@ recorder writes on a background thread (SQLite with synchronous=FULL can take mi
 commit on a laptop, too long for the UI thread); `flush()` waits for it. If storage fails,
 the call carries on and every event stays in memory (`events`) so nothing on screen is lost;
 `recording_error` says what went wrong.
+
+Only what was shown is stored: a caller line scheduled for later, and whatever follows it, is
+handed to the recorder when its time comes; meanwhile it is journaled beside the database
+(`Recorder.hold`), so what the trainee did is on disk at once even then. If the app dies, the
+next store opened on the file reads the journals back (docs/integrity.md, "Calls that survive
+faults").
 """
 
 from __future__ import annotations
@@ -32,6 +38,8 @@ from app.scoring.result import Result
 from app.scoring.score import score_call
 from app.storage import SessionStore
 from app.storage.errors import DatabaseFileError, database_problem
+from app.storage.journal import HELD, UNSAVED, journal_path
+from app.storage.records import iso_utc, utc_now
 from app.storage.store import LEASE_SECONDS
 
 _log = logging.getLogger(__name__)
@@ -39,6 +47,7 @@ _log = logging.getLogger(__name__)
 Clock = Callable[[], float]
 _STOP = threading.Event()  # sentinel: the recorder thread ends when it reads this
 _BEAT = threading.Event()  # sentinel: renew the session's lease (a long silence)
+_UNHOLD = threading.Event()  # sentinel: nothing is held any more (the held journal may go)
 BEAT_INTERVAL = LEASE_SECONDS / 4  # call seconds between lease renewals with nothing stored
 
 
@@ -60,6 +69,13 @@ def _reason(exc: BaseException, otherwise: str) -> str:
     return problem[0] if problem is not None else otherwise
 
 
+class _Hold:
+    """Events made but not written yet (behind a caller line still queued): journal them."""
+
+    def __init__(self, events: list[Event]) -> None:
+        self.events = events
+
+
 class Recorder:
     """Writes a session's events to the store on one background thread, in order.
 
@@ -67,6 +83,12 @@ class Recorder:
     event: it stays in `unwritten`, is appended to a side journal beside the database (JSON
     lines, `side_file`) and is written again with the next event, at each `flush` and at the
     end. Once the database has them all, the journal is removed and `error` cleared.
+
+    Events the session holds back (`hold`: behind a caller line not yet shown) are appended
+    at once to a second journal, `held_file`, so a trainee action is never in memory only; it
+    is removed once nothing is held and the database (or the side journal) has it all. Both
+    are read back by the next store opened on the file if the call's writer dies
+    (`SessionStore.mark_interrupted`, app/storage/journal.py).
     """
 
     def __init__(self, store: SessionStore, session_id: str) -> None:
@@ -75,15 +97,25 @@ class Recorder:
         self.error: str | None = None
         self.unwritten: list[Event] = []
         self.side_file: Path | None = None  # set once something had to be kept beside
+        self.held_file: Path | None = None  # set while held events are journaled
         self._journaled = 0  # how many of `unwritten` the side journal holds
+        self._unhold_due = False  # nothing is held: drop `held_file` once all is written
         self._reason = ""
         self._lock = threading.Lock()
-        self._q: queue.Queue[Event | threading.Event] = queue.Queue()
+        self._q: queue.Queue[Event | threading.Event | _Hold] = queue.Queue()
         self._thread = threading.Thread(target=self._run, name="callsim-recorder", daemon=True)
         self._thread.start()
 
     def put(self, event: Event) -> None:
         self._q.put(event)
+
+    def hold(self, events: list[Event]) -> None:
+        """Journal events not written yet (they are `put` when their time comes)."""
+        self._q.put(_Hold(list(events)))
+
+    def unhold(self) -> None:
+        """Nothing is held any more: every held event has been `put`."""
+        self._q.put(_UNHOLD)
 
     def beat(self) -> None:
         """Renew the lease, so another machine sharing the file sees the call is live."""
@@ -103,20 +135,36 @@ class Recorder:
         """The database could not take the end of the call: leave its score in the side file
         with the events it lacks, and say where."""
         with self._lock:
-            self._journal({"session_id": self.session_id, "result": result})
-            where = str(self.side_file) if self.side_file else "this window only"
-            self.error = (
-                f"The call could not be saved to {self.store.path} ({self._reason}). Everything "
-                f"the database lacks, with your score, is in {where}: keep that file and tell "
-                "your trainer"
-            )
+            kept = {"session_id": self.session_id, "result": result, "kept_at": iso_utc(utc_now())}
+            self._journal(kept)
+            said = f"The call could not be saved to {self.store.path} ({self._reason}). "
+            if self.side_file is not None:
+                self.error = said + (
+                    f"Everything the database lacks, with your score, is in {self.side_file}: "
+                    "callsim adds it to the record the next time it starts with space on the "
+                    "disk. Keep that file until then and tell your trainer"
+                )
+            else:
+                self.error = said + (
+                    "Everything the database lacks, with your score, is in this window only: "
+                    "tell your trainer before you close it"
+                )
 
     def _run(self) -> None:
         while True:
             item = self._q.get()
             if item is _STOP:
                 self._retry()
+                self._unhold_due = True
+                self._drop_held()
                 return
+            if item is _UNHOLD:
+                self._unhold_due = True
+                self._drop_held()
+                continue
+            if isinstance(item, _Hold):
+                self._hold(item.events)
+                continue
             if item is _BEAT:
                 if not self.unwritten:
                     try:
@@ -146,6 +194,27 @@ class Recorder:
             self.error = None
             if self.side_file is not None:
                 self.side_file.unlink(missing_ok=True)  # the database has it all now
+        self._drop_held()
+
+    def _hold(self, events: list[Event]) -> None:
+        path = journal_path(self.store.path, self.session_id, HELD)
+        self._unhold_due = False
+        for event in events:
+            if not _append_line(path, event.to_json()):
+                _log.warning("could not journal held events of %s in %s", self.session_id, path)
+                return
+        self.held_file = path
+
+    def _drop_held(self) -> None:
+        """Remove the held journal once nothing is held and all it had is stored elsewhere."""
+        with self._lock:
+            if not self._unhold_due or self.held_file is None:
+                return
+            if self._journaled < len(self.unwritten):
+                return  # some of it is in memory only: keep the file
+            self.held_file.unlink(missing_ok=True)
+            self.held_file = None
+            self._unhold_due = False
 
     def _failed(self, exc: Exception) -> None:
         _log.warning("could not record session %s: %s", self.session_id, exc)
@@ -162,16 +231,23 @@ class Recorder:
 
     def _journal(self, line: Mapping[str, Any]) -> bool:
         """Append one JSON line to the side journal; False if that cannot be written either."""
-        path = self.store.path.with_name(f"{self.store.path.name}.unsaved-{self.session_id}.jsonl")
-        try:
-            with path.open("a", encoding="utf-8") as f:
-                f.write(json.dumps(line, ensure_ascii=True, allow_nan=False) + "\n")
-                f.flush()
-                os.fsync(f.fileno())
-        except (OSError, TypeError, ValueError):
+        path = journal_path(self.store.path, self.session_id, UNSAVED)
+        if not _append_line(path, line):
             return False
         self.side_file = path
         return True
+
+
+def _append_line(path: Path, line: Mapping[str, Any]) -> bool:
+    """Append one JSON line to a journal, on disk before returning; False if it cannot be."""
+    try:
+        with path.open("a", encoding="utf-8") as f:
+            f.write(json.dumps(line, ensure_ascii=True, allow_nan=False) + "\n")
+            f.flush()
+            os.fsync(f.fileno())
+    except (OSError, TypeError, ValueError):
+        return False
+    return True
 
 
 class CallSession:
@@ -202,8 +278,10 @@ class CallSession:
         self._last_beat = 0.0  # call time of the last lease renewal
         # Events made but not yet shown: a caller line scheduled for later (and, to keep the
         # log in order, whatever came after it). Handed to the recorder when their time comes,
-        # so a killed call's record holds only what the trainee saw.
+        # so a killed call's record holds only what the trainee saw; journaled at once
+        # meanwhile (`Recorder.hold`), so what the trainee did is never in memory only.
         self._unshown: list[Event] = []
+        self._holding = False  # the recorder holds a journal of `_unshown`
 
     # -- the call ------------------------------------------------------------------------
     @property
@@ -344,6 +422,10 @@ class CallSession:
         if self._recorder is not None:
             self._unshown.extend(events)
             self._release()
+            new = min(len(events), len(self._unshown))  # of these, the ones still held
+            if new:
+                self._recorder.hold(self._unshown[-new:])
+                self._holding = True
         return events
 
     def _release(self) -> None:
@@ -361,3 +443,6 @@ class CallSession:
         for e in self._unshown[:due]:
             self._recorder.put(e)
         del self._unshown[:due]
+        if self._holding and not self._unshown:
+            self._recorder.unhold()
+            self._holding = False

@@ -158,6 +158,25 @@ class LibraryRepo:
             params.append(int(limit))
         return [_row(r) for r in self._store._fetch(sql, params)]
 
+    def criteria(self) -> list[tuple[str, str]]:
+        """(id, title) of every criterion in a stored result, by title then id: the choices
+        of the library's criterion filter. An id that several scenarios use with different
+        titles gets them all, joined by " / " (the filter, like the CLI's, is by id)."""
+        rows = self._store._fetch(
+            "SELECT c.key, json_extract(c.value, '$.title') FROM sessions s, "
+            "json_each(s.result_json, '$.criteria') c "
+            "WHERE s.result_json IS NOT NULL AND json_valid(s.result_json) "
+            "AND json_type(s.result_json, '$.criteria') = 'object' ORDER BY s.started_at"
+        )
+        found: dict[str, list[str]] = {}
+        for cid, title in rows:
+            titles = found.setdefault(str(cid), [])
+            text = str(title) if title is not None else str(cid)
+            if text not in titles:
+                titles.append(text)
+        named = [(cid, " / ".join(titles)) for cid, titles in found.items()]
+        return sorted(named, key=lambda item: (item[1].casefold(), item[0]))
+
     def review_state(self, session_id: str) -> ReviewState:
         """The review state of one session (as `query` gives it)."""
         rows = self._store._fetch(

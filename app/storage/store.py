@@ -16,6 +16,7 @@ take SQLite's write lock up front (`BEGIN IMMEDIATE`) and wait up to `busy_timeo
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 import sqlite3
 import tempfile
@@ -54,7 +55,8 @@ from app.storage.errors import (
     database_problem,
     folder_reason,
 )
-from app.storage.ledger import SEAL, SESSION, append_entry
+from app.storage.journal import Journal, RecoveryPlan, journal_sessions, read_journal, recovery_plan
+from app.storage.ledger import RECOVERED, SEAL, SESSION, append_entry
 from app.storage.owner import Owner, current_owner, is_alive
 from app.storage.paths import default_db_path
 from app.storage.records import (
@@ -71,6 +73,8 @@ from app.storage.records import (
 from app.storage.schema import SCHEMA_VERSION, migrate, schema_version, seal_detail, searched_text
 from app.storage.sql import Tx, fts_query
 from app.text.clean import clean
+
+_log = logging.getLogger(__name__)
 
 # A session whose writer runs on another host is taken for dead only when its heartbeat is
 # older than this. The recorder beats at least every LEASE_SECONDS / 4 during a call.
@@ -322,23 +326,27 @@ class SessionStore:
         """Store several consecutive events in one transaction: all of them or none."""
         batch = [normalise(event) for event in events]
         with self._transaction() as db:
-            row = db.execute(
-                "SELECT status, event_count, last_hash FROM sessions WHERE id = ?", [session_id]
-            ).fetchone()
-            if row is None:
-                raise UnknownSessionError(session_id)
-            status, count, last_hash = row
-            if status != "active":
-                raise SessionStateError(session_id, status, "append to")
-            for event in batch:
-                if event.seq != count:
-                    raise EventOrderError(session_id, count, event.seq)
-                last_hash = self._insert_event(db, session_id, event, last_hash)
-                count += 1
-            db.execute(
-                "UPDATE sessions SET event_count = ?, last_hash = ?, heartbeat_at = ? WHERE id = ?",
-                [count, last_hash, iso_utc(self._lease_clock()), session_id],
-            )
+            self._append_in(db, session_id, batch)
+
+    def _append_in(self, db: Database, session_id: str, batch: list[Event]) -> None:
+        """Append normalised events inside the write transaction `db` (see `append_events`)."""
+        row = db.execute(
+            "SELECT status, event_count, last_hash FROM sessions WHERE id = ?", [session_id]
+        ).fetchone()
+        if row is None:
+            raise UnknownSessionError(session_id)
+        status, count, last_hash = row
+        if status != "active":
+            raise SessionStateError(session_id, status, "append to")
+        for event in batch:
+            if event.seq != count:
+                raise EventOrderError(session_id, count, event.seq)
+            last_hash = self._insert_event(db, session_id, event, last_hash)
+            count += 1
+        db.execute(
+            "UPDATE sessions SET event_count = ?, last_hash = ?, heartbeat_at = ? WHERE id = ?",
+            [count, last_hash, iso_utc(self._lease_clock()), session_id],
+        )
 
     def heartbeat(self, session_id: str) -> None:
         """Renew this writer's lease on an active session (the recorder calls it during long
@@ -367,20 +375,26 @@ class SessionStore:
     def finish_session(self, session_id: str, result: Mapping[str, Any] | None) -> None:
         """Close an active session with its scored result (stored as JSON in its own key order:
         the result is built deterministically, and its criteria stay in rubric order)."""
+        ended = iso_utc(self._clock())
+        with self._transaction() as db:
+            self._require_active(db, session_id, "finish")
+            self._finish_in(db, session_id, result, ended)
+
+    def _finish_in(
+        self, db: Database, session_id: str, result: Mapping[str, Any] | None, ended: str
+    ) -> None:
+        """Seal an active session as finished with `result`, inside the transaction `db`."""
         try:
             result_json = None if result is None else json.dumps(result, allow_nan=False)
         except (TypeError, ValueError) as exc:
             raise EventDataError(f"result is not plain JSON: {exc}") from exc
         score, passed = result_fields(result)
-        ended = iso_utc(self._clock())
-        with self._transaction() as db:
-            self._require_active(db, session_id, "finish")
-            seal = self._seal(db, session_id, "finished", ended, result_json)
-            db.execute(
-                "UPDATE sessions SET status = 'finished', ended_at = ?, result_json = ?, "
-                "score = ?, passed = ?, seal_hash = ? WHERE id = ?",
-                [ended, result_json, score, passed, seal, session_id],
-            )
+        seal = self._seal(db, session_id, "finished", ended, result_json)
+        db.execute(
+            "UPDATE sessions SET status = 'finished', ended_at = ?, result_json = ?, "
+            "score = ?, passed = ?, seal_hash = ? WHERE id = ?",
+            [ended, result_json, score, passed, seal, session_id],
+        )
 
     def mark_interrupted(self) -> list[str]:
         """Mark active sessions whose writer process is gone as interrupted; returns their ids.
@@ -388,34 +402,151 @@ class SessionStore:
         Call on app start. Sessions written by this process, or by another live one, are left:
         a writer on this host is gone when its process is; one on another host (a second
         machine sharing the file) when its heartbeat is older than `LEASE_SECONDS`.
+
+        A dead session's side journals (`app/storage/journal.py`) are read back first: what
+        the database lacks of what was shown is appended, in the same transaction as the
+        seal, with a ledger entry saying so; a score kept aside (the call had ended) finishes
+        it instead (not in the returned ids). The files go once that is committed. Journals
+        of sessions no longer active that the database already holds are removed.
         """
         with self._lock:
             active = self._fetch(
                 "SELECT id, owner_pid, owner_token, owner_host, heartbeat_at FROM sessions "
                 "WHERE status = 'active'"
             )
+            live = {str(row[0]) for row in active}
             orphans = [
                 sid
                 for sid, pid, token, host, beat in active
                 if self._orphaned(pid, token or "", host, beat)
             ]
+            journals = self._journals()
             marked: list[str] = []
-            if orphans:
-                with self._transaction() as db:
-                    for sid in orphans:
-                        row = db.execute(
-                            "SELECT status FROM sessions WHERE id = ?", [sid]
-                        ).fetchone()
-                        if row is None or row[0] != "active":
-                            continue  # finished meanwhile by its writer
-                        seal = self._seal(db, sid, "interrupted", None, None)
-                        db.execute(
-                            "UPDATE sessions SET status = 'interrupted', seal_hash = ? "
-                            "WHERE id = ?",
-                            [seal, sid],
-                        )
-                        marked.append(sid)
+            for sid in orphans:
+                status = self._close_orphan(sid, journals.pop(sid, []))
+                if status == "interrupted":
+                    marked.append(sid)
+            for sid, files in journals.items():
+                if sid not in live:
+                    self._tidy_journals(sid, files)
             return marked
+
+    def _journals(self) -> dict[str, list[Path]]:
+        try:
+            return journal_sessions(self.path)
+        except OSError as exc:  # an unreadable folder: recovery waits for the next start
+            _log.warning("cannot look for side journals beside %s: %s", self.path, exc)
+            return {}
+
+    def _close_orphan(self, sid: str, files: list[Path]) -> str | None:
+        """Recover a dead session's side journals and seal it; its new status (None: it was
+        no longer active). A recovery that fails leaves the files and seals it as it is."""
+        journals = [read_journal(path) for path in files]
+        plan: RecoveryPlan | None = None
+        status: str | None = None
+        failed = False
+        if journals:
+            try:
+                with self._transaction() as db:
+                    plan, status = self._recover_in(db, sid, journals)
+            except DatabaseFileError as exc:  # the file cannot take it now (a full disk)
+                _log.warning(
+                    "session %s: its side journal cannot be added yet, so it stays unsealed "
+                    "and is tried again when callsim next opens the file: %s",
+                    sid,
+                    exc,
+                )
+                return None
+            except (StorageError, ValueError) as exc:
+                _log.warning("could not recover session %s from its side journal: %s", sid, exc)
+                failed = True
+        if plan is None:
+            with self._transaction() as db:
+                row = db.execute("SELECT status FROM sessions WHERE id = ?", [sid]).fetchone()
+                if row is None or row[0] != "active":
+                    return None  # finished meanwhile by its writer
+                seal = self._seal(db, sid, "interrupted", None, None)
+                db.execute(
+                    "UPDATE sessions SET status = 'interrupted', seal_hash = ? WHERE id = ?",
+                    [seal, sid],
+                )
+            if not failed:
+                self._tidy_journals(sid, files)  # the database held it all already
+            return "interrupted"
+        _log.warning(
+            "session %s: recovered %d events%s from its side journal (%s)%s%s",
+            sid,
+            len(plan.events),
+            " and its score" if status == "finished" else "",
+            ", ".join(p.name for p in files),
+            f"; {plan.unshown} queued caller lines never shown were left out"
+            if plan.unshown
+            else "",
+            f"; problems: {'; '.join(plan.problems)}" if plan.problems else "",
+        )
+        if plan.complete and not plan.problems:
+            for path in files:
+                path.unlink(missing_ok=True)  # only now that the database has it
+        return status
+
+    def _recover_in(
+        self, db: Database, sid: str, journals: list[Journal]
+    ) -> tuple[RecoveryPlan | None, str | None]:
+        row = db.execute(
+            "SELECT status, event_count, result_json FROM sessions WHERE id = ?", [sid]
+        ).fetchone()
+        if row is None or row[0] != "active":
+            return None, None
+        count, has_result = int(row[1]), row[2] is not None
+        last = db.execute(
+            "SELECT t FROM events WHERE session_id = ? ORDER BY seq DESC LIMIT 1", [sid]
+        ).fetchone()
+        plan = recovery_plan(journals, count, None if last is None else float(last[0]))
+        batch = [normalise(event) for event in plan.events]
+        self._append_in(db, sid, batch)
+        finish = plan.result is not None and not has_result and plan.complete
+        if not batch and not finish and not plan.problems:
+            return None, None  # the database holds it all already: nothing was recovered
+        detail = {
+            "files": [j.path.name for j in journals],
+            "events": len(batch),
+            "from_seq": count,
+            "unshown": plan.unshown,
+            "result": finish,
+            "problems": plan.problems,
+        }
+        append_entry(Tx(db), RECOVERED, sid, detail, iso_utc(self._clock()))
+        if finish:
+            self._finish_in(db, sid, plan.result, plan.kept_at or iso_utc(self._clock()))
+            return plan, "finished"
+        seal = self._seal(db, sid, "interrupted", None, None)
+        db.execute(
+            "UPDATE sessions SET status = 'interrupted', seal_hash = ? WHERE id = ?", [seal, sid]
+        )
+        return plan, "interrupted"
+
+    def _tidy_journals(self, sid: str, files: list[Path]) -> None:
+        """Side journals of a session no longer active: removed if the database holds all
+        they do (a recovery whose files could not be removed), else left and logged."""
+        rows = self._fetch(
+            "SELECT event_count, result_json, status FROM sessions WHERE id = ?", [sid]
+        )
+        if not rows or rows[0][2] == "active":
+            return  # not a session of this file, or one its writer is still recording
+        count, result_json = int(rows[0][0]), rows[0][1]
+        journals = [read_journal(path) for path in files]
+        beyond = any(seq >= count for j in journals for seq in j.events)
+        lost_result = result_json is None and any(j.result is not None for j in journals)
+        if beyond or lost_result or any(j.problems for j in journals):
+            _log.warning(
+                "session %s is sealed but its side journal (%s) holds what its record lacks: "
+                "keep the file for the trainer",
+                sid,
+                ", ".join(p.name for p in files),
+            )
+            return
+        for path in files:
+            path.unlink(missing_ok=True)
 
     # -- reading -------------------------------------------------------------------------
 

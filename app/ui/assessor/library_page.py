@@ -29,10 +29,12 @@ from PySide6.QtWidgets import (
 
 from app.assessor.export import progress
 from app.assessor.library import REVIEW_STATES, LibraryRow, query_sessions
+from app.scenario.vocabulary import STATUSES as CRITERION_STATUSES
 from app.storage import SessionStore
+from app.storage.library_repo import LibraryRepo
 from app.ui.assessor.library_model import COLUMNS, LibraryModel
 from app.ui.assessor.progress_chart import ProgressChart
-from app.ui.assessor.words import review_words, session_status_words, tr
+from app.ui.assessor.words import review_words, session_status_words, status_words, tr
 from app.ui.workers import TaskHandle, TaskState, run_task
 
 SEARCH_PAUSE_MS = 300
@@ -67,6 +69,7 @@ class LibraryFilter:
     review: str | None = None
     since: datetime | None = None
     mode: str | None = None
+    criterion: tuple[str, str] | None = None  # (criterion id, the status that stands)
 
 
 @dataclass
@@ -74,6 +77,7 @@ class LibraryAnswer:
     rows: list[LibraryRow]
     trainees: list[str] | None  # the choices for the filters, when asked for
     scenarios: list[tuple[str, str]] | None
+    criteria: list[tuple[str, str]] | None = None  # (id, title)
 
 
 class LibraryPage(QWidget):
@@ -119,6 +123,14 @@ class LibraryPage(QWidget):
             [(tr("Any review state"), None)] + [(review_words(s), s) for s in REVIEW_STATES],
         )
         self.mode = self._combo(tr("Mode filter"), [(tr(t), m) for t, m in MODE_CHOICES])
+        # A criterion's status, as `callsim sessions list --criterion ID=STATUS`: the status
+        # that stands (the assessor's where marked). The status box waits for a criterion.
+        self.criterion = self._combo(tr("Criterion filter"), [(tr("Any criterion"), None)])
+        self.criterion_status = self._combo(
+            tr("Criterion status filter"),
+            [(status_words(str(s)), str(s)) for s in CRITERION_STATUSES],
+        )
+        self.criterion_status.setEnabled(False)
         self.period = self._combo(tr("Date filter"), [(tr(t), d) for t, d in PERIODS])
         self.sort = self._combo(tr("Sort by"), [(tr(t), n) for n, (t, _c, _o) in enumerate(SORTS)])
         pairs = (
@@ -128,6 +140,8 @@ class LibraryPage(QWidget):
             (tr("Stat&us"), self.status),
             (tr("Re&view"), self.review),
             (tr("&Mode"), self.mode),
+            (tr("C&riterion"), self.criterion),
+            (tr("Criterion st&atus"), self.criterion_status),
             (tr("&When"), self.period),
             (tr("S&ort"), self.sort),
         )
@@ -180,8 +194,8 @@ class LibraryPage(QWidget):
         self.csv.setAccessibleName(tr("Export results as CSV"))
         self.csv.setToolTip(
             tr("Every session of the chosen trainee and scenario in the chosen period, with "
-               "the automatic and the reviewed result (search, status and review filters "
-               "do not apply)")
+               "the automatic and the reviewed result (search, status, review and criterion "
+               "filters do not apply)")
         )  # fmt: skip
         self.csv.clicked.connect(lambda: self.sig_csv_requested.emit(self.current_filter()))
         self.open = QPushButton(tr("&Open replay"))
@@ -202,8 +216,10 @@ class LibraryPage(QWidget):
         self.search.returnPressed.connect(self.refresh)
         for combo in (
             self.trainee, self.scenario, self.status, self.review, self.mode, self.period,
+            self.criterion_status,
         ):  # fmt: skip
             combo.currentIndexChanged.connect(lambda _i: self.refresh())
+        self.criterion.currentIndexChanged.connect(self._criterion_chosen)
         self.setFocusProxy(self.table)
 
     def sort_by(self, column: str, order: Qt.SortOrder) -> None:
@@ -225,6 +241,10 @@ class LibraryPage(QWidget):
             self.sort.setCurrentIndex(found)
         self.sort.blockSignals(False)
 
+    def _criterion_chosen(self, _index: int) -> None:
+        self.criterion_status.setEnabled(self.criterion.currentData() is not None)
+        self.refresh()
+
     def _combo(self, name: str, items: list[tuple[str, Any]]) -> QComboBox:
         combo = QComboBox()
         combo.setAccessibleName(name)
@@ -237,6 +257,7 @@ class LibraryPage(QWidget):
         text = self.search.text().strip() or None
         days = self.period.currentData()
         since = datetime.now(UTC) - timedelta(days=int(days)) if days else None
+        cid = self.criterion.currentData()
         return LibraryFilter(
             text=text,
             trainee=self.trainee.currentData(),
@@ -245,6 +266,7 @@ class LibraryPage(QWidget):
             review=self.review.currentData(),
             since=since,
             mode=self.mode.currentData(),
+            criterion=(str(cid), str(self.criterion_status.currentData())) if cid else None,
         )
 
     def refresh(self) -> None:
@@ -265,6 +287,7 @@ class LibraryPage(QWidget):
                 status=wanted.status,
                 review=wanted.review,
                 mode=wanted.mode,
+                criterion=wanted.criterion,
             )
             if wanted.since is not None:
                 rows = [r for r in rows if r.started_at >= wanted.since]
@@ -273,7 +296,7 @@ class LibraryPage(QWidget):
             every = rows if wanted == LibraryFilter() else query_sessions(store)
             trainees = sorted({r.trainee for r in every}, key=str.casefold)
             scenarios = sorted({(r.scenario_id, r.scenario_title) for r in every})
-            return LibraryAnswer(rows, trainees, scenarios)
+            return LibraryAnswer(rows, trainees, scenarios, LibraryRepo(store).criteria())
 
         self._query = run_task(
             self.pool, work, parent=self, on_done=self._answered, on_failed=self._failed
@@ -282,7 +305,7 @@ class LibraryPage(QWidget):
     def _answered(self, answer: LibraryAnswer) -> None:
         self._query = None
         if answer.trainees is not None and answer.scenarios is not None:
-            self._fill_choices(answer.trainees, answer.scenarios)
+            self._fill_choices(answer.trainees, answer.scenarios, answer.criteria or [])
         chosen = self.selected_row()
         self.model.set_rows(answer.rows)
         self.count.setText(
@@ -304,11 +327,17 @@ class LibraryPage(QWidget):
         self.count.setText(tr("The sessions could not be read: ") + message)
         self.sig_library_loaded.emit(-1)
 
-    def _fill_choices(self, trainees: list[str], scenarios: list[tuple[str, str]]) -> None:
+    def _fill_choices(
+        self,
+        trainees: list[str],
+        scenarios: list[tuple[str, str]],
+        criteria: list[tuple[str, str]],
+    ) -> None:
         self._loaded_choices = True
         for combo, items in (
             (self.trainee, [(t or tr("(no name)"), t) for t in trainees]),
             (self.scenario, [(f"{title} ({sid})", sid) for sid, title in scenarios]),
+            (self.criterion, [(f"{title} ({cid})", cid) for cid, title in criteria]),
         ):
             keep = combo.currentData()
             combo.blockSignals(True)
@@ -319,6 +348,7 @@ class LibraryPage(QWidget):
             found = combo.findData(keep) if keep is not None else 0
             combo.setCurrentIndex(max(0, found))
             combo.blockSignals(False)
+        self.criterion_status.setEnabled(self.criterion.currentData() is not None)
 
     def reload(self) -> None:
         """Fetch everything again, the filter choices too (e.g. back from a replay)."""
