@@ -676,17 +676,16 @@ def _audit_check(
     entries = marking.audit(rec.id)
     if problem is not None:
         action = f" ({problem.action})" if problem.action else ""
+        row = _ACTION_WORDS.get(str(problem.action), str(problem.action))
         if problem.reason == "unaudited":
-            what = f"a {problem.action} row has no audit entry (added outside callsim)"
+            what = f"a {row} row has no audit entry (added outside callsim)"
         elif problem.reason == "mismatch":
             what = (
-                f"the {problem.action} row of audit entry {problem.seq} no longer says what "
-                "the entry recorded"
+                f"the {row} row of audit entry {problem.seq} no longer says what the entry recorded"
             )
         elif problem.reason == "no row":
             what = (
-                f"the {_ACTION_WORDS.get(str(problem.action), problem.action)} row of audit "
-                f"entry {problem.seq} is missing (removed outside callsim)"
+                f"the {row} row of audit entry {problem.seq} is missing (removed outside callsim)"
             )
         elif problem.reason == "truncated":
             what = (
