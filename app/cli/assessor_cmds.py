@@ -192,6 +192,7 @@ def cmd_sessions_list(args: argparse.Namespace, ctx: Context) -> int:
     for r in rows:
         passed = "-" if r.passed is None else ("yes" if r.passed else "no")
         review = r.review if r.verdict is None else f"{r.review} ({r.verdict})"
+        review += ", signed off" if r.signed_off else ""
         table.append(
             [
                 r.id[:12],
