@@ -236,3 +236,28 @@ def test_an_edited_retraction_no_longer_matches_its_entry(
     )
     check = marking.verify_audit(sid)
     assert (check.ok, check.seq, check.reason) == (False, 1, "mismatch")
+
+
+def test_a_version_5_database_gains_retractions_and_sign_offs(tmp_path: Path) -> None:
+    """Migration 6 on a database the previous release left, marked and read read-only too."""
+    from sqlite_utils import Database
+
+    from app.storage.schema import MIGRATIONS, migrate
+
+    path = tmp_path / "callsim.db"
+    conn = sqlite3.connect(path, isolation_level=None)
+    migrate(Database(conn), path, MIGRATIONS[:5])
+    conn.close()
+    with SessionStore(path, readonly=True) as old:  # upgraded in memory only
+        assert old.upgraded_in_memory == 5
+        assert Marking(old).signed_off("none") is None
+    with sqlite3.connect(path) as c:
+        assert c.execute("PRAGMA user_version").fetchone() == (5,)
+    c.close()
+    with SessionStore(path, clock=ticking_clock()) as store:
+        marking = Marking(store, clock=ticking_clock())
+        sid = record(store, tmp_path)
+        marking.sign_off(sid, assessor=A)
+        with pytest.raises(SessionLockedError):
+            marking.comment(sid, 1.0, "x", assessor=A)
+        assert marking.verify_audit(sid).ok

@@ -370,7 +370,7 @@ _LOCKED_TABLES = ("marks", "comments", "verdicts", "retractions")
 _M6_STATEMENTS = (
     # A comment is withdrawn by appending a retraction that names it; the comment stays.
     """
-    CREATE TABLE retractions (
+    CREATE TABLE IF NOT EXISTS retractions (
         id INTEGER PRIMARY KEY AUTOINCREMENT,
         session_id TEXT NOT NULL REFERENCES sessions (id),
         comment_id INTEGER NOT NULL UNIQUE REFERENCES comments (id),
@@ -379,10 +379,10 @@ _M6_STATEMENTS = (
         at TEXT NOT NULL
     )
     """,
-    "CREATE INDEX retractions_session ON retractions (session_id, id)",
+    "CREATE INDEX IF NOT EXISTS retractions_session ON retractions (session_id, id)",
     # Sign-offs and reopenings in order: the latest says whether the session is locked.
     """
-    CREATE TABLE signoffs (
+    CREATE TABLE IF NOT EXISTS signoffs (
         id INTEGER PRIMARY KEY AUTOINCREMENT,
         session_id TEXT NOT NULL REFERENCES sessions (id),
         action TEXT NOT NULL CHECK (action IN ('sign_off', 'reopen')),
@@ -392,11 +392,11 @@ _M6_STATEMENTS = (
         CHECK (action <> 'reopen' OR length(trim(note)) > 0)
     )
     """,
-    "CREATE INDEX signoffs_session ON signoffs (session_id, id)",
-    "CREATE TRIGGER retractions_same_session BEFORE INSERT ON retractions "
+    "CREATE INDEX IF NOT EXISTS signoffs_session ON signoffs (session_id, id)",
+    "CREATE TRIGGER IF NOT EXISTS retractions_same_session BEFORE INSERT ON retractions "
     "WHEN (SELECT session_id FROM comments WHERE id = NEW.comment_id) IS NOT NEW.session_id "
     "BEGIN SELECT RAISE(ABORT, 'retractions: the comment is not one of this session'); END",
-    "CREATE TRIGGER signoffs_in_turn BEFORE INSERT ON signoffs "
+    "CREATE TRIGGER IF NOT EXISTS signoffs_in_turn BEFORE INSERT ON signoffs "
     f"WHEN (NEW.action = 'sign_off') = {_LOCKED_SQL} "
     "BEGIN SELECT RAISE(ABORT, 'signoffs: only an open session is signed off, only a "
     "signed-off one reopened'); END",
@@ -406,18 +406,20 @@ _M6_STATEMENTS = (
 def _m6_signoff(db: Database) -> None:
     """Comments withdrawn by an appended retraction, and sign-off that locks a session: while
     its latest sign-off row is a sign-off, the database refuses new marks, comments, verdicts
-    and retractions on it, whichever program writes them."""
+    and retractions on it, whichever program writes them. Safe to run again on a file whose
+    version was set back by hand (everything is created only if missing)."""
     for statement in _M6_STATEMENTS:
         db.execute(statement)
     for table in ("retractions", "signoffs"):  # fixed names, never outside text
         for op in ("UPDATE", "DELETE"):
             db.execute(
-                f"CREATE TRIGGER {table}_no_{op.lower()} BEFORE {op} ON {table} "
+                f"CREATE TRIGGER IF NOT EXISTS {table}_no_{op.lower()} BEFORE {op} ON {table} "
                 f"BEGIN SELECT RAISE(ABORT, '{table}: rows are append-only'); END"
             )
     for table in _LOCKED_TABLES:  # fixed names above
         db.execute(
-            f"CREATE TRIGGER {table}_locked BEFORE INSERT ON {table} WHEN {_LOCKED_SQL} "
+            f"CREATE TRIGGER IF NOT EXISTS {table}_locked BEFORE INSERT ON {table} "
+            f"WHEN {_LOCKED_SQL} "
             f"BEGIN SELECT RAISE(ABORT, '{table}: the session is signed off (locked)'); END"
         )
 
