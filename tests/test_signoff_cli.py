@@ -104,3 +104,18 @@ def test_a_wrong_passphrase_writes_nothing(
     assert code == 2 and "not correct" in err
     with SessionStore(db, readonly=True) as store:
         assert Marking(store).signed_off(sid) is None
+
+
+def test_sessions_list_says_which_are_signed_off(db: Path, sid: str, capsys: Capture) -> None:
+    import json
+
+    assert run(capsys, "sign-off", sid, "--assessor", "A")[0] == 0
+    code, out, _ = run(capsys, "list")
+    header, *rows = out.splitlines()
+    (line,) = [x for x in rows if x.startswith(sid[:12])]
+    (other,) = [x for x in rows if not x.startswith(sid[:12])]
+    assert code == 0 and header.startswith("ID") and ", signed off" in line
+    assert "signed off" not in other
+    code, out, _ = run(capsys, "list", "--json")
+    flags = {r["id"]: r["signed_off"] for r in json.loads(out)}
+    assert flags[sid] is True and list(flags.values()).count(False) == 1
