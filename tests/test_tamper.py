@@ -634,3 +634,121 @@ def _no_stray_files(db: Path) -> Iterator[None]:
     extra = {p.name for p in db.parent.iterdir()} - {"callsim.db", "no-scenarios", "secret"}
     extra -= {n for n in extra if n.endswith(".yaml")}
     assert not extra, extra
+
+
+# -- comment retractions and sign-offs -----------------------------------------------------------
+def _signed_off(db: Path, sid: str) -> None:
+    """Through callsim: Ana's comment withdrawn, then her session signed off (audit entries 3
+    and 4, after the mark, the comment and the verdict)."""
+    with SessionStore(db, clock=ticking_clock(datetime.fromisoformat("2025-03-05T10:00Z"))) as s:
+        marking = Marking(s, clock=ticking_clock(datetime.fromisoformat("2025-03-05T10:00Z")))
+        (comment,) = marking.comments(sid)
+        marking.retract_comment(sid, comment.id, reason="said of the wrong call", assessor=ASSESSOR)
+        marking.sign_off(sid, assessor=ASSESSOR, note="moderated")
+
+
+def test_a_signed_off_session_verifies(db: Path, recorded: Recorded, capsys: Capture) -> None:
+    _signed_off(db, recorded.ana)
+    found = banner(db, recorded.ana)
+    assert found.ok, found.lines()
+    trail = found.check("audit trail")
+    assert trail is not None and "1 retraction, 1 sign-off" in trail.detail
+    code, _ = cli(capsys, recorded.ana)
+    assert code == 0
+
+
+def test_a_sign_off_deleted_to_unlock_the_session(
+    db: Path, recorded: Recorded, capsys: Capture
+) -> None:
+    _signed_off(db, recorded.ana)
+    attack(db, ("DELETE FROM signoffs WHERE session_id = ?", [recorded.ana]))
+    with SessionStore(db, readonly=True) as store:
+        assert Marking(store).signed_off(recorded.ana) is None  # unlocked, but:
+    assert_named(
+        db, recorded.ana, capsys, "audit trail", "the sign-off row of audit entry 4 is missing"
+    )
+
+
+def test_a_sign_off_deleted_with_its_audit_entry(
+    db: Path, recorded: Recorded, capsys: Capture
+) -> None:
+    _signed_off(db, recorded.ana)
+    attack(
+        db,
+        ("DELETE FROM signoffs WHERE session_id = ?", [recorded.ana]),
+        ("DELETE FROM audit WHERE session_id = ? AND action = 'sign_off'", [recorded.ana]),
+    )
+    assert_named(db, recorded.ana, capsys, "audit trail", "entry 4 is missing")
+
+
+def test_a_sign_off_turned_into_a_reopening(db: Path, recorded: Recorded, capsys: Capture) -> None:
+    _signed_off(db, recorded.ana)
+    attack(
+        db,
+        (
+            "UPDATE signoffs SET action = 'reopen', note = 'appeal' WHERE session_id = ?",
+            [recorded.ana],
+        ),
+    )
+    assert_named(db, recorded.ana, capsys, "audit trail", "a reopening row has no audit entry")
+
+
+def test_a_sign_off_credited_to_someone_else(db: Path, recorded: Recorded, capsys: Capture) -> None:
+    _signed_off(db, recorded.ana)
+    attack(db, ("UPDATE signoffs SET assessor = 'Insp Lead' WHERE session_id = ?", [recorded.ana]))
+    assert_named(
+        db, recorded.ana, capsys, "audit trail", "the sign-off row of audit entry 4 no longer says"
+    )
+
+
+def test_a_retraction_deleted_to_bring_a_comment_back(
+    db: Path, recorded: Recorded, capsys: Capture
+) -> None:
+    _signed_off(db, recorded.ana)
+    attack(db, ("DELETE FROM retractions WHERE session_id = ?", [recorded.ana]))
+    assert_named(
+        db, recorded.ana, capsys, "audit trail", "the retraction row of audit entry 3 is missing"
+    )
+
+
+def test_a_forged_reopening_with_the_audit_chain_recomputed(
+    db: Path, recorded: Recorded, capsys: Capture
+) -> None:
+    """A reopening appended by hand, its entry chained on with callsim's formula and the
+    session's head moved: the chain is consistent, the ledger does not hold it."""
+    _signed_off(db, recorded.ana)
+    seq, _action, prev = _audit_rows(db, recorded.ana)[-1]
+    assert isinstance(seq, int) and isinstance(prev, str)
+    at = "2025-03-06T09:00:00.000000+00:00"
+    (next_id,) = one(db, "SELECT coalesce(max(id), 0) + 1 FROM signoffs")
+    detail = {"signoff_id": next_id, "reason": "appeal"}
+    digest = entry_hash(
+        prev,
+        session_id=recorded.ana,
+        seq=seq + 1,
+        action="reopen",
+        detail=detail,
+        assessor=ASSESSOR,
+        at=at,
+    )
+    attack(
+        db,
+        (
+            "INSERT INTO signoffs (id, session_id, action, note, assessor, at) "
+            "VALUES (?, ?, 'reopen', 'appeal', ?, ?)",
+            [next_id, recorded.ana, ASSESSOR, at],
+        ),
+        (
+            "INSERT INTO audit (session_id, seq, action, detail_json, assessor, at, prev_hash, "
+            "hash) VALUES (?, ?, 'reopen', ?, ?, ?, ?, ?)",
+            [recorded.ana, seq + 1, canonical_json(detail), ASSESSOR, at, prev, digest],
+        ),
+        (
+            "UPDATE sessions SET audit_count = ?, audit_hash = ? WHERE id = ?",
+            [seq + 2, digest, recorded.ana],
+        ),
+    )
+    with SessionStore(db, readonly=True) as store:
+        assert Marking(store).verify_audit(recorded.ana).ok  # the chain itself is consistent
+        assert Marking(store).signed_off(recorded.ana) is None
+    assert_named(db, recorded.ana, capsys, "audit trail", "entry 5 (reopen) is not in the ledger")

@@ -44,8 +44,8 @@ CSV_COLUMNS = (
     "session_id", "trainee", "scenario_id", "scenario_title", "mode", "status", "started_at",
     "ended_at", "duration_s", "events", "verified", "score", "passed", "critical_failures",
     "reviewed_score", "reviewed_passed", "reviewed_critical_failures", "overruled",
-    "review_state", "verdict", "verdict_reason", "verdict_by", "verdict_at", "mark_reasons",
-    "flags", "log", "transcript",
+    "review_state", "verdict", "verdict_reason", "verdict_by", "verdict_at", "signed_off",
+    "signed_off_by", "signed_off_at", "mark_reasons", "flags", "log", "transcript",
 )  # fmt: skip
 CRITERION = "criterion:"  # then one column per criterion of the exported sessions' rubrics
 
@@ -111,6 +111,7 @@ def _export_row(
             log[str(i.detail.get("field"))] = str(i.detail.get("value", ""))
     reviewed = marking.reviewed(row.id)
     verdict = marking.verdict(row.id)
+    signed = marking.signed_off(row.id)
     marks = marking.current_marks(row.id)
     overruled = sorted(cid for cid, m in marks.items() if m.decision == "overrule")
     criteria = reviewed.get("criteria", {}) if reviewed else {}
@@ -146,6 +147,9 @@ def _export_row(
         "verdict_reason": verdict.reason if verdict else None,
         "verdict_by": verdict.assessor if verdict else None,
         "verdict_at": verdict.at if verdict else None,
+        "signed_off": signed is not None,  # locked now (reopened sessions: no)
+        "signed_off_by": signed.assessor if signed else None,
+        "signed_off_at": signed.at if signed else None,
         "mark_reasons": "\n".join(reasons),
         "flags": ";".join(_raised_at_end(reviewed.get("flags", []) if reviewed else [])),
         "log": "\n".join(f"{k}: {v}" for k, v in sorted(log.items())),

@@ -24,6 +24,8 @@ from app.storage.audit_repo import AuditRepo
 from app.storage.library_repo import LibraryRepo, ReviewState
 from app.storage.marks_repo import Comment, Decision, Mark, MarksRepo, Verdict, VerdictValue
 from app.storage.records import iso_utc, utc_now
+from app.storage.signoff_repo import Retraction, SignOff, SignOffRepo
+from app.storage.sql import Tx
 
 __all__ = [
     "AuditEntry",
@@ -31,10 +33,22 @@ __all__ = [
     "Mark",
     "MarkError",
     "Marking",
+    "Retraction",
+    "SignOff",
+    "may_reopen",
     "Verdict",
     "reviewed_result",
 ]
 
+# Audit actions that have a row of their own, and the detail key naming that row's id.
+ROW_KEYS = {
+    "mark": "mark_id",
+    "comment": "comment_id",
+    "verdict": "verdict_id",
+    "retract": "retraction_id",
+    "sign_off": "signoff_id",
+    "reopen": "signoff_id",
+}
 DECISIONS: tuple[str, ...] = ("agree", "overrule", "score")
 VERDICTS: tuple[str, ...] = ("pass", "fail", "refer")
 MAX_TEXT = 10_000  # a reason or comment longer than this is a paste accident
@@ -44,13 +58,40 @@ class MarkError(ValueError):
     """A mark, comment or verdict the rules do not allow; the message says why."""
 
 
+class SessionLockedError(MarkError):
+    """The session is signed off: nothing more is written on it until it is reopened."""
+
+    def __init__(self, session_id: str, signed: SignOff) -> None:
+        self.session_id = session_id
+        self.signed = signed
+        super().__init__(
+            f"session {session_id[:12]} was signed off by {signed.assessor} at "
+            f"{stamp_words(signed.at)}; it is locked: reopen it (with a reason) to change it"
+        )
+
+
+def stamp_words(at: str) -> str:
+    """A stored ISO 8601 UTC time as "2026-12-01 21:39 UTC" (as stored if it is not one)."""
+    if len(at) >= 16 and at[10] == "T" and at.endswith("+00:00"):
+        return f"{at[:10]} {at[11:16]} UTC"
+    return at
+
+
+def may_reopen(session_id: str, assessor: str) -> bool:
+    """Whether `assessor` may reopen a signed-off session. Today anyone holding the assessor
+    passphrase may. The seam for issue #13: once assessors have accounts and roles, only a
+    lead assessor may reopen, and this is the one place that will say so."""
+    del session_id, assessor
+    return True
+
+
 @dataclass(frozen=True)
 class AuditProblem:
     """The first thing wrong with a session's audit trail (`Marking.audit_check`)."""
 
-    reason: str  # a VerifyResult reason, "mismatch" or "unaudited"
+    reason: str  # a VerifyResult reason, "mismatch", "unaudited" or "no row"
     seq: int | None  # the audit entry concerned, if any
-    action: str | None  # "mark", "comment" or "verdict", when known
+    action: str | None  # "mark", "comment", "verdict", "retract", "sign_off" or "reopen"
     row_id: int | None  # the mark, comment or verdict row concerned, if any
 
 
@@ -73,6 +114,14 @@ class Marking:
         self._rows = MarksRepo(store)
         self._audit = AuditRepo(store)
         self._library = LibraryRepo(store)
+        self._signoffs = SignOffRepo(store)
+
+    def _refuse_if_locked(self, tx: Tx, session_id: str) -> None:
+        """Raise `SessionLockedError` if the session is signed off (read under the write
+        lock; the database's triggers refuse the write too, whoever makes it)."""
+        latest = self._signoffs.latest_in(tx, session_id)
+        if latest is not None and latest.action == "sign_off":
+            raise SessionLockedError(session_id, latest)
 
     # -- writing -------------------------------------------------------------------------
 
@@ -127,6 +176,7 @@ class Marking:
             raise MarkError(f"decision must be one of {', '.join(DECISIONS)}, got {decision!r}")
         at = iso_utc(self._clock())
         with self._store.transaction() as tx:
+            self._refuse_if_locked(tx, session_id)
             mark_id = self._rows.add_mark(
                 tx,
                 session_id=session_id,
@@ -175,6 +225,7 @@ class Marking:
             raise MarkError(f"no event {seq!r} in this session")
         at = iso_utc(self._clock())
         with self._store.transaction() as tx:
+            self._refuse_if_locked(tx, session_id)
             comment_id = self._rows.add_comment(
                 tx, session_id=session_id, t=float(t), seq=seq, text=text, assessor=assessor, at=at
             )
@@ -201,6 +252,7 @@ class Marking:
         reason = _text(reason, "the reason for this verdict", required=not agrees)
         at = iso_utc(self._clock())
         with self._store.transaction() as tx:
+            self._refuse_if_locked(tx, session_id)
             verdict_id = self._rows.add_verdict(
                 tx, session_id=session_id, verdict=verdict, reason=reason, assessor=assessor, at=at
             )
@@ -213,6 +265,83 @@ class Marking:
             append_entry(self._audit, tx, session_id, "verdict", detail, assessor, at)
         return Verdict(session_id, cast(VerdictValue, verdict), reason, assessor, at)
 
+    def retract_comment(
+        self, session_id: str, comment_id: int, *, reason: str, assessor: str
+    ) -> Retraction:
+        """Withdraw a comment by appending a retraction (the comment itself stays, shown as
+        withdrawn in the history). A reason is required; a comment is withdrawn once."""
+        assessor = _text(assessor, "the assessor's name", required=True)
+        reason = _text(reason, "the reason for withdrawing the comment", required=True)
+        if isinstance(comment_id, bool) or not isinstance(comment_id, int):
+            raise MarkError(f"a comment id is a whole number, got {comment_id!r}")
+        if self._store.session(session_id) is None:
+            raise UnknownSessionError(session_id)
+        at = iso_utc(self._clock())
+        with self._store.transaction() as tx:
+            owner = self._signoffs.comment_session_in(tx, comment_id)
+            if owner is None:
+                raise MarkError(f"there is no comment {comment_id}")
+            if owner != session_id:
+                raise MarkError(
+                    f"comment {comment_id} belongs to another session, not {session_id[:12]}"
+                )
+            done = self._signoffs.retraction_in(tx, comment_id)
+            if done is not None:
+                raise MarkError(
+                    f"comment {comment_id} was already withdrawn by {done.assessor} at "
+                    f"{stamp_words(done.at)}"
+                )
+            self._refuse_if_locked(tx, session_id)
+            rid = self._signoffs.add_retraction(
+                tx,
+                session_id=session_id,
+                comment_id=comment_id,
+                reason=reason,
+                assessor=assessor,
+                at=at,
+            )
+            detail = {"retraction_id": rid, "comment_id": comment_id, "reason": reason}
+            append_entry(self._audit, tx, session_id, "retract", detail, assessor, at)
+        return Retraction(rid, session_id, comment_id, reason, assessor, at)
+
+    def sign_off(self, session_id: str, *, assessor: str, note: str = "") -> SignOff:
+        """Sign the session off: from now on marks, comments, retractions and verdicts on it
+        are refused (here and by the database) until it is reopened."""
+        assessor = _text(assessor, "the assessor's name", required=True)
+        note = _text(note, "the note", required=False)
+        if self._store.session(session_id) is None:
+            raise UnknownSessionError(session_id)
+        at = iso_utc(self._clock())
+        with self._store.transaction() as tx:
+            self._refuse_if_locked(tx, session_id)
+            sid = self._signoffs.add_signoff(
+                tx, session_id=session_id, action="sign_off", note=note, assessor=assessor, at=at
+            )
+            detail = {"signoff_id": sid, "note": note}
+            append_entry(self._audit, tx, session_id, "sign_off", detail, assessor, at)
+        return SignOff(sid, session_id, "sign_off", note, assessor, at)
+
+    def reopen(self, session_id: str, *, reason: str, assessor: str) -> SignOff:
+        """Reopen a signed-off session (a reason is required; audited). Who may is
+        `may_reopen`'s to say."""
+        assessor = _text(assessor, "the assessor's name", required=True)
+        reason = _text(reason, "the reason for reopening", required=True)
+        if self._store.session(session_id) is None:
+            raise UnknownSessionError(session_id)
+        if not may_reopen(session_id, assessor):
+            raise MarkError(f"{assessor} may not reopen a signed-off session")
+        at = iso_utc(self._clock())
+        with self._store.transaction() as tx:
+            latest = self._signoffs.latest_in(tx, session_id)
+            if latest is None or latest.action != "sign_off":
+                raise MarkError(f"session {session_id[:12]} is not signed off: nothing to reopen")
+            sid = self._signoffs.add_signoff(
+                tx, session_id=session_id, action="reopen", note=reason, assessor=assessor, at=at
+            )
+            detail = {"signoff_id": sid, "reason": reason}
+            append_entry(self._audit, tx, session_id, "reopen", detail, assessor, at)
+        return SignOff(sid, session_id, "reopen", reason, assessor, at)
+
     # -- reading -------------------------------------------------------------------------
 
     def marks(self, session_id: str) -> list[Mark]:
@@ -224,8 +353,27 @@ class Marking:
         return {m.criterion_id: m for m in self.marks(session_id)}
 
     def comments(self, session_id: str) -> list[Comment]:
-        """The session's comments in call-time order (then in the order written)."""
+        """The session's comments in call-time order (then in the order written), withdrawn
+        ones included (see `retractions`)."""
         return self._rows.comments(session_id)
+
+    def current_comments(self, session_id: str) -> list[Comment]:
+        """The comments that stand: `comments` without the withdrawn ones."""
+        gone = self.retractions(session_id)
+        return [c for c in self.comments(session_id) if c.id not in gone]
+
+    def retractions(self, session_id: str) -> dict[int, Retraction]:
+        """The session's retractions by the id of the comment each withdraws."""
+        return {r.comment_id: r for r in self._signoffs.retractions(session_id)}
+
+    def signoffs(self, session_id: str) -> list[SignOff]:
+        """Every sign-off and reopening of the session, oldest first."""
+        return self._signoffs.signoffs(session_id)
+
+    def signed_off(self, session_id: str) -> SignOff | None:
+        """The sign-off that locks the session now, or None if it is open."""
+        history = self.signoffs(session_id)
+        return history[-1] if history and history[-1].action == "sign_off" else None
 
     def verdicts(self, session_id: str) -> list[Verdict]:
         """Every verdict given, oldest first."""
@@ -243,7 +391,8 @@ class Marking:
         """Check the audit chain, its head on the session, and that every mark, comment and
         verdict row still says what its audit entry recorded. `reason` as for events
         ("missing", "link", "hash", "unreadable", "truncated", "extra", "head"), or
-        "mismatch" (a row differs from its entry) or "unaudited" (a row with no entry); `seq`
+        "mismatch" (a row differs from its entry), "unaudited" (a row with no entry) or
+        "no row" (an entry whose mark, comment, verdict, retraction or sign-off row is gone); `seq`
         is then the entry's seq, or None."""
         check, problem = self.audit_check(session_id)
         if problem is None:
@@ -266,13 +415,13 @@ class Marking:
             if entries and entries[-1].hash != record.audit_hash:
                 return check, AuditProblem("head", entries[-1].seq, entries[-1].action, None)
         by_key = {
-            (e.action, e.detail.get(f"{e.action}_id")): e
-            for e in entries
-            if e.action in ("mark", "comment", "verdict")
+            (e.action, e.detail.get(ROW_KEYS[e.action])): e for e in entries if e.action in ROW_KEYS
         }
+        seen: set[tuple[str, int]] = set()
 
         def compare(action: str, row_id: int, fields: dict[str, Any]) -> AuditProblem | None:
             entry = by_key.get((action, row_id))
+            seen.add((action, row_id))
             if entry is None:
                 return AuditProblem("unaudited", None, action, row_id)
             if fields.pop("assessor") != entry.assessor or fields.pop("at") != entry.at:
@@ -292,6 +441,18 @@ class Marking:
         for vid, value, why, who, at in self._rows.verdict_texts(session_id):
             fields = {"verdict": value, "reason": why, "assessor": who, "at": at}
             problems.append(compare("verdict", vid, fields))
+        for r in self._signoffs.retractions(session_id):
+            fields = {"comment_id": r.comment_id, "reason": r.reason}
+            problems.append(compare("retract", r.id, fields | {"assessor": r.assessor, "at": r.at}))
+        for so in self.signoffs(session_id):
+            fields = {"note" if so.action == "sign_off" else "reason": so.note}
+            problems.append(
+                compare(so.action, so.id, fields | {"assessor": so.assessor, "at": so.at})
+            )
+        for (action, row_id), entry in by_key.items():  # an entry whose row is gone
+            if (action, row_id) not in seen:
+                rid = row_id if isinstance(row_id, int) else None
+                problems.append(AuditProblem("no row", entry.seq, action, rid))
         found = [p for p in problems if p is not None]
         if not found:
             return check, None

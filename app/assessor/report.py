@@ -25,7 +25,7 @@ from typing import Any
 
 from app import __version__
 from app.assessor.export import ProgressPoint, export_csv, fmt_t, progress
-from app.assessor.marks import Marking
+from app.assessor.marks import Marking, Retraction, SignOff
 from app.assessor.replay import TimelineItem, timeline
 from app.assessor.verify import (
     CANNOT,
@@ -298,6 +298,13 @@ def _audit_summary(marking: Marking, session_id: str) -> str:
             what = f"at {when}: <i>{_e(d.get('text'))}</i>"
         elif a.action == "verdict":
             what = f"{_e(d.get('verdict'))}{why}"
+        elif a.action == "retract":
+            what = f"comment {_e(d.get('comment_id'))} withdrawn{why}"
+        elif a.action == "sign_off":
+            note = f"<br>note: {_e(d['note'])}" if d.get("note") else ""
+            what = f"signed off: session locked{note}"
+        elif a.action == "reopen":
+            what = f"reopened{why}"
         else:
             what = ""
         rows.append([_e(a.seq), _when(a.at), _e(a.assessor), _e(a.action), what])
@@ -409,6 +416,34 @@ def _verdict_history(marking: Marking, session_id: str) -> str:
     return _table(["#", "Verdict", "Reason", "Assessor", "When"], rows, (5, 14, 46, 17, 18))
 
 
+def _signed_words(signed: SignOff | None) -> str:
+    if signed is None:
+        return '<span class="note">not signed off (open to changes)</span>'
+    return f"signed off by {_e(signed.assessor)}, {_when(signed.at)} (locked)"
+
+
+def _signed_line(signed: SignOff | None) -> str:
+    """The sign-off recorded in callsim, above the signature table."""
+    if signed is None:
+        return '<p class="note">Not signed off in callsim: the marks can still change.</p>'
+    note = f" &#8212; {_e(signed.note)}" if signed.note else ""
+    return (
+        f"<p><b>Signed off in callsim by {_e(signed.assessor)}, {_when(signed.at)}</b>{note}"
+        "<br><span class='note'>No mark, comment or verdict can be added unless it is "
+        "reopened (audited).</span></p>"
+    )
+
+
+def _comment_text(comment: Any, withdrawn: Retraction | None) -> str:
+    """A comment; a withdrawn one struck through, with who withdrew it, when and why."""
+    if withdrawn is None:
+        return _e(comment.text)
+    return (
+        f"<s>{_e(comment.text)}</s><br><span class='note'>withdrawn by "
+        f"{_e(withdrawn.assessor)}, {_when(withdrawn.at)}: {_e(withdrawn.reason)}</span>"
+    )
+
+
 _SIGN_CELL = "<td></td>"
 _SIGNATURES = (
     '<table border="1" cellspacing="0" cellpadding="6" width="100%">\n'
@@ -452,6 +487,8 @@ def report_html(
     stored = store.result(session_id)
     reviewed = marking.reviewed(session_id)
     comments = marking.comments(session_id)
+    withdrawn = marking.retractions(session_id)
+    signed = marking.signed_off(session_id)
     verdict = marking.verdict(session_id)
     integrity = (
         f'<span class="good">{_e(verify_text(check))}</span>'
@@ -469,6 +506,7 @@ def report_html(
         ["Status", _e(info.status)],
         ["Duration", fmt_t(duration)],
         ["Session", _e(info.id)],
+        ["Sign-off", _signed_words(signed)],
         ["Event log", integrity],
         [
             "Record",
@@ -514,7 +552,8 @@ def report_html(
     else:
         verdict_html = '<p class="note">No verdict yet.</p>'
     comment_rows = [
-        [fmt_t(c.t), _e(c.text), f"{_e(c.assessor)}<br>{_when(c.at)}"] for c in comments
+        [fmt_t(c.t), _comment_text(c, withdrawn.get(c.id)), f"{_e(c.assessor)}<br>{_when(c.at)}"]
+        for c in comments
     ]
     flags, log = _flags_and_log(items)
     title = f"Call report: {_e(info.trainee)} &#8212; {_e(info.scenario_title)}"
@@ -542,7 +581,7 @@ def report_html(
         "<h2>Evidence</h2>",
         _evidence_section(reviewed),
         "<h2>Transcript</h2>",
-        _transcript(items, comments),
+        _transcript(items, [c for c in comments if c.id not in withdrawn]),
         "<h2>Flags</h2>",
         flags,
         "<h2>Incident log</h2>",
@@ -552,6 +591,7 @@ def report_html(
         "<h2>Audit trail</h2>",
         _audit_summary(marking, session_id),
         "<h2>Signatures</h2>",
+        _signed_line(signed),
         _SIGNATURES,
         "</body></html>",
         "",

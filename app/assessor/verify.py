@@ -13,7 +13,8 @@ A session is checked fact by fact, and the first fact that differs is named:
    call with the recorded intents (the engine and the rubric are deterministic);
 7. the seal written when the session stopped being active (its end, event head and result);
 8. the assessor's audit trail: its chain, its head on the session and in the ledger, and
-   every mark, comment and verdict row against its entry;
+   every mark, comment, verdict, retraction and sign-off row against its entry (and every
+   entry against its row: a sign-off removed to unlock a session is named);
 9. the ledger: its chain and head, and every session it recorded still present;
 10. the assessor passphrase record against the ledger.
 
@@ -54,11 +55,12 @@ from app.storage.records import SessionRecord, result_fields
 from app.storage.schema import searched_text
 
 PROVES = (
-    "This proves: the session's header, events, result, marks, comments, verdicts and audit "
-    "trail are the ones callsim wrote, and the database ledger still holds every session it "
-    "recorded, unless every chain, seal and the ledger were rewritten consistently; where "
-    "the played scenario version is available, that the events and the result follow from "
-    "the trainee's recorded actions through this callsim's engine and rubric."
+    "This proves: the session's header, events, result, marks, comments, verdicts, "
+    "retractions, sign-offs and audit trail are the ones callsim wrote, and the database "
+    "ledger still holds every session it recorded, unless every chain, seal and the ledger "
+    "were rewritten consistently; where the played scenario version is available, that the "
+    "events and the result follow from the trainee's recorded actions through this "
+    "callsim's engine and rubric."
 )
 CANNOT = (
     "It cannot rule out: a complete, consistent rewrite by someone holding the database file "
@@ -192,6 +194,15 @@ _REASONS = {
     "noted head": "the head noted earlier is gone",
     "mismatch": "its row no longer says what its audit entry recorded",
     "unaudited": "a row has no audit entry (added outside callsim)",
+}
+# Audit actions as written in verify's messages.
+_ACTION_WORDS = {
+    "mark": "mark",
+    "comment": "comment",
+    "verdict": "verdict",
+    "retract": "retraction",
+    "sign_off": "sign-off",
+    "reopen": "reopening",
 }
 _FIELD_WORDS = {
     "id": "the session id",
@@ -717,12 +728,16 @@ def _audit_check(
     entries = marking.audit(rec.id)
     if problem is not None:
         action = f" ({problem.action})" if problem.action else ""
+        row = _ACTION_WORDS.get(str(problem.action), str(problem.action))
         if problem.reason == "unaudited":
-            what = f"a {problem.action} row has no audit entry (added outside callsim)"
+            what = f"a {row} row has no audit entry (added outside callsim)"
         elif problem.reason == "mismatch":
             what = (
-                f"the {problem.action} row of audit entry {problem.seq} no longer says what "
-                "the entry recorded"
+                f"the {row} row of audit entry {problem.seq} no longer says what the entry recorded"
+            )
+        elif problem.reason == "no row":
+            what = (
+                f"the {row} row of audit entry {problem.seq} is missing (removed outside callsim)"
             )
         elif problem.reason == "truncated":
             what = (
@@ -759,6 +774,8 @@ def _audit_check(
                 )  # fmt: skip
     counts = {a: sum(1 for e in entries if e.action == a) for a in ("mark", "comment", "verdict")}
     what = ", ".join(f"{n} {a}{'s' * (n != 1)}" for a, n in counts.items())
+    later = {a: sum(1 for e in entries if e.action == a) for a in ("retract", "sign_off", "reopen")}
+    what += "".join(f", {n} {_ACTION_WORDS[a]}{'s' * (n != 1)}" for a, n in later.items() if n)
     entries_words = "1 entry" if check.checked == 1 else f"{check.checked} entries"
     return Check(
         "audit trail",

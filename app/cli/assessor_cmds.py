@@ -5,7 +5,8 @@ The work is done in `app.assessor`. All read the database in `CALLSIM_DATA_DIR` 
 user's data directory); `verify`, `report` and `export` open it read-only, so they work on a
 read-only evidence copy. Exit statuses as in `app.cli.common`: 0 fine, 1 `verify` found an
 altered session, 2 unusable input (one line on stderr, naming the file and what to do), 3 an
-internal error (see the log). Marking stays in the desktop app.
+internal error (see the log). Marking stays in the desktop app; withdrawing a comment, signing
+off and reopening are also in app/cli/signoff_cmds.py.
 
 Assessor data (marks, comments, verdicts, reviewed scores, review states) is shown only with
 the assessor passphrase: `--passphrase-file FILE` (its first line; `-` reads stdin), else the
@@ -191,6 +192,7 @@ def cmd_sessions_list(args: argparse.Namespace, ctx: Context) -> int:
     for r in rows:
         passed = "-" if r.passed is None else ("yes" if r.passed else "no")
         review = r.review if r.verdict is None else f"{r.review} ({r.verdict})"
+        review += ", signed off" if r.signed_off else ""
         table.append(
             [
                 r.id[:12],
@@ -475,6 +477,9 @@ def register(sub: Any) -> None:
     )
     _passphrase_option(ls)
     ls.set_defaults(fn=cmd_sessions_list)
+    from app.cli.signoff_cmds import register_sessions
+
+    register_sessions(inner, _passphrase_option)  # comments, retract-comment, sign-off, reopen
 
     s = sub.add_parser("report", help="a session's report as HTML or PDF")
     s.add_argument("session", metavar="SESSION", help="session id (or 6+ leading characters)")

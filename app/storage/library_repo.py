@@ -2,8 +2,9 @@
 one SQL query, and the review state of one session.
 
 Review state: `reviewed` once a verdict is given, `in_review` after any other assessor action
-(a mark or a comment), else `unreviewed`. Duration is the time of the session's last event
-(seconds since the call connected), so interrupted sessions have one too.
+(a mark or a comment), else `unreviewed`. Separately, `signed_off`: the session is locked
+by a sign-off (its latest sign-off row is not a reopening). Duration is the time of the
+session's last event (seconds since the call connected), so interrupted sessions have one too.
 """
 
 from __future__ import annotations
@@ -22,6 +23,11 @@ REVIEW_STATES: tuple[ReviewState, ...] = ("unreviewed", "in_review", "reviewed")
 
 _DURATION_SQL = "(SELECT e.t FROM events e WHERE e.session_id = s.id ORDER BY e.seq DESC LIMIT 1)"
 _ACTED_SQL = "EXISTS (SELECT 1 FROM audit a WHERE a.session_id = s.id)"
+# Signed off: the latest sign-off row is a sign-off, not a reopening (migration 6).
+_SIGNED_SQL = (
+    "coalesce((SELECT so.action FROM signoffs so WHERE so.session_id = s.id "
+    "ORDER BY so.id DESC LIMIT 1) = 'sign_off', 0)"
+)
 _VERDICT_SQL = (
     "(SELECT v.verdict FROM verdicts v WHERE v.session_id = s.id ORDER BY v.id DESC LIMIT 1)"
 )
@@ -54,6 +60,7 @@ class LibraryRow:
     event_count: int
     review: str  # one of REVIEW_STATES
     verdict: str | None  # the latest verdict
+    signed_off: bool = False  # locked by a sign-off (not reopened since)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -71,12 +78,13 @@ class LibraryRow:
             "events": self.event_count,
             "review": self.review,
             "verdict": self.verdict,
+            "signed_off": self.signed_off,
         }
 
 
 def _row(r: tuple[Any, ...]) -> LibraryRow:
     (sid, trainee, scen, title, mode, status, started, ended, score) = r[:9]
-    passed, count, duration, review, verdict = r[9:]
+    passed, count, duration, review, verdict, signed = r[9:]
     return LibraryRow(
         sid,
         trainee,
@@ -92,6 +100,7 @@ def _row(r: tuple[Any, ...]) -> LibraryRow:
         int(count),
         review,
         verdict,
+        bool(signed),
     )
 
 
@@ -137,7 +146,8 @@ class LibraryRepo:
         inner = (
             "SELECT s.id, s.trainee, s.scenario_id, s.scenario_title, s.mode, s.status, "
             "s.started_at, s.ended_at, s.score, s.passed, s.event_count, "
-            f"{_DURATION_SQL} AS duration, {_VERDICT_SQL} AS verdict, {_ACTED_SQL} AS acted "
+            f"{_DURATION_SQL} AS duration, {_VERDICT_SQL} AS verdict, {_ACTED_SQL} AS acted, "
+            f"{_SIGNED_SQL} AS signed_off "
             "FROM sessions s"
         )
         if where:
@@ -147,7 +157,7 @@ class LibraryRepo:
             "SELECT id, trainee, scenario_id, scenario_title, mode, status, started_at, "
             "ended_at, score, passed, event_count, duration, "
             "CASE WHEN verdict IS NOT NULL THEN 'reviewed' WHEN acted THEN 'in_review' "
-            f"ELSE 'unreviewed' END AS review, verdict FROM ({inner})"
+            f"ELSE 'unreviewed' END AS review, verdict, signed_off FROM ({inner})"
         )
         if review is not None:
             sql += " WHERE review = ?"

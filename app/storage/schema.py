@@ -358,12 +358,79 @@ def _m5_lease(db: Database) -> None:
             db.execute(f"ALTER TABLE sessions ADD COLUMN {column} TEXT")
 
 
+# Whether the session of the row being inserted is signed off: its latest sign-off row is a
+# sign-off, not a reopening. A fixed SQL expression, used by the triggers of migration 6.
+_LOCKED_SQL = (
+    "coalesce((SELECT action FROM signoffs WHERE session_id = NEW.session_id "
+    "ORDER BY id DESC LIMIT 1) = 'sign_off', 0)"
+)
+# Tables an assessor writes to about one session: refused while it is signed off.
+_LOCKED_TABLES = ("marks", "comments", "verdicts", "retractions")
+
+_M6_STATEMENTS = (
+    # A comment is withdrawn by appending a retraction that names it; the comment stays.
+    """
+    CREATE TABLE IF NOT EXISTS retractions (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        session_id TEXT NOT NULL REFERENCES sessions (id),
+        comment_id INTEGER NOT NULL UNIQUE REFERENCES comments (id),
+        reason TEXT NOT NULL CHECK (length(trim(reason)) > 0),
+        assessor TEXT NOT NULL,
+        at TEXT NOT NULL
+    )
+    """,
+    "CREATE INDEX IF NOT EXISTS retractions_session ON retractions (session_id, id)",
+    # Sign-offs and reopenings in order: the latest says whether the session is locked.
+    """
+    CREATE TABLE IF NOT EXISTS signoffs (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        session_id TEXT NOT NULL REFERENCES sessions (id),
+        action TEXT NOT NULL CHECK (action IN ('sign_off', 'reopen')),
+        note TEXT NOT NULL,
+        assessor TEXT NOT NULL,
+        at TEXT NOT NULL,
+        CHECK (action <> 'reopen' OR length(trim(note)) > 0)
+    )
+    """,
+    "CREATE INDEX IF NOT EXISTS signoffs_session ON signoffs (session_id, id)",
+    "CREATE TRIGGER IF NOT EXISTS retractions_same_session BEFORE INSERT ON retractions "
+    "WHEN (SELECT session_id FROM comments WHERE id = NEW.comment_id) IS NOT NEW.session_id "
+    "BEGIN SELECT RAISE(ABORT, 'retractions: the comment is not one of this session'); END",
+    "CREATE TRIGGER IF NOT EXISTS signoffs_in_turn BEFORE INSERT ON signoffs "
+    f"WHEN (NEW.action = 'sign_off') = {_LOCKED_SQL} "
+    "BEGIN SELECT RAISE(ABORT, 'signoffs: only an open session is signed off, only a "
+    "signed-off one reopened'); END",
+)
+
+
+def _m6_signoff(db: Database) -> None:
+    """Comments withdrawn by an appended retraction, and sign-off that locks a session: while
+    its latest sign-off row is a sign-off, the database refuses new marks, comments, verdicts
+    and retractions on it, whichever program writes them. Safe to run again on a file whose
+    version was set back by hand (everything is created only if missing)."""
+    for statement in _M6_STATEMENTS:
+        db.execute(statement)
+    for table in ("retractions", "signoffs"):  # fixed names, never outside text
+        for op in ("UPDATE", "DELETE"):
+            db.execute(
+                f"CREATE TRIGGER IF NOT EXISTS {table}_no_{op.lower()} BEFORE {op} ON {table} "
+                f"BEGIN SELECT RAISE(ABORT, '{table}: rows are append-only'); END"
+            )
+    for table in _LOCKED_TABLES:  # fixed names above
+        db.execute(
+            f"CREATE TRIGGER IF NOT EXISTS {table}_locked BEFORE INSERT ON {table} "
+            f"WHEN {_LOCKED_SQL} "
+            f"BEGIN SELECT RAISE(ABORT, '{table}: the session is signed off (locked)'); END"
+        )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     _m1_initial,
     _m2_assessor,
     _m3_sealed,
     _m4_search,
     _m5_lease,
+    _m6_signoff,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

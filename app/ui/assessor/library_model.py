@@ -2,7 +2,7 @@
 
 Sorting by a column happens here, in memory (a few ms for ten thousand rows), so a click on a
 header never waits for the database. Interrupted sessions say so in the Status column and
-show in another colour.
+show in another colour; a signed-off (locked) session says "signed off" in the Review column.
 """
 
 from __future__ import annotations
@@ -48,7 +48,8 @@ def _date(row: LibraryRow) -> str:
 
 def _review(row: LibraryRow) -> str:
     words = review_words(row.review)
-    return f"{words}: {verdict_words(row.verdict)}" if row.verdict else words
+    words = f"{words}: {verdict_words(row.verdict)}" if row.verdict else words
+    return f"{words} · {tr('signed off')}" if row.signed_off else words
 
 
 def cell_text(row: LibraryRow, column: str) -> str:
@@ -77,7 +78,7 @@ SORT_KEYS: dict[str, Callable[[LibraryRow], Any]] = {
     "mode": lambda r: (False, r.mode),
     "duration": lambda r: (r.duration is None, r.duration or 0.0),
     "result": lambda r: (r.score is None, r.score or 0.0),
-    "review": lambda r: (False, REVIEW_ORDER.get(r.review, 3)),
+    "review": lambda r: (False, (REVIEW_ORDER.get(r.review, 3), r.signed_off)),
     "status": lambda r: (False, r.status),
 }
 

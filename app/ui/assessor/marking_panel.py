@@ -187,6 +187,13 @@ class MarkCard(QFrame):
     def show_error(self, text: str) -> None:
         self.error.setText(text)
 
+    def set_locked(self, locked: bool) -> None:
+        """A signed-off session: no marking (the evidence can still be followed)."""
+        for widget in (self.agree, self.change, self.save, self.status, self.reason):
+            widget.setEnabled(not locked)
+        if locked:
+            self.form.hide()
+
     def show_mark(self, mark: AssessorMark | None) -> None:
         """Show the assessor's current mark (as stored) and close the form."""
         self.assessor.setText(assessor_words(mark))
@@ -277,6 +284,7 @@ class MarkingPanel(QScrollArea):
         self.col.setSpacing(8)
         self.setWidget(self.body)
         self.cards: dict[str, MarkCard] = {}
+        self.locked = False
         self.note = QLabel("")
         self.note.setWordWrap(True)
         self.col.addWidget(self.note)
@@ -304,8 +312,15 @@ class MarkingPanel(QScrollArea):
             self.col.insertWidget(1 + n, card)
             apply_font(card, self.font().pointSize())  # the text size the assessor chose
             card.show()  # now, not when the event loop next runs (the layout would defer it)
+            card.set_locked(self.locked)
             self.cards[cid] = card
         self.show_review(reviewed)
+
+    def set_locked(self, locked: bool) -> None:
+        """A signed-off session: every card's marking controls disabled."""
+        self.locked = locked
+        for card in self.cards.values():
+            card.set_locked(locked)
 
     def show_review(self, reviewed: ReviewedResult | None) -> None:
         """Show the current marks (from `reviewed_result`) on the cards."""

@@ -8,9 +8,9 @@ rebuilds the call through the engine and re-scores it, and runs the whole-file c
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from app.assessor.marks import Comment, Marking, Verdict
+from app.assessor.marks import Comment, Marking, Retraction, SignOff, Verdict
 from app.assessor.replay import Replay, TimelineItem
 from app.assessor.replay import timeline as build_timeline
 from app.assessor.verify import verify_session
@@ -24,8 +24,10 @@ class Opened:
 
     replay: Replay
     reviewed: ReviewedResult | None
-    comments: list[Comment]
+    comments: list[Comment]  # withdrawn ones included
     verdict: Verdict | None
+    withdrawn: dict[int, Retraction] = field(default_factory=dict)  # by comment id
+    signed: SignOff | None = None  # the sign-off that locks the session, if any
 
 
 def glance(store: SessionStore, marking: Marking, session_id: str) -> Opened:
@@ -48,6 +50,8 @@ def glance(store: SessionStore, marking: Marking, session_id: str) -> Opened:
         marking.reviewed(session_id),
         marking.comments(session_id),
         marking.verdict(session_id),
+        marking.retractions(session_id),
+        marking.signed_off(session_id),
     )
 
 

@@ -3,7 +3,11 @@
 Left: whether the event log verified and whether the scenario file is still the one played
 (both in banners across the top), the timeline, the caption of the line at the play head and
 the transport (play/pause, 1x/2x, a scrubber in milliseconds). Right: the automatic result
-and the assessor's side by side, then tabs for the criteria, comments and the verdict.
+and the assessor's side by side, then tabs for the criteria, comments and the verdict. Under
+the header, the sign-off bar: "Signed off by X on D" (every marking control disabled while
+locked) or not, with Sign off… / Reopen… (each asks in a dialog). A withdrawn comment stays in
+the Comments tab, struck through with who withdrew it, when and why; the timeline (the
+current state) leaves it out.
 
 Everything that reads or writes the database runs in a worker (`run_task`); marks, comments
 and verdicts go through `Marking` only, so the automatic result is never touched.
@@ -18,7 +22,7 @@ from PySide6.QtCore import QEvent, QObject, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QLabel, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
-from app.assessor.marks import Comment, Marking, Verdict
+from app.assessor.marks import Comment, Marking, Retraction, SignOff, Verdict
 from app.assessor.replay import Replay, ScenarioFinder, TimelineItem, complete_replay
 from app.scoring.result import ReviewedResult
 from app.storage import SessionStore
@@ -27,6 +31,7 @@ from app.ui.assessor.marking_panel import MarkingPanel, ResultComparison
 from app.ui.assessor.opening import Opened, comment_item, glance
 from app.ui.assessor.playback import ReplayPlayer
 from app.ui.assessor.review_panels import CommentsPanel, VerdictPanel
+from app.ui.assessor.signoff_bar import SignOffBar
 from app.ui.assessor.timeline import TimelineView
 from app.ui.assessor.transport import ReplayHeader, Transport, caption_for
 from app.ui.assessor.words import tr
@@ -60,6 +65,15 @@ class ReplayScreen(QWidget):
     sig_verdict_saved = Signal(str)
     """The verdict was stored: "pass", "fail" or "refer"."""
 
+    sig_comment_withdrawn = Signal(int)
+    """The comment with this id was withdrawn (the retraction is stored and shown)."""
+
+    sig_signed_off = Signal(str)
+    """The session with this id was signed off (and is shown locked)."""
+
+    sig_reopened = Signal(str)
+    """The session with this id was reopened (and is shown unlocked)."""
+
     sig_status_posted = Signal(str)
     """A notice for the status bar."""
 
@@ -86,6 +100,7 @@ class ReplayScreen(QWidget):
         self.session_id = ""
         self._scenarios: ScenarioFinder | None = None  # where the last session's was found
         self._comment_list: list[Comment] = []
+        self._withdrawn: dict[int, Retraction] = {}
         self._loading = 0  # which load() the workers' answers belong to
         self._after_paint: Callable[[], None] | None = None  # runs once the timeline painted
         self._paint_wait = QTimer(self)  # ... or after this, if it is not painted (hidden)
@@ -100,6 +115,8 @@ class ReplayScreen(QWidget):
         self.header = ReplayHeader()
         self.header.back.clicked.connect(self.sig_back_chosen.emit)
         outer.addWidget(self.header)
+        self.signoff = SignOffBar()
+        outer.addWidget(self.signoff)
         split = QSplitter(Qt.Orientation.Horizontal)
         left = QWidget()
         left_col = QVBoxLayout(left)
@@ -153,6 +170,9 @@ class ReplayScreen(QWidget):
         self.marking_panel.sig_mark_requested.connect(self._mark_requested)
         self.comments.sig_comment_requested.connect(self._comment_requested)
         self.comments.sig_moment_chosen.connect(self.go_to)
+        self.comments.sig_withdraw_requested.connect(self._withdraw_requested)
+        self.signoff.sig_sign_off_requested.connect(self._sign_off_requested)
+        self.signoff.sig_reopen_requested.connect(self._reopen_requested)
         self.verdict.sig_verdict_requested.connect(self._verdict_requested)
         self.verdict.sig_report_requested.connect(self._report_requested)
         self.setFocusProxy(self.timeline)
@@ -219,7 +239,8 @@ class ReplayScreen(QWidget):
         self.replay = replay
         self.session_id = replay.session.id
         self.header.show_replay(replay, checking=not complete)
-        items = list(replay.items) + [comment_item(c) for c in opened.comments]
+        standing = [c for c in opened.comments if c.id not in opened.withdrawn]
+        items = list(replay.items) + [comment_item(c) for c in standing]
         self.timeline.timeline.set_items(items, replay.scenario)
         self.timeline.doItemsLayout()  # now, not on a later pass of the event loop
         self.player.duration = replay.duration
@@ -228,8 +249,10 @@ class ReplayScreen(QWidget):
         self.marking_panel.load(opened.reviewed)
         self.comparison.show_result(opened.reviewed)
         self._comment_list = list(opened.comments)
-        self.comments.show_comments(self._comment_list)
+        self._withdrawn = dict(opened.withdrawn)
+        self.comments.show_comments(self._comment_list, self._withdrawn)
         self.verdict.show_verdict(opened.verdict)
+        self.show_signed(opened.signed)
         self.player.seek(0.0)
         self._moved(0.0)
         if complete:
@@ -347,7 +370,7 @@ class ReplayScreen(QWidget):
             row = self.timeline.timeline.insert_item(comment_item(comment))
             self.timeline.choose_row(row)
             self._comment_list = sorted([*self._comment_list, comment], key=lambda c: (c.t, c.id))
-            self.comments.show_comments(self._comment_list)
+            self.comments.show_comments(self._comment_list, self._withdrawn)
             self.sig_comment_saved.emit(comment.t)
 
         def failed(message: str) -> None:
@@ -368,6 +391,65 @@ class ReplayScreen(QWidget):
 
         def failed(message: str) -> None:
             self.verdict.show_error(message.split(": ", 1)[-1])
+
+        run_task(self.pool, work, parent=self, on_done=done, on_failed=failed)
+
+    # -- withdrawing and signing off ------------------------------------------------------
+    def show_signed(self, signed: SignOff | None) -> None:
+        """Show whether the session is locked: the bar, and every marking control."""
+        self.signoff.show_state(signed)
+        locked = signed is not None
+        self.marking_panel.set_locked(locked)
+        self.comments.set_locked(locked)
+        self.verdict.set_locked(locked)
+
+    def _withdraw_requested(self, comment_id: int, reason: str) -> None:
+        sid, marking, who = self.session_id, self.marking, self.assessor
+
+        def work(_state: TaskState) -> Retraction:
+            return marking.retract_comment(sid, comment_id, reason=reason, assessor=who)
+
+        def done(r: Retraction) -> None:
+            self._withdrawn[r.comment_id] = r
+            self.timeline.timeline.remove_comment(r.comment_id)
+            self.comments.show_comments(self._comment_list, self._withdrawn)
+            self.sig_status_posted.emit(tr("Comment withdrawn"))
+            self.sig_comment_withdrawn.emit(r.comment_id)
+
+        def failed(message: str) -> None:
+            self.comments.show_error(message.split(": ", 1)[-1])
+
+        run_task(self.pool, work, parent=self, on_done=done, on_failed=failed)
+
+    def _sign_off_requested(self, note: str) -> None:
+        sid, marking, who = self.session_id, self.marking, self.assessor
+
+        def work(_state: TaskState) -> SignOff:
+            return marking.sign_off(sid, assessor=who, note=note)
+
+        def done(signed: SignOff) -> None:
+            self.show_signed(signed)
+            self.sig_status_posted.emit(tr("Session signed off: it is locked"))
+            self.sig_signed_off.emit(signed.session_id)
+
+        def failed(message: str) -> None:
+            self.signoff.show_error(message.split(": ", 1)[-1])
+
+        run_task(self.pool, work, parent=self, on_done=done, on_failed=failed)
+
+    def _reopen_requested(self, reason: str) -> None:
+        sid, marking, who = self.session_id, self.marking, self.assessor
+
+        def work(_state: TaskState) -> SignOff:
+            return marking.reopen(sid, reason=reason, assessor=who)
+
+        def done(opened: SignOff) -> None:
+            self.show_signed(None)
+            self.sig_status_posted.emit(tr("Session reopened"))
+            self.sig_reopened.emit(opened.session_id)
+
+        def failed(message: str) -> None:
+            self.signoff.show_error(message.split(": ", 1)[-1])
 
         run_task(self.pool, work, parent=self, on_done=done, on_failed=failed)
 

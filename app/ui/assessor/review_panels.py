@@ -5,7 +5,7 @@ what was stored.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -28,6 +28,8 @@ from app.ui.assessor.words import tr, verdict_words
 from app.ui.widgets.transcript import clock_text
 
 T_ROLE = Qt.ItemDataRole.UserRole + 1
+ID_ROLE = Qt.ItemDataRole.UserRole + 2  # the comment's id
+WITHDRAWN_ROLE = Qt.ItemDataRole.UserRole + 3  # True for a withdrawn comment
 
 
 def when_for_people(stamp: str) -> str:
@@ -50,8 +52,13 @@ class CommentsPanel(QWidget):
     sig_moment_chosen = Signal(float)
     """Move the replay to this comment's moment (seconds)."""
 
+    sig_withdraw_requested = Signal(int, str)
+    """Withdraw the comment with this id, for this reason."""
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.locked = False
+        self.dialog: QWidget | None = None  # the withdraw dialog, while open
         col = QVBoxLayout(self)
         col.setContentsMargins(0, 4, 0, 0)
         label = QLabel(tr("Comment on the &moment the replay is at"))
@@ -80,7 +87,17 @@ class CommentsPanel(QWidget):
         listed.setBuddy(self.list)
         col.addWidget(listed)
         col.addWidget(self.list, 1)
+        self.withdraw = QPushButton(tr("&Withdraw comment…"))
+        self.withdraw.setAccessibleName(tr("Withdraw the chosen comment (it stays, marked)"))
+        self.withdraw.setAutoDefault(True)
+        self.withdraw.clicked.connect(self._ask_withdraw)
+        self.list.currentItemChanged.connect(lambda *_: self._update_withdraw())
+        wrow = QHBoxLayout()
+        wrow.addWidget(self.withdraw)
+        wrow.addStretch(1)
+        col.addLayout(wrow)
         self.set_moment(0.0)
+        self._update_withdraw()
 
     def set_moment(self, seconds: float) -> None:
         text = tr("&Add comment at ") + clock_text(seconds)
@@ -104,13 +121,59 @@ class CommentsPanel(QWidget):
     def show_error(self, text: str) -> None:
         self.error.setText(text)
 
-    def show_comments(self, comments: Sequence[Any]) -> None:
+    def show_comments(
+        self, comments: Sequence[Any], withdrawn: Mapping[int, Any] | None = None
+    ) -> None:
+        """Every comment; a withdrawn one (its id in `withdrawn`, a `Retraction`) struck
+        through, with who withdrew it, when and why."""
         self.list.clear()
+        gone = withdrawn or {}
         for c in comments:
-            item = QListWidgetItem(f"{clock_text(c.t)}  {c.text}\n— {c.assessor}")
+            text = f"{clock_text(c.t)}  {c.text}\n— {c.assessor}"
+            r = gone.get(c.id)
+            if r is not None:
+                text += "\n" + tr("withdrawn by {who} on {when}: {why}").replace(
+                    "{who}", r.assessor
+                ).replace("{when}", when_for_people(r.at)).replace("{why}", r.reason)
+            item = QListWidgetItem(text)
             item.setData(T_ROLE, float(c.t))
+            item.setData(ID_ROLE, int(c.id))
+            item.setData(WITHDRAWN_ROLE, r is not None)
             item.setToolTip(c.at)
+            if r is not None:
+                font = item.font()
+                font.setStrikeOut(True)
+                item.setFont(font)
+                item.setData(Qt.ItemDataRole.AccessibleTextRole, tr("Withdrawn: ") + text)
             self.list.addItem(item)
+        self._update_withdraw()
+
+    def set_locked(self, locked: bool) -> None:
+        """A signed-off session: no new comment, nothing withdrawn."""
+        self.locked = locked
+        self.text.setEnabled(not locked)
+        self.add.setEnabled(not locked)
+        self._update_withdraw()
+
+    def _update_withdraw(self) -> None:
+        item = self.list.currentItem()
+        standing = item is not None and not item.data(WITHDRAWN_ROLE)
+        self.withdraw.setEnabled(standing and not self.locked)
+
+    def _ask_withdraw(self) -> None:
+        from app.ui.assessor.signoff_bar import withdraw_dialog
+
+        item = self.list.currentItem()
+        if item is None or item.data(WITHDRAWN_ROLE) or self.locked:
+            return
+        comment_id = int(item.data(ID_ROLE))
+        dialog = withdraw_dialog(self)
+        self.dialog = dialog
+        dialog.accepted.connect(
+            lambda: self.sig_withdraw_requested.emit(comment_id, dialog.value())
+        )
+        dialog.finished.connect(lambda _r: setattr(self, "dialog", None))
+        dialog.open()
 
     def _chosen(self, item: QListWidgetItem) -> None:
         self.sig_moment_chosen.emit(float(item.data(T_ROLE)))
@@ -190,6 +253,11 @@ class VerdictPanel(QWidget):
 
     def show_error(self, text: str) -> None:
         self.error.setText(text)
+
+    def set_locked(self, locked: bool) -> None:
+        """A signed-off session: the verdict cannot change (the reports still can be saved)."""
+        for widget in (*self.choices.values(), self.reason, self.save):
+            widget.setEnabled(not locked)
 
     def show_verdict(self, verdict: Any | None) -> None:
         if verdict is None:

@@ -138,6 +138,21 @@ class TimelineModel(QAbstractListModel):
         self.endInsertRows()
         return row
 
+    def remove_comment(self, comment_id: int) -> bool:
+        """Take a withdrawn comment's row out; False if it is not shown."""
+        for row, item in enumerate(self.items):
+            if item.kind == "comment" and item.detail.get("comment_id") == comment_id:
+                self.beginRemoveRows(QModelIndex(), row, row)
+                for column in (self.items, self._times, self._notes, self._texts):
+                    del column[row]
+                if row < self.head_row:
+                    self.head_row -= 1
+                elif row == self.head_row:
+                    self.head_row = -1
+                self.endRemoveRows()
+                return True
+        return False
+
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.items)
 
