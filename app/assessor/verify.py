@@ -57,8 +57,16 @@ CANNOT = (
     "and callsim's code (the hashes have no secret key); the newest entries removed with "
     "every head moved back, unless a ledger head noted earlier is given (--expect-head: every "
     "report prints it); changes made before a session was sealed at an upgrade; what the "
-    "trainee heard if the scenario version is not available. Heads signed and kept on a "
-    "server (the records issue) will close the first two."
+    "trainee heard if the scenario version is not available. Signed heads published earlier "
+    "close the first two: `callsim verify --heads FILE` (files from `callsim heads publish`)."
+)
+WITH_HEADS = (
+    "Checked against signed heads: a rewrite of the chains (even a complete, consistent one "
+    "with callsim's code), or the newest entries removed with every head moved back, before "
+    "the heads were published now fails, unless the centre's private key was also taken. "
+    "What was written after the newest heads given is covered only by the hash chains. It "
+    "still cannot rule out: changes made before a session was sealed at an upgrade; what the "
+    "trainee heard if the scenario version is not available."
 )
 
 

@@ -1,0 +1,132 @@
+"""The centre's key and what it signs (docs/integrity.md, "Signed heads"):
+
+- `callsim keys create --out DIR`: a new Ed25519 key pair (the private key file mode 0600);
+- `callsim heads publish --out FILE|DIR`: the signed heads of the whole database (the daily
+  digest; into a folder, the file is named `callsim-heads-YYYY-MM-DD.json`);
+- `callsim export-sessions --out FILE.zip [--since DATE]` and `callsim import-sessions
+  FILE.zip`: signed backup bundles (app/assessor/backup.py).
+
+The keys are named by the machine configuration's `[integrity] public_key` and
+`signing_key` (`callsim config`), or `--public-key` / `--signing-key`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from app.cli.common import EXIT_FAIL, EXIT_OK, Context, Unusable, out
+from app.config import load_config
+from app.storage import SessionStore, StorageError
+from app.storage.paths import default_db_path
+
+
+def _key_path(args: argparse.Namespace, option: str, key: str, what: str) -> Path:
+    given = getattr(args, option, None)
+    path = Path(given) if given else load_config().path(key)
+    if path is None:
+        flag = "--" + option.replace("_", "-")
+        raise Unusable(
+            f"no {what} is configured: set `{key.split('.')[1]}` under [integrity] in the "
+            f"machine configuration (`callsim config` shows which file), or pass {flag} FILE"
+        )
+    return path
+
+
+def signing_key(args: argparse.Namespace) -> Any:
+    from app.assessor.heads import KeyFileError, load_private_key
+
+    try:
+        return load_private_key(
+            _key_path(args, "signing_key", "integrity.signing_key", "signing key")
+        )
+    except KeyFileError as exc:
+        raise Unusable(str(exc)) from None
+
+
+def public_key(args: argparse.Namespace) -> Any:
+    from app.assessor.heads import KeyFileError, load_public_key
+
+    try:
+        return load_public_key(_key_path(args, "public_key", "integrity.public_key", "public key"))
+    except KeyFileError as exc:
+        raise Unusable(str(exc)) from None
+
+
+def _open_store(*, readonly: bool) -> SessionStore:
+    path = default_db_path()
+    if readonly and not path.exists():
+        raise Unusable(f"{path}: no sessions recorded yet (set CALLSIM_DATA_DIR?)")
+    try:
+        return SessionStore(path, readonly=readonly)
+    except StorageError as exc:
+        raise Unusable(str(exc)) from None
+
+
+def cmd_keys_create(args: argparse.Namespace, ctx: Context) -> int:
+    from app.assessor.heads import KeyFileError, create_keys, fingerprint, load_public_key
+
+    folder = Path(args.out)
+    if not folder.is_dir():
+        raise Unusable(f"{folder}: no such directory")
+    try:
+        private, public = create_keys(folder)
+        fp = fingerprint(load_public_key(public))
+    except KeyFileError as exc:
+        raise Unusable(str(exc)) from None
+    out(
+        f"private key: {private} (keep it on the signing machine only: [integrity] "
+        f"signing_key)\npublic key:  {public} ([integrity] public_key)\nfingerprint: {fp}\n"
+    )
+    return EXIT_OK
+
+
+def cmd_heads_publish(args: argparse.Namespace, ctx: Context) -> int:
+    from app.assessor.files import OutputFileError, write_atomically
+    from app.assessor.heads import digest_name, publish
+
+    key = signing_key(args)
+    target = Path(args.out)
+    if target.is_dir():
+        target = target / digest_name()
+    elif not target.parent.is_dir():
+        raise Unusable(f"{target}: no such directory {target.parent}")
+    with _open_store(readonly=True) as store:
+        text = publish(store, key)
+        n = len(store.session_ids())
+    try:
+        write_atomically(target, text.encode("utf-8"), what="heads file")
+    except OutputFileError as exc:
+        raise Unusable(str(exc)) from None
+    print(f"wrote {target}: the signed heads of {n} session{'s' * (n != 1)}", file=sys.stderr)
+    return EXIT_OK
+
+
+def register(sub: Any) -> None:
+    """Add the key and signed-heads commands to `callsim`'s subparsers."""
+    s = sub.add_parser("keys", help="the centre's signing key (see `callsim keys create -h`)")
+    inner = s.add_subparsers(dest="keys_command", parser_class=type(s), required=True)
+    k = inner.add_parser("create", help="make a new Ed25519 key pair for signed heads")
+    k.add_argument("--out", required=True, metavar="DIR", help="the folder to write both keys")
+    k.set_defaults(fn=cmd_keys_create)
+
+    s = sub.add_parser("heads", help="signed chain heads (see `callsim heads publish -h`)")
+    inner = s.add_subparsers(dest="heads_command", parser_class=type(s), required=True)
+    h = inner.add_parser(
+        "publish", help="write the signed heads of the whole database (the daily digest)"
+    )
+    h.add_argument(
+        "--out",
+        required=True,
+        metavar="FILE",
+        help="the file to write; a folder: callsim-heads-YYYY-MM-DD.json inside it",
+    )
+    h.add_argument(
+        "--signing-key", metavar="FILE", help="default: [integrity] signing_key of the config"
+    )
+    h.set_defaults(fn=cmd_heads_publish)
+
+
+__all__ = ["EXIT_FAIL", "public_key", "register", "signing_key"]
