@@ -420,7 +420,10 @@ def _signed_head(store: SessionStore, session_id: str) -> list[str]:
         ["Ledger head", f"{_e(ledger.get('count'))} entries, {_hash(ledger.get('hash'))}"],
         ["Key fingerprint", f"{_e(found.get('algorithm'))} {_hash(found.get('key_fingerprint'))}"],
         ["Signature", _hash(found.get("signature"))],
-        ["Signed statement", f'<span class="hash">{_e(canonical_statement(found))}</span>'],
+        [
+            "Signed statement",
+            f'<span class="hash">{html.escape(canonical_statement(found), quote=True)}</span>',
+        ],
     ]
     note = (
         "<p class='note'>Signed with the centre's private key. Save the statement and the "

@@ -57,8 +57,9 @@ CANNOT = (
     "and callsim's code (the hashes have no secret key); the newest entries removed with "
     "every head moved back, unless a ledger head noted earlier is given (--expect-head: every "
     "report prints it); changes made before a session was sealed at an upgrade; what the "
-    "trainee heard if the scenario version is not available. Signed heads published earlier "
-    "close the first two: `callsim verify --heads FILE` (files from `callsim heads publish`)."
+    "trainee heard if the scenario version is not available. Heads signed with the centre's "
+    "key and published earlier close the first two: `callsim verify --heads FILE` (`callsim "
+    "heads publish`)."
 )
 WITH_HEADS = (
     "Checked against signed heads: a rewrite of the chains (even a complete, consistent one "
