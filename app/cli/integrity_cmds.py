@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from app.cli.common import EXIT_FAIL, EXIT_OK, Context, Unusable, out
+from app.cli.common import EXIT_OK, Context, Unusable, out
 from app.config import load_config
 from app.storage import SessionStore, StorageError
 from app.storage.paths import default_db_path
@@ -104,6 +104,50 @@ def cmd_heads_publish(args: argparse.Namespace, ctx: Context) -> int:
     return EXIT_OK
 
 
+def cmd_export_sessions(args: argparse.Namespace, ctx: Context) -> int:
+    from app.assessor.backup import export_bundle, scenario_texts
+    from app.assessor.files import OutputFileError, write_atomically
+    from app.cli.assessor_cmds import parse_day
+
+    key = signing_key(args)
+    since = parse_day(args.since) if args.since else None
+    target = Path(args.out)
+    if not target.parent.is_dir():
+        raise Unusable(f"{target}: no such directory {target.parent}")
+    with _open_store(readonly=True) as store:
+        data, ids = export_bundle(
+            store, key, since=since, scenario_texts=scenario_texts(ctx.catalog.paths())
+        )
+    try:
+        write_atomically(target, data, what="bundle")
+    except OutputFileError as exc:
+        raise Unusable(str(exc)) from None
+    n = len(ids)
+    print(f"wrote {target}: {n} session{'s' * (n != 1)}, signed", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_import_sessions(args: argparse.Namespace, ctx: Context) -> int:
+    from app.assessor.backup import BundleError, import_checked, read_bundle
+
+    key = public_key(args)
+    path = Path(args.bundle)
+    if not path.is_file():
+        raise Unusable(f"{path}: no such file")
+    try:
+        body, sessions = read_bundle(path, key)  # all checked before the database is opened
+        with _open_store(readonly=False) as store:
+            report = import_checked(store, path, body, sessions)
+    except BundleError as exc:
+        raise Unusable(str(exc)) from None
+    out(
+        f"imported {len(report.imported)} session(s) from {path}"
+        + (f"; {len(report.skipped)} already here, identical" if report.skipped else "")
+        + "\n"
+    )
+    return EXIT_OK
+
+
 def register(sub: Any) -> None:
     """Add the key and signed-heads commands to `callsim`'s subparsers."""
     s = sub.add_parser("keys", help="the centre's signing key (see `callsim keys create -h`)")
@@ -128,5 +172,27 @@ def register(sub: Any) -> None:
     )
     h.set_defaults(fn=cmd_heads_publish)
 
+    s = sub.add_parser(
+        "export-sessions",
+        help="write finished and interrupted sessions to a signed backup bundle (zip)",
+    )
+    s.add_argument("--out", required=True, metavar="FILE.zip")
+    s.add_argument("--since", metavar="DATE", help="sessions started on or after (YYYY-MM-DD)")
+    s.add_argument(
+        "--signing-key", metavar="FILE", help="default: [integrity] signing_key of the config"
+    )
+    s.set_defaults(fn=cmd_export_sessions)
 
-__all__ = ["EXIT_FAIL", "public_key", "register", "signing_key"]
+    s = sub.add_parser(
+        "import-sessions",
+        help="check a signed backup bundle and import the sessions not already here (all or "
+        "nothing)",
+    )
+    s.add_argument("bundle", metavar="FILE.zip")
+    s.add_argument(
+        "--public-key", metavar="FILE", help="default: [integrity] public_key of the config"
+    )
+    s.set_defaults(fn=cmd_import_sessions)
+
+
+__all__ = ["public_key", "register", "signing_key"]
