@@ -28,6 +28,7 @@ signing_key = "C:/callsim-keys/centre-key.pem"   # only on the machine that sign
 
 [retention]
 archive_after_years = 7            # `callsim retention run` archives older sessions
+archive_dir = "//server/callsim-archive"  # to signed bundles here (default: data_dir/archive)
 
 [policy]
 user_may_change = ["voice"]        # keys set here that users may still change
@@ -61,11 +62,12 @@ KEYS: dict[str, tuple[str | None, str]] = {
     "integrity.signing_key": (None, "path"),
     # `callsim retention run`: sessions started more than this many years ago are archived.
     "retention.archive_after_years": (None, "years"),
+    "retention.archive_dir": (None, "path"),  # where its bundles go (default: data/archive)
 }
 _TABLES = {
     "store": ("url",),
     "integrity": ("public_key", "signing_key"),
-    "retention": ("archive_after_years",),
+    "retention": ("archive_after_years", "archive_dir"),
     "policy": ("user_may_change",),
 }
 

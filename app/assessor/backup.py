@@ -35,8 +35,16 @@ from app.assessor.audit import verify_entries
 from app.assessor.heads import database_label, sign, signature_problem
 from app.storage import SessionStore
 from app.storage.audit_repo import AuditRow
-from app.storage.bundle import import_sessions, present_heads, read_session, sealed_session_ids
+from app.storage.bundle import (
+    archive_sessions,
+    import_sessions,
+    present_heads,
+    read_session,
+    sealed_session_ids,
+    sessions_started_before,
+)
 from app.storage.chain import canonical_json, header_hash, seal_hash, verify_rows
+from app.storage.ledger import ARCHIVE, LedgerRepo
 from app.storage.records import iso_utc, utc_now
 
 FORMAT = "callsim-bundle/1"
@@ -70,11 +78,15 @@ def export_bundle(
     since: datetime | None = None,
     scenario_texts: Mapping[str, bytes] | None = None,
     now: datetime | None = None,
+    session_ids: Sequence[str] | None = None,
 ) -> tuple[bytes, list[str]]:
     """The bundle's bytes and the ids it holds (sessions no longer active, started at or after
     `since`). `scenario_texts`: sha256 -> the bytes of scenario files this machine has."""
     texts = scenario_texts or {}
-    ids = sealed_session_ids(store, iso_utc(since) if since is not None else None)
+    if session_ids is None:
+        ids = sealed_session_ids(store, iso_utc(since) if since is not None else None)
+    else:
+        ids = list(session_ids)
     files: dict[str, bytes] = {}
     missing: list[str] = []
     for sid in ids:
@@ -239,6 +251,14 @@ def import_checked(
 ) -> ImportReport:
     """`import_bundle` for a bundle `read_bundle` has already checked."""
     ids = [str(p["session"]["id"]) for p in sessions]
+    archived = {r.session_id: r for r in LedgerRepo(store).read().rows if r.kind == ARCHIVE}
+    for sid in ids:
+        if sid in archived:
+            raise BundleError(
+                f"{path}: session {sid} was archived from this database on "
+                f"{archived[sid].at[:10]} (ledger entry {archived[sid].seq}); import the "
+                "bundle into another database to read it; nothing was imported"
+            )
     present = present_heads(store, ids)
     report = ImportReport()
     new: list[dict[str, Any]] = []
@@ -269,3 +289,59 @@ def scenario_texts(paths: Sequence[Path]) -> dict[str, bytes]:
             continue
         out[_sha(data)] = data
     return out
+
+
+# -- retention ----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class RetentionRun:
+    cutoff: datetime  # sessions started before this are due
+    due: list[str]  # their ids, oldest first
+    bundle: Path | None  # where they were archived (None: a dry run, or none due)
+
+
+def years_before(moment: datetime, years: int) -> datetime:
+    """`moment` moved back `years` calendar years (29 February becomes the 28th)."""
+    try:
+        return moment.replace(year=moment.year - years)
+    except ValueError:
+        return moment.replace(year=moment.year - years, day=28)
+
+
+def run_retention(
+    store: SessionStore,
+    private_key: Any,
+    *,
+    years: int,
+    archive_dir: Path,
+    now: datetime | None = None,
+    dry_run: bool = False,
+    scenario_texts: Mapping[str, bytes] | None = None,
+) -> RetentionRun:
+    """Archive the sessions started more than `years` ago: a signed bundle of them written to
+    `archive_dir` and read back and checked from there, and only then their removal from the
+    live database, recorded in the ledger (app/storage/bundle.py). Raises `BundleError` or
+    `OutputFileError` (nothing removed)."""
+    from app.assessor.files import write_atomically
+
+    moment = now or utc_now()
+    cutoff = years_before(moment, years)
+    due = sessions_started_before(store, iso_utc(cutoff))
+    if dry_run or not due:
+        return RetentionRun(cutoff, due, None)
+    data, ids = export_bundle(
+        store, private_key, session_ids=due, scenario_texts=scenario_texts, now=moment
+    )
+    stamp = moment.strftime("%Y-%m-%d")
+    target = archive_dir / f"callsim-archive-{stamp}.zip"
+    if target.exists():
+        target = archive_dir / f"callsim-archive-{stamp}-{moment.strftime('%H%M%S%f')}.zip"
+    write_atomically(target, data, what="archive bundle")
+    written = target.read_bytes()
+    body, sessions = read_bundle(target, private_key.public_key())  # what is on the disk
+    if body.get("sessions") != ids or len(sessions) != len(ids) or _sha(written) != _sha(data):
+        raise BundleError(f"{target}: the archive read back is not the one written; nothing "
+                          "was removed")  # fmt: skip
+    archive_sessions(
+        store, ids, bundle=str(target), bundle_sha256=_sha(written), at=iso_utc(moment)
+    )
+    return RetentionRun(cutoff, ids, target)

@@ -355,6 +355,7 @@ def check_heads(store: SessionStore, document: dict[str, Any], public_key: Any) 
             checks.append(HeadCheck("ledger", True, f"it still holds the published head ({count} "
                                     f"entries, sha256 {_short(digest)})"))  # fmt: skip
     present = set(store.session_ids())
+    archived = {r.session_id: r for r in state.rows if r.kind == "archive"}  # ledger.ARCHIVE
     marking = Marking(store)
     listed = body.get("sessions") if isinstance(body.get("sessions"), list) else []
     for published in listed:
@@ -363,9 +364,17 @@ def check_heads(store: SessionStore, document: dict[str, Any], public_key: Any) 
         sid = str(published.get("id"))
         name = f"session {sid[:12]}"
         if sid not in present:
-            checks.append(
-                HeadCheck(name, False, "it was published but is no longer in the database")
-            )
+            entry = archived.get(sid)
+            if entry is not None and entry.detail().get("heads", {}).get("header_hash") == (
+                published.get("header_hash")
+            ):
+                where = entry.detail().get("bundle")
+                checks.append(HeadCheck(name, True, f"archived by retention on {entry.at[:10]} "
+                                        f"to {where} (ledger entry {entry.seq})"))  # fmt: skip
+            else:
+                checks.append(
+                    HeadCheck(name, False, "it was published but is no longer in the database")
+                )
             continue
         problem = _session_problem(store, published, marking)
         if problem is not None:

@@ -342,6 +342,8 @@ def cmd_verify(args: argparse.Namespace, ctx: Context) -> int:
         CANNOT,
         PROVES,
         WITH_HEADS,
+        archived_session,
+        archived_words,
         check_database,
         deleted_session,
         verify_session,
@@ -387,10 +389,14 @@ def cmd_verify(args: argparse.Namespace, ctx: Context) -> int:
                 sid = resolve_session(store, args.session)
             except LookupError as exc:
                 gone = deleted_session(db, args.session)
-                if gone is None:
+                kept = archived_session(db, args.session)
+                if kept is not None:
+                    print(archived_words(kept))
+                elif gone is None:
                     raise Unusable(str(exc.args[0] if exc.args else exc)) from None
-                print(f"ALTERED: session {gone.session_id}: {db.ledger.detail}")
-                ok = False
+                else:
+                    print(f"ALTERED: session {gone.session_id}: {db.ledger.detail}")
+                    ok = False
             else:
                 found = verify_session(store, sid, scenarios=scenarios, database=db)
                 ok = found.ok

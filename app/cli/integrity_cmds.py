@@ -148,6 +148,55 @@ def cmd_import_sessions(args: argparse.Namespace, ctx: Context) -> int:
     return EXIT_OK
 
 
+def cmd_retention_run(args: argparse.Namespace, ctx: Context) -> int:
+    from app.assessor.backup import BundleError, run_retention, scenario_texts
+    from app.assessor.files import OutputFileError
+
+    cfg = load_config()
+    years_text = cfg.get("retention.archive_after_years")
+    if not years_text:
+        raise Unusable(
+            "no retention period is configured: set `archive_after_years` under [retention] "
+            "in the machine configuration (`callsim config` shows which file)"
+        )
+    years = int(years_text)
+    key = None if args.dry_run else signing_key(args)
+    archive_dir = cfg.path("retention.archive_dir") or default_db_path().parent / "archive"
+    if not args.dry_run:
+        try:
+            archive_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise Unusable(
+                f"{archive_dir}: cannot make the archive folder ({exc.strerror or exc})"
+            ) from None
+    with _open_store(readonly=args.dry_run) as store:
+        try:
+            run = run_retention(
+                store,
+                key,
+                years=years,
+                archive_dir=archive_dir,
+                dry_run=args.dry_run,
+                scenario_texts=scenario_texts(ctx.catalog.paths()),
+            )
+        except (BundleError, OutputFileError) as exc:
+            raise Unusable(str(exc)) from None
+    before = run.cutoff.strftime("%Y-%m-%d")
+    n = len(run.due)
+    if args.dry_run:
+        out(f"{n} session(s) started before {before} ({years} years) would be archived\n")
+        for sid in run.due:
+            out(f"  {sid}\n")
+    elif run.bundle is None:
+        out(f"nothing to archive: no session started before {before}\n")
+    else:
+        out(
+            f"archived {n} session(s) started before {before} to {run.bundle} (signed), then "
+            "removed them from the live database (recorded in the ledger)\n"
+        )
+    return EXIT_OK
+
+
 def register(sub: Any) -> None:
     """Add the key and signed-heads commands to `callsim`'s subparsers."""
     s = sub.add_parser("keys", help="the centre's signing key (see `callsim keys create -h`)")
@@ -193,6 +242,19 @@ def register(sub: Any) -> None:
         "--public-key", metavar="FILE", help="default: [integrity] public_key of the config"
     )
     s.set_defaults(fn=cmd_import_sessions)
+
+    s = sub.add_parser("retention", help="archiving old sessions (see `callsim retention run -h`)")
+    inner = s.add_subparsers(dest="retention_command", parser_class=type(s), required=True)
+    r = inner.add_parser(
+        "run",
+        help="archive sessions older than [retention] archive_after_years to a signed bundle, "
+        "then remove them from the live database (recorded in the ledger)",
+    )
+    r.add_argument("--dry-run", action="store_true", help="only list what would be archived")
+    r.add_argument(
+        "--signing-key", metavar="FILE", help="default: [integrity] signing_key of the config"
+    )
+    r.set_defaults(fn=cmd_retention_run)
 
 
 __all__ = ["public_key", "register", "signing_key"]

@@ -18,8 +18,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from app.storage.errors import StorageError
-from app.storage.ledger import AUDIT, SEAL, SESSION, append_entry
-from app.storage.schema import seal_detail, searched_text
+from app.storage.ledger import ARCHIVE, AUDIT, SEAL, SESSION, append_entry
+from app.storage.schema import ARCHIVABLE, seal_detail, searched_text
 from app.storage.sql import Tx
 
 if TYPE_CHECKING:
@@ -186,3 +186,44 @@ def _import_one(tx: Tx, payload: dict[str, Any], at: str, source: str) -> None:
         )
         audit = {"action": entry["action"], "audit_seq": entry["seq"], "audit_hash": entry["hash"]}
         append_entry(tx, AUDIT, sid, audit | note, at)
+
+
+def sessions_started_before(store: SessionStore, before: str) -> list[str]:
+    """Sessions no longer active that started before the ISO time `before`, oldest first."""
+    rows = store._fetch(
+        "SELECT id FROM sessions WHERE status <> 'active' AND started_at < ? "
+        "ORDER BY started_at, rowid",
+        [before],
+    )
+    return [str(r[0]) for r in rows]
+
+
+def archive_sessions(
+    store: SessionStore, session_ids: Sequence[str], *, bundle: str, bundle_sha256: str, at: str
+) -> None:
+    """Remove `session_ids` from the live database after they were archived to `bundle`
+    (already written and checked by the caller), in one transaction: for each, an `archived`
+    row (which lets the DELETE triggers pass for its rows only), a ledger `archive` entry with
+    the heads it had, then its rows. All or nothing."""
+    with store.transaction() as tx:
+        for sid in session_ids:
+            row = tx.one(
+                "SELECT status, header_hash, event_count, last_hash, seal_hash, audit_count, "
+                "audit_hash FROM sessions WHERE id = ?",
+                [sid],
+            )
+            if row is None:
+                raise StorageError(f"session {sid} is not in the database; nothing was archived")
+            if row[0] == "active":
+                raise StorageError(f"session {sid} is still active; nothing was archived")
+            tx.execute(
+                "INSERT INTO archived (session_id, bundle, bundle_sha256, at) VALUES (?, ?, ?, ?)",
+                [sid, bundle, bundle_sha256, at],
+            )
+            names = ("header_hash", "event_count", "last_hash", "seal_hash", "audit_count")
+            heads = dict(zip((*names, "audit_hash"), row[1:], strict=True))
+            detail = {"bundle": bundle, "bundle_sha256": bundle_sha256, "heads": heads}
+            append_entry(tx, ARCHIVE, sid, detail, at)
+            for table, _trigger in ARCHIVABLE:  # fixed names, never outside text
+                tx.execute(f"DELETE FROM {table} WHERE session_id = ?", [sid])
+            tx.execute("DELETE FROM sessions WHERE id = ?", [sid])

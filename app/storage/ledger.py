@@ -32,7 +32,8 @@ SEAL = "seal"  # a session stopped being active: status, end, event head, result
 AUDIT = "audit"  # an assessor action: the session's audit head after it
 META = "meta"  # an assessor setting stored: its key and the sha256 of its value
 UPGRADE = "upgrade"  # the database was upgraded to sealed records; what it found
-KINDS = (SESSION, SEAL, AUDIT, META, UPGRADE)
+ARCHIVE = "archive"  # a session left the live database, archived to a signed bundle (retention)
+KINDS = (SESSION, SEAL, AUDIT, META, UPGRADE, ARCHIVE)
 
 
 @dataclass(frozen=True)
