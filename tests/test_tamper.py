@@ -763,3 +763,21 @@ def test_a_digest_edited_after_signing_is_not_trusted(
     capsys.readouterr()
     code, out = cli(capsys, "--heads", str(heads), "--public-key", str(other / "centre-key.pub"))
     assert code == 1 and any("it was signed by another key" in line for line in out), out
+
+
+def test_a_deleted_session_is_named_against_a_published_head(
+    db: Path, recorded: Recorded, capsys: Capture, keys: Keys
+) -> None:
+    """Bo deleted (the ledger names him too, above); asked for by a prefix of his id, the
+    published heads still list him, and only his line is shown."""
+    heads = publish_heads(keys, capsys)
+    attack(
+        db,
+        *[(f"DELETE FROM {t} WHERE session_id = ?", [recorded.bo]) for t in _SESSION_TABLES],
+        ("DELETE FROM sessions WHERE id = ?", [recorded.bo]),
+    )
+    code, out = cli_heads(capsys, keys, heads, recorded.bo[:8])  # named by a prefix
+    assert code == 1, out
+    gone = f"ALTERED  signed heads ({heads}): session {recorded.bo[:12]}: it was published but is"
+    assert any(line.startswith(gone) for line in out), out
+    assert not any(f"session {recorded.ana[:12]}" in line for line in out if "signed" in line)

@@ -339,8 +339,9 @@ def run_retention(
     written = target.read_bytes()
     body, sessions = read_bundle(target, private_key.public_key())  # what is on the disk
     if body.get("sessions") != ids or len(sessions) != len(ids) or _sha(written) != _sha(data):
-        raise BundleError(f"{target}: the archive read back is not the one written; nothing "
-                          "was removed")  # fmt: skip
+        raise BundleError(
+            f"{target}: the archive read back is not the one written; nothing was removed"
+        )
     archive_sessions(
         store, ids, bundle=str(target), bundle_sha256=_sha(written), at=iso_utc(moment)
     )

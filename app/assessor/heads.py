@@ -38,7 +38,7 @@ from typing import Any
 from app.assessor.marks import Marking
 from app.storage import SessionStore
 from app.storage.chain import canonical_json, genesis_hash, link_hash
-from app.storage.ledger import LedgerRepo
+from app.storage.ledger import ARCHIVE, LedgerRepo
 from app.storage.records import iso_utc, utc_now
 
 FORMAT = "callsim-heads/1"
@@ -65,8 +65,10 @@ def create_keys(folder: Path) -> tuple[Path, Path]:
     private_path, public_path = folder / PRIVATE_NAME, folder / PUBLIC_NAME
     for path in (private_path, public_path):
         if path.exists():
-            raise KeyFileError(f"{path}: already exists; nothing was written (keep the old key, "
-                            "or move it away first)")  # fmt: skip
+            raise KeyFileError(
+                f"{path}: already exists; nothing was written (keep the old key, or move it "
+                "away first)"
+            )
     key = Ed25519PrivateKey.generate()
     private = key.private_bytes(
         serialization.Encoding.PEM,
@@ -249,9 +251,10 @@ def read_heads_file(path: Path) -> dict[str, Any]:
 class HeadCheck:
     """One fact checked against a published heads file."""
 
-    what: str  # "signature", "ledger", "session <id>", "sessions"
+    what: str  # "signature", "ledger", "session <first 12 of its id>"
     ok: bool
     detail: str
+    session_id: str | None = None  # the session a "session" check is about
 
     def line(self, source: str) -> str:
         mark = "ok" if self.ok else "ALTERED"
@@ -284,7 +287,10 @@ def _session_problem(
                 "when published"
             )
     else:
-        hashes = _event_hashes(store, sid)
+        try:
+            hashes = _event_hashes(store, sid)
+        except ValueError:
+            return "its events cannot be read"
         at = hashes[count - 1] if 0 < count <= len(hashes) else None
         if count and at != last:
             return (
@@ -352,10 +358,10 @@ def check_heads(store: SessionStore, document: dict[str, Any], public_key: Any) 
                 )
             )
         else:
-            checks.append(HeadCheck("ledger", True, f"it still holds the published head ({count} "
-                                    f"entries, sha256 {_short(digest)})"))  # fmt: skip
+            held = f"it still holds the published head ({count} entries, sha256 {_short(digest)})"
+            checks.append(HeadCheck("ledger", True, held))
     present = set(store.session_ids())
-    archived = {r.session_id: r for r in state.rows if r.kind == "archive"}  # ledger.ARCHIVE
+    archived = {r.session_id: r for r in state.rows if r.kind == ARCHIVE}
     marking = Marking(store)
     listed = body.get("sessions") if isinstance(body.get("sessions"), list) else []
     for published in listed:
@@ -369,19 +375,19 @@ def check_heads(store: SessionStore, document: dict[str, Any], public_key: Any) 
                 published.get("header_hash")
             ):
                 where = entry.detail().get("bundle")
-                checks.append(HeadCheck(name, True, f"archived by retention on {entry.at[:10]} "
-                                        f"to {where} (ledger entry {entry.seq})"))  # fmt: skip
+                words = f"archived by retention on {entry.at[:10]} to {where}"
+                checks.append(HeadCheck(name, True, f"{words} (ledger entry {entry.seq})", sid))
             else:
                 checks.append(
-                    HeadCheck(name, False, "it was published but is no longer in the database")
+                    HeadCheck(name, False, "it was published but is no longer in the database", sid)
                 )
             continue
         problem = _session_problem(store, published, marking)
         if problem is not None:
-            checks.append(HeadCheck(name, False, problem))
+            checks.append(HeadCheck(name, False, problem, sid))
         else:
-            checks.append(HeadCheck(name, True, "header, event log, seal and audit trail hold "
-                                    "the published heads"))  # fmt: skip
+            held = "header, event log, seal and audit trail hold the published heads"
+            checks.append(HeadCheck(name, True, held, sid))
     return checks
 
 

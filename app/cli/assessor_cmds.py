@@ -440,7 +440,7 @@ def _session_or_none(store: SessionStore, ref: str) -> str | None:
     try:
         return resolve_session(store, ref)
     except LookupError:
-        return ref.strip().lower()  # a deleted session: its published heads name it
+        return ref.strip().lower()  # deleted or archived: its published heads name it
 
 
 def _print_heads_checks(
@@ -454,12 +454,9 @@ def _print_heads_checks(
     first: str | None = None
     for name, document in documents:
         for check in check_heads(store, document, key):
-            if (
-                only is not None
-                and check.what.startswith("session ")
-                and not (only.startswith(check.what.removeprefix("session ")))
-            ):
-                continue
+            if only is not None and check.session_id is not None:
+                if not check.session_id.startswith(only):
+                    continue  # another session's
             print(check.line(name))
             if not check.ok and first is None:
                 first = f"ALTERED: against the signed heads of {name}: {check.what}: {check.detail}"
