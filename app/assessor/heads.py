@@ -416,5 +416,6 @@ def configured_session_head(store: SessionStore, session_id: str) -> dict[str, A
 
 def canonical_statement(document: dict[str, Any]) -> str:
     """A signed document as one line of JSON (what a report prints, to be saved as a heads
-    file)."""
-    return canonical_json(document)
+    file), with a space after each comma and colon so a printed page can wrap it (the
+    signature is over the canonical form of what it says, so spacing does not matter)."""
+    return json.dumps(document, sort_keys=True, ensure_ascii=True)
