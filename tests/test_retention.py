@@ -168,3 +168,40 @@ def test_years_before_a_leap_day() -> None:
     leap = datetime(2024, 2, 29, 12, 0, tzinfo=UTC)
     assert years_before(leap, 7) == datetime(2017, 2, 28, 12, 0, tzinfo=UTC)
     assert years_before(datetime(2026, 5, 1, tzinfo=UTC), 7) == datetime(2019, 5, 1, tzinfo=UTC)
+
+
+def test_a_database_from_before_retention_is_upgraded_with_its_records_intact(
+    tmp_path: Path, capsys: Capture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file made by the migrations before retention's: opening it adds `archived` and the
+    gated triggers, and what it holds still verifies and still refuses deletion."""
+    from sqlite_utils import Database
+
+    from app.storage.schema import MIGRATIONS, _m7_archive, migrate
+
+    path = tmp_path / "callsim.db"
+    before = tuple(m for m in MIGRATIONS if m is not _m7_archive)
+    with SessionStore(path, clock=ticking_clock()) as store:
+        sid = record(store, tmp_path)
+    # Back to the schema before retention (its triggers as they were), as an older callsim left it.
+    conn = sqlite3.connect(path)
+    conn.execute("DROP TABLE archived")
+    for name in ("events_no_delete", "marks_no_delete", "audit_no_delete", "sessions_no_delete"):
+        conn.execute(f"DROP TRIGGER {name}")
+    conn.execute(
+        "CREATE TRIGGER sessions_no_delete BEFORE DELETE ON sessions "
+        "BEGIN SELECT RAISE(ABORT, 'sessions: rows are never deleted'); END"
+    )
+    conn.execute(f"PRAGMA user_version = {len(before)}")
+    conn.commit()
+    conn.close()
+    assert migrate(Database(sqlite3.connect(path)), path) == len(before)
+    with sqlite3.connect(path) as conn:
+        names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+        assert {"archived", "events_no_delete", "sessions_no_delete"} <= names
+        with pytest.raises(sqlite3.IntegrityError, match="never deleted"):
+            conn.execute("DELETE FROM sessions WHERE id = ?", [sid])
+    conn.close()
+    monkeypatch.setenv("CALLSIM_DATA_DIR", str(tmp_path))
+    code, out = run(capsys, "verify", sid)
+    assert code == 0, out
