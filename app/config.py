@@ -22,6 +22,14 @@ voice = "auto"                     # auto | pyttsx3 | espeak | silent (silent: c
 [store]
 url = "postgresql://callsim@records.example/callsim"  # the central store (records issue)
 
+[integrity]
+public_key = "//server/callsim/centre-key.pub"  # checks signed heads and backup bundles
+signing_key = "C:/callsim-keys/centre-key.pem"   # only on the machine that signs
+
+[retention]
+archive_after_years = 7            # `callsim retention run` archives older sessions
+archive_dir = "//server/callsim-archive"  # to signed bundles here (default: data_dir/archive)
+
 [policy]
 user_may_change = ["voice"]        # keys set here that users may still change
 ```
@@ -48,8 +56,20 @@ KEYS: dict[str, tuple[str | None, str]] = {
     "scenarios_dir": ("CALLSIM_SCENARIOS", "path"),
     "voice": ("CALLSIM_TTS", "voice"),
     "store.url": (None, "text"),
+    # The centre's Ed25519 key (docs/integrity.md, "Signed heads"): the public key checks
+    # signed heads and bundles; the private key, only on the machine that signs.
+    "integrity.public_key": (None, "path"),
+    "integrity.signing_key": (None, "path"),
+    # `callsim retention run`: sessions started more than this many years ago are archived.
+    "retention.archive_after_years": (None, "years"),
+    "retention.archive_dir": (None, "path"),  # where its bundles go (default: data/archive)
 }
-_TABLES = {"store": ("url",), "policy": ("user_may_change",)}
+_TABLES = {
+    "store": ("url",),
+    "integrity": ("public_key", "signing_key"),
+    "retention": ("archive_after_years", "archive_dir"),
+    "policy": ("user_may_change",),
+}
 
 
 class ConfigError(ValueError):
@@ -153,6 +173,15 @@ def _read(path: Path) -> tuple[dict[str, str], tuple[str, ...], str]:
 
 def _check(path: Path | str, text: str, key: str, value: object) -> str:
     line, col = _line_col(text, key) if text else (1, 1)
+    if KEYS[key][1] == "years":
+        if isinstance(value, bool) or not isinstance(value, int | str):
+            raise ConfigError(f"{path}:{line}:{col}: '{key}' must be a whole number of years")
+        words = str(value).strip()
+        if not words.isdigit() or int(words) < 1:
+            raise ConfigError(
+                f"{path}:{line}:{col}: '{key}' must be a whole number of years, 1 or more"
+            )
+        return str(int(words))
     if not isinstance(value, str):
         raise ConfigError(f"{path}:{line}:{col}: '{key}' must be a string in quotes")
     if KEYS[key][1] == "voice" and value.strip().lower() not in VOICES:

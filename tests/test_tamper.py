@@ -6,7 +6,9 @@ passphrase set. Each test edits a copy of it with plain `sqlite3`, as someone ho
 and the sqlite3 tool would (every trigger dropped first and put back after), sometimes with
 callsim's own hash functions to recompute a chain. Then `callsim verify` and the function the
 replay screen's banner uses (`open_replay(...).verification`) must fail and name what changed;
-except the full rewrite, which verify must say it cannot rule out.
+except the full rewrite and the newest entries removed with every head moved back, which verify
+alone must say it cannot rule out, and which fail against signed heads published before
+(`callsim verify --heads`, at the end).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from app.assessor.audit import entry_hash
 from app.assessor.auth import AssessorAuth, PassphraseRecordAltered, hash_passphrase
 from app.assessor.marks import Marking
 from app.assessor.replay import open_replay
-from app.assessor.verify import CANNOT, Verification
+from app.assessor.verify import CANNOT, WITH_HEADS, Verification
 from app.cli import main
 from app.engine.events import Event
 from app.headless import record_run, run_steps
@@ -752,3 +754,148 @@ def test_a_forged_reopening_with_the_audit_chain_recomputed(
         assert Marking(store).verify_audit(recorded.ana).ok  # the chain itself is consistent
         assert Marking(store).signed_off(recorded.ana) is None
     assert_named(db, recorded.ana, capsys, "audit trail", "entry 5 (reopen) is not in the ledger")
+
+
+# -- against signed heads published earlier (issue 13) --------------------------------------------
+@dataclass(frozen=True)
+class Keys:
+    private: Path
+    public: Path
+
+
+@pytest.fixture
+def keys(tmp_path: Path, capsys: Capture) -> Keys:
+    folder = tmp_path / "keys"
+    folder.mkdir()
+    assert main(["keys", "create", "--out", str(folder)]) == 0
+    capsys.readouterr()
+    return Keys(folder / "centre-key.pem", folder / "centre-key.pub")
+
+
+def publish_heads(keys: Keys, capsys: Capture) -> Path:
+    """The digest as it would have been published before the attack."""
+    out = keys.private.parent.parent / "published"
+    out.mkdir(exist_ok=True)
+    assert main(["heads", "publish", "--out", str(out), "--signing-key", str(keys.private)]) == 0
+    capsys.readouterr()
+    (path,) = out.iterdir()
+    return path
+
+
+def cli_heads(capsys: Capture, keys: Keys, heads: Path, *args: str) -> tuple[int, list[str]]:
+    return cli(capsys, *args, "--heads", str(heads), "--public-key", str(keys.public))
+
+
+def test_a_full_rewrite_fails_against_a_published_head(
+    db: Path, recorded: Recorded, capsys: Capture, monkeypatch: pytest.MonkeyPatch, keys: Keys
+) -> None:
+    """The rewrite above (every chain, seal and the ledger consistent) against the heads
+    published the day before: the signature still holds, the heads no longer do."""
+    heads = publish_heads(keys, capsys)
+    code, out = cli_heads(capsys, keys, heads)
+    assert code == 0 and out[-1] == WITH_HEADS, out
+    with SessionStore(db, readonly=True) as store:
+        bo = store.session(recorded.bo)
+        assert bo is not None and bo.ended_at is not None
+    forged = db.with_name("forged.db")
+    times = iter([bo.started_at, bo.ended_at, bo.ended_at])
+    monkeypatch.setattr(uuid, "uuid4", lambda: SimpleNamespace(hex=recorded.bo))
+    with SessionStore(forged, clock=lambda: next(times)) as store:
+        _play(store, db.parent, GOOD, "Bo")
+        AssessorAuth(store).set_passphrase(PASSPHRASE)
+    forged.replace(db)
+    code, out = cli(capsys, recorded.bo)  # on its own, verify cannot tell
+    assert code == 0 and out[-1] == CANNOT and "--heads" in CANNOT
+    code, out = cli_heads(capsys, keys, heads, recorded.bo)
+    assert code == 1, out
+    text = "\n".join(out)
+    name = f"signed heads ({heads})"
+    assert f"ok       {name}: signature: signed by the centre's key" in text
+    assert f"ALTERED  {name}: ledger: its entry " in text
+    bo_line = next(line for line in out if f"{name}: session {recorded.bo[:12]}" in line)
+    assert bo_line.startswith("ALTERED") and "the event log's head is" in bo_line, bo_line
+    assert "when published" in bo_line
+    assert f"session {recorded.ana[:12]}" not in text  # one session asked: that one's heads
+    assert out[-1] == WITH_HEADS
+    assert any(line.startswith(f"ALTERED: against the signed heads of {heads}: ") for line in out)
+    # The whole database: Ana was not rebuilt, so she is gone.
+    code, out = cli_heads(capsys, keys, heads)
+    assert code == 1
+    ana = next(line for line in out if f"{name}: session {recorded.ana[:12]}" in line)
+    assert ana.startswith("ALTERED") and "no longer in the database" in ana
+
+
+def test_the_newest_entries_removed_fail_against_a_published_head(
+    db: Path, recorded: Recorded, capsys: Capture, keys: Keys
+) -> None:
+    """The delete-last-audit-entry attack above (session and ledger heads moved back), which
+    verify alone cannot tell: against published heads, the missing entry is named."""
+    heads = publish_heads(keys, capsys)
+    rows = _audit_rows(db, recorded.bo)
+    count, _last = one(db, "SELECT count, hash FROM ledger_head")
+    assert isinstance(count, int)
+    (before,) = one(db, "SELECT hash FROM ledger WHERE seq = ?", [count - 2])
+    attack(
+        db,
+        ("DELETE FROM verdicts WHERE session_id = ?", [recorded.bo]),
+        ("DELETE FROM audit WHERE session_id = ? AND action = 'verdict'", [recorded.bo]),
+        ("DELETE FROM ledger WHERE seq = ?", [count - 1]),
+        ("UPDATE ledger_head SET count = ?, hash = ?", [count - 1, before]),
+        (
+            "UPDATE sessions SET audit_count = ?, audit_hash = ? WHERE id = ?",
+            [len(rows) - 1, rows[-2][2], recorded.bo],
+        ),
+    )
+    assert cli(capsys, recorded.bo)[0] == 0  # as CANNOT says
+    code, out = cli_heads(capsys, keys, heads, recorded.bo)
+    assert code == 1, out
+    name = f"signed heads ({heads})"
+    assert any(
+        line.startswith(f"ALTERED  {name}: ledger: its entry {count - 1} is missing")
+        for line in out
+    ), out
+    bo = f"ALTERED  {name}: session {recorded.bo[:12]}: the audit trail's entry {len(rows) - 1} "
+    assert any(line.startswith(bo + "is missing") for line in out), out
+
+
+def test_a_digest_edited_after_signing_is_not_trusted(
+    db: Path, recorded: Recorded, capsys: Capture, keys: Keys, tmp_path: Path
+) -> None:
+    """Moving a published head to fit a rewrite breaks the signature; another key's digest
+    is refused too."""
+    heads = publish_heads(keys, capsys)
+    document = json.loads(heads.read_text(encoding="utf-8"))
+    document["signed"]["sessions"][0]["audit_count"] += 1
+    heads.write_text(json.dumps(document), encoding="utf-8")
+    code, out = cli_heads(capsys, keys, heads)
+    assert code == 1
+    assert any(
+        line.startswith(
+            f"ALTERED  signed heads ({heads}): signature: not trusted: its signature does not match"
+        )  # fmt: skip
+        for line in out
+    ), out
+    other = tmp_path / "other"
+    other.mkdir()
+    assert main(["keys", "create", "--out", str(other)]) == 0
+    capsys.readouterr()
+    code, out = cli(capsys, "--heads", str(heads), "--public-key", str(other / "centre-key.pub"))
+    assert code == 1 and any("it was signed by another key" in line for line in out), out
+
+
+def test_a_deleted_session_is_named_against_a_published_head(
+    db: Path, recorded: Recorded, capsys: Capture, keys: Keys
+) -> None:
+    """Bo deleted (the ledger names him too, above); asked for by a prefix of his id, the
+    published heads still list him, and only his line is shown."""
+    heads = publish_heads(keys, capsys)
+    attack(
+        db,
+        *[(f"DELETE FROM {t} WHERE session_id = ?", [recorded.bo]) for t in _SESSION_TABLES],
+        ("DELETE FROM sessions WHERE id = ?", [recorded.bo]),
+    )
+    code, out = cli_heads(capsys, keys, heads, recorded.bo[:8])  # named by a prefix
+    assert code == 1, out
+    gone = f"ALTERED  signed heads ({heads}): session {recorded.bo[:12]}: it was published but is"
+    assert any(line.startswith(gone) for line in out), out
+    assert not any(f"session {recorded.ana[:12]}" in line for line in out if "signed" in line)

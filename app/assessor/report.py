@@ -399,6 +399,48 @@ def _verification(verification: Verification) -> str:
     return f"{head}{table}<p class='note'>{_e(PROVES)}<br>{_e(CANNOT)}</p>"
 
 
+def _signed_head(store: SessionStore, session_id: str) -> list[str]:
+    """The "Signed head" section (issue 13): this session's heads and the ledger head, signed
+    with the centre's key, when the configuration names one; nothing otherwise."""
+    from app.assessor.heads import canonical_statement, configured_session_head
+
+    found = configured_session_head(store, session_id)
+    if found is None:
+        return []
+    if isinstance(found, str):
+        return ["<h2>Signed head</h2>", f'<p class="altered">Not signed: {_e(found)}</p>']
+    body = found["signed"]
+    heads = body["sessions"][0]
+    ledger = body.get("ledger") or {}
+    rows = [
+        ["Signed at", _e(body.get("made_at"))],
+        ["Header hash", _hash(heads.get("header_hash"))],
+        [
+            "Event log head",
+            f"{_e(heads.get('event_count'))} events, {_hash(heads.get('last_hash'))}",
+        ],
+        ["Seal", _hash(heads.get("seal_hash"))],
+        [
+            "Audit trail head",
+            f"{_e(heads.get('audit_count'))} entries, {_hash(heads.get('audit_hash'))}",
+        ],
+        ["Ledger head", f"{_e(ledger.get('count'))} entries, {_hash(ledger.get('hash'))}"],
+        ["Key fingerprint", f"{_e(found.get('algorithm'))} {_hash(found.get('key_fingerprint'))}"],
+        ["Signature", _hash(found.get("signature"))],
+        [
+            "Signed statement",
+            f'<span class="hash">{html.escape(canonical_statement(found), quote=True)}</span>',
+        ],
+    ]
+    note = (
+        "<p class='note'>Signed with the centre's private key. Save the statement and the "
+        "signature as a heads file (the JSON above) and any later copy of this database can be "
+        "checked against it: <code>callsim verify --heads FILE</code>. A rewrite of this "
+        "session's chains no longer matches it.</p>"
+    )
+    return ["<h2>Signed head</h2>", _facts(rows), note]
+
+
 def _verdict_history(marking: Marking, session_id: str) -> str:
     verdicts = marking.verdicts(session_id)
     rows = []
@@ -570,6 +612,7 @@ def report_html(
         _facts(_versions(info, stored, verification)),
         "<h2>Verification</h2>",
         _verification(verification),
+        *_signed_head(store, session_id),
         "<h2>Result</h2>",
         _facts(summary),
         "<h2>Verdict</h2>",

@@ -43,6 +43,7 @@ from app.scoring.score import RESULT_VERSION, score_call
 from app.storage import SessionStore, UnknownSessionError, VerifyResult
 from app.storage.chain import header_hash, seal_hash
 from app.storage.ledger import (
+    ARCHIVE,
     AUDIT,
     RECOVERED,
     SEAL,
@@ -67,8 +68,17 @@ CANNOT = (
     "and callsim's code (the hashes have no secret key); the newest entries removed with "
     "every head moved back, unless a ledger head noted earlier is given (--expect-head: every "
     "report prints it); changes made before a session was sealed at an upgrade; what the "
-    "trainee heard if the scenario version is not available. Heads signed and kept on a "
-    "server (the records issue) will close the first two."
+    "trainee heard if the scenario version is not available. Heads signed with the centre's "
+    "key and published earlier close the first two: `callsim verify --heads FILE` (`callsim "
+    "heads publish`)."
+)
+WITH_HEADS = (
+    "Checked against signed heads: a rewrite of the chains (even a complete, consistent one "
+    "with callsim's code), or the newest entries removed with every head moved back, before "
+    "the heads were published now fails, unless the centre's private key was also taken. "
+    "What was written after the newest heads given is covered only by the hash chains. It "
+    "still cannot rule out: changes made before a session was sealed at an upgrade; what the "
+    "trainee heard if the scenario version is not available."
 )
 
 
@@ -170,6 +180,7 @@ class DatabaseReport:
     deleted: list[LedgerRow] = field(default_factory=list)  # sessions recorded, now gone
     upgraded_in_memory: int | None = None  # the file's schema, when older than this callsim
     head: tuple[int, str] | None = None  # the ledger's (entry count, last hash)
+    archived: list[LedgerRow] = field(default_factory=list)  # removed by retention, recorded
 
     def of_session(self, session_id: str) -> list[LedgerRow]:
         return [r for r in self.rows if r.session_id == session_id]
@@ -266,7 +277,13 @@ def check_database(
         )
     chain = verify_ledger(state.rows, state.head)
     present = set(store.session_ids())
-    deleted = [r for r in state.rows if r.kind == SESSION and r.session_id not in present]
+    archived = [r for r in state.rows if r.kind == ARCHIVE and r.session_id not in present]
+    gone_by_retention = {r.session_id for r in archived}
+    deleted = [
+        r
+        for r in state.rows
+        if r.kind == SESSION and r.session_id not in present | gone_by_retention
+    ]
     noted = (expect_head or "").strip().lower()
     if noted and not chain.ok:
         pass  # the chain's own failure is named first
@@ -297,6 +314,8 @@ def check_database(
     else:
         n_sessions = sum(1 for r in state.rows if r.kind == SESSION)
         holds = f"; it holds the head {noted[:16]}… noted earlier" if noted else ""
+        if archived:
+            holds = f"; {len(archived)} of them archived by retention, as recorded" + holds
         head = state.head[1] if state.head is not None else "?"
         ledger = Check(
             "ledger",
@@ -317,7 +336,7 @@ def check_database(
     else:
         passphrase = Check("passphrase", True, "the assessor passphrase record is as recorded")
     return DatabaseReport(
-        integrity_check, ledger, passphrase, state.rows, deleted, None, state.head
+        integrity_check, ledger, passphrase, state.rows, deleted, None, state.head, archived
     )
 
 
@@ -794,3 +813,22 @@ def deleted_session(db: DatabaseReport, ref: str) -> LedgerRow | None:
     ref = ref.strip().lower()
     found = [r for r in db.deleted if r.session_id and r.session_id.startswith(ref)]
     return found[0] if len(found) == 1 and ref else None
+
+
+def archived_session(db: DatabaseReport, ref: str) -> LedgerRow | None:
+    """The ledger's `archive` entry of a session that retention removed from the live
+    database, named by its id or a unique prefix of it."""
+    ref = ref.strip().lower()
+    found = [r for r in db.archived if r.session_id and r.session_id.startswith(ref)]
+    return found[0] if len(found) == 1 and ref else None
+
+
+def archived_words(entry: LedgerRow) -> str:
+    """What `verify` says of an archived session."""
+    detail = entry.detail()
+    return (
+        f"archived: session {entry.session_id}: removed from the live database on "
+        f"{entry.at[:10]} by retention, after it was archived to {detail.get('bundle')} "
+        f"(sha256 {str(detail.get('bundle_sha256'))[:16]}…; ledger entry {entry.seq}); "
+        "`callsim import-sessions` into another database reads it"
+    )

@@ -343,6 +343,9 @@ def cmd_verify(args: argparse.Namespace, ctx: Context) -> int:
     from app.assessor.verify import (
         CANNOT,
         PROVES,
+        WITH_HEADS,
+        archived_session,
+        archived_words,
         check_database,
         deleted_session,
         verify_session,
@@ -351,6 +354,7 @@ def cmd_verify(args: argparse.Namespace, ctx: Context) -> int:
     from app.storage.errors import DatabaseFileError
 
     scenarios = ScenarioCatalog(Path(args.scenarios)) if args.scenarios else ctx.catalog
+    published = _published_heads(args)  # before anything is checked: a bad file is exit 2
     ok = True
     with _store(readonly=True) as store:
         assert store is not None
@@ -387,22 +391,80 @@ def cmd_verify(args: argparse.Namespace, ctx: Context) -> int:
                 sid = resolve_session(store, args.session)
             except LookupError as exc:
                 gone = deleted_session(db, args.session)
-                if gone is None:
+                kept = archived_session(db, args.session)
+                if kept is not None:
+                    print(archived_words(kept))
+                elif gone is None:
                     raise Unusable(str(exc.args[0] if exc.args else exc)) from None
-                print(f"ALTERED: session {gone.session_id}: {db.ledger.detail}")
-                ok = False
+                else:
+                    print(f"ALTERED: session {gone.session_id}: {db.ledger.detail}")
+                    ok = False
             else:
                 found = verify_session(store, sid, scenarios=scenarios, database=db)
                 ok = found.ok
                 print("\n".join(found.lines()))
+        if published is not None:
+            only = None if args.session is None else _session_or_none(store, args.session)
+            ok = _print_heads_checks(store, published, only) and ok
     if db.head is not None:
         print(
             f"ledger head: {db.head[0]} entries, sha256 {db.head[1]} (note it: "
             "`callsim verify --expect-head` checks a later copy still holds it)"
         )
     print(PROVES)
-    print(CANNOT)
+    print(CANNOT if published is None else WITH_HEADS)
     return EXIT_OK if ok else EXIT_FAIL
+
+
+def _published_heads(args: argparse.Namespace) -> tuple[Any, list[tuple[str, Any]]] | None:
+    """(the public key, [(file, document)]) for `--heads`, or None without it."""
+    if not args.heads:
+        return None
+    from app.assessor.heads import HeadsFileError, KeyFileError, load_public_key, read_heads_file
+    from app.config import load_config
+
+    named = Path(args.public_key) if args.public_key else load_config().path("integrity.public_key")
+    if named is None:
+        raise Unusable(
+            "--heads needs the centre's public key: pass --public-key FILE, or set "
+            "`public_key` under [integrity] in the machine configuration (`callsim config`)"
+        )
+    try:
+        key = load_public_key(named)
+        return key, [(name, read_heads_file(Path(name))) for name in args.heads]
+    except (KeyFileError, HeadsFileError) as exc:
+        raise Unusable(str(exc)) from None
+
+
+def _session_or_none(store: SessionStore, ref: str) -> str | None:
+    from app.assessor.library import resolve_session
+
+    try:
+        return resolve_session(store, ref)
+    except LookupError:
+        return ref.strip().lower()  # deleted or archived: its published heads name it
+
+
+def _print_heads_checks(
+    store: SessionStore, published: tuple[Any, list[tuple[str, Any]]], only: str | None
+) -> bool:
+    """Each heads file's checks, one line each (for one session: that session's only), then
+    the first that failed; True when none did."""
+    from app.assessor.heads import check_heads
+
+    key, documents = published
+    first: str | None = None
+    for name, document in documents:
+        for check in check_heads(store, document, key):
+            if only is not None and check.session_id is not None:
+                if not check.session_id.startswith(only):
+                    continue  # another session's
+            print(check.line(name))
+            if not check.ok and first is None:
+                first = f"ALTERED: against the signed heads of {name}: {check.what}: {check.detail}"
+    if first is not None:
+        print(first)
+    return first is None
 
 
 def cmd_passphrase(args: argparse.Namespace, ctx: Context) -> int:
@@ -519,6 +581,19 @@ def register(sub: Any) -> None:
         metavar="SHA256",
         help="a ledger head noted earlier (from a report, or an earlier verify): the ledger "
         "must still hold it",
+    )
+    s.add_argument(
+        "--heads",
+        action="append",
+        metavar="FILE",
+        help="a signed heads file published earlier (`callsim heads publish`, or a report's): "
+        "its signature is checked, then every session it lists must still hold those heads "
+        "(repeat for several files)",
+    )
+    s.add_argument(
+        "--public-key",
+        metavar="FILE",
+        help="the centre's public key for --heads (default: [integrity] public_key)",
     )
     s.set_defaults(fn=cmd_verify)
 

@@ -33,7 +33,8 @@ AUDIT = "audit"  # an assessor action: the session's audit head after it
 META = "meta"  # an assessor setting stored: its key and the sha256 of its value
 UPGRADE = "upgrade"  # the database was upgraded to sealed records; what it found
 RECOVERED = "recovered"  # a dead call's side journal read back into its record, and what
-KINDS = (SESSION, SEAL, AUDIT, META, UPGRADE, RECOVERED)
+ARCHIVE = "archive"  # a session left the live database, archived to a signed bundle (retention)
+KINDS = (SESSION, SEAL, AUDIT, META, UPGRADE, RECOVERED, ARCHIVE)
 
 
 @dataclass(frozen=True)

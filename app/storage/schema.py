@@ -424,6 +424,55 @@ def _m6_signoff(db: Database) -> None:
         )
 
 
+# Tables whose rows belong to one session, children first (a session is removed last).
+ARCHIVABLE = (
+    ("event_text", None),  # the derived search index: no trigger
+    ("events", "events_no_delete"),
+    ("marks", "marks_no_delete"),
+    ("retractions", "retractions_no_delete"),  # migration 6: before the comments they name
+    ("signoffs", "signoffs_no_delete"),
+    ("comments", "comments_no_delete"),
+    ("verdicts", "verdicts_no_delete"),
+    ("audit", "audit_no_delete"),
+)
+
+
+def _m7_archive(db: Database) -> None:
+    """Retention (issue 13, "migration 7"): a session may leave the live database only once it
+    has been archived to a signed bundle, through `archived` (append-only) and a ledger
+    `archive` entry in the same transaction (app/storage/bundle.py). The DELETE refusals stay
+    for every other row: each now excepts the rows of a session listed in `archived`.
+
+    Self-contained (it only drops and re-creates its own triggers, by name), so it can run
+    after any other migration."""
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS archived (session_id TEXT PRIMARY KEY NOT NULL, "
+        "bundle TEXT NOT NULL, bundle_sha256 TEXT NOT NULL, at TEXT NOT NULL)"
+    )
+    for op in ("UPDATE", "DELETE"):
+        db.execute(f"DROP TRIGGER IF EXISTS archived_no_{op.lower()}")
+        db.execute(
+            f"CREATE TRIGGER archived_no_{op.lower()} BEFORE {op} ON archived "
+            "BEGIN SELECT RAISE(ABORT, 'archived: rows are append-only'); END"
+        )
+    gate = "NOT EXISTS (SELECT 1 FROM archived WHERE session_id = OLD.{column})"
+    for table, trigger in ARCHIVABLE:  # fixed names above, never outside text
+        if trigger is None:
+            continue
+        db.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+        db.execute(
+            f"CREATE TRIGGER {trigger} BEFORE DELETE ON {table} "
+            f"WHEN {gate.format(column='session_id')} "
+            f"BEGIN SELECT RAISE(ABORT, '{table}: rows are append-only'); END"
+        )
+    db.execute("DROP TRIGGER IF EXISTS sessions_no_delete")
+    db.execute(
+        "CREATE TRIGGER sessions_no_delete BEFORE DELETE ON sessions "
+        f"WHEN {gate.format(column='id')} "
+        "BEGIN SELECT RAISE(ABORT, 'sessions: rows are never deleted'); END"
+    )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     _m1_initial,
     _m2_assessor,
@@ -431,6 +480,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     _m4_search,
     _m5_lease,
     _m6_signoff,
+    _m7_archive,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
