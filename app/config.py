@@ -22,6 +22,12 @@ voice = "auto"                     # auto | pyttsx3 | espeak | silent (silent: c
 [store]
 url = "postgresql://callsim@records.example/callsim"  # the central store (records issue)
 
+[lrs]                              # the centre's learning record store (xAPI, docs/central.md)
+endpoint = "https://lrs.example/xAPI/"
+credentials_file = "C:/ProgramData/callsim/lrs-credentials.txt"  # one line: key:secret
+homepage = "https://training.example"  # the trainee accounts' homePage
+activity_base = "https://training.example/callsim/scenarios/"  # + scenario id
+
 [policy]
 user_may_change = ["voice"]        # keys set here that users may still change
 ```
@@ -48,8 +54,16 @@ KEYS: dict[str, tuple[str | None, str]] = {
     "scenarios_dir": ("CALLSIM_SCENARIOS", "path"),
     "voice": ("CALLSIM_TTS", "voice"),
     "store.url": (None, "text"),
+    "lrs.endpoint": (None, "text"),
+    "lrs.credentials_file": (None, "path"),
+    "lrs.homepage": (None, "text"),
+    "lrs.activity_base": (None, "text"),
 }
-_TABLES = {"store": ("url",), "policy": ("user_may_change",)}
+_TABLES = {
+    "store": ("url",),
+    "lrs": ("endpoint", "credentials_file", "homepage", "activity_base"),
+    "policy": ("user_may_change",),
+}
 
 
 class ConfigError(ValueError):

@@ -15,7 +15,14 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from app import __version__
-from app.cli import assessor_cmds, central_cmds, scenario_cmds, studio_cmds, support_cmds
+from app.cli import (
+    assessor_cmds,
+    central_cmds,
+    scenario_cmds,
+    studio_cmds,
+    support_cmds,
+    xapi_cmds,
+)
 from app.cli.common import (
     EXIT_INTERNAL,
     EXIT_OK,
@@ -35,7 +42,7 @@ from app.storage.paths import default_log_dir
 
 __all__ = ["build_parser", "main"]
 
-GROUPS = (scenario_cmds, studio_cmds, assessor_cmds, support_cmds, central_cmds)
+GROUPS = (scenario_cmds, studio_cmds, assessor_cmds, support_cmds, central_cmds, xapi_cmds)
 
 
 class _Parser(argparse.ArgumentParser):
