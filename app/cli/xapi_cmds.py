@@ -64,7 +64,7 @@ def cmd_export(args: argparse.Namespace, ctx: Context) -> int:
 
 def send_configured(cfg: Config, endpoint: str = "") -> int:
     """Send what the LRS has not had; the exit status. `Unusable` for a missing setting."""
-    from app.central.xapi import Lrs, XapiError, XapiOutbox, read_credentials
+    from app.central.xapi import Lrs, XapiError, XapiOutbox, check_endpoint, read_credentials
 
     endpoint = endpoint.strip() or cfg.get("lrs.endpoint").strip()
     if not endpoint:
@@ -72,13 +72,14 @@ def send_configured(cfg: Config, endpoint: str = "") -> int:
             "no LRS is configured: set `endpoint` under [lrs] in the machine configuration "
             "file (`callsim config` shows which file), or pass --endpoint"
         )
-    settings = _settings(cfg)
-    if settings.placeholder:
-        raise Unusable(
-            "set `homepage` under [lrs] in the machine configuration before sending: the LRS "
-            "identifies each trainee by that homepage and their name"
-        )
     try:
+        check_endpoint(endpoint)
+        settings = _settings(cfg)
+        if settings.placeholder:
+            raise Unusable(
+                "set `homepage` under [lrs] in the machine configuration before sending: the "
+                "LRS identifies each trainee by that homepage and their name"
+            )
         creds_path = cfg.path("lrs.credentials_file")
         lrs = Lrs(endpoint, read_credentials(creds_path) if creds_path else None)
     except XapiError as exc:
