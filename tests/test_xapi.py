@@ -355,3 +355,58 @@ def test_endpoints_and_credentials(tmp_path: Path) -> None:
         read_credentials(creds)
     with pytest.raises(XapiError, match="no such file"):
         read_credentials(tmp_path / "absent")
+
+
+# ---- the HTTP exchange, with a stand-in for urlopen ----
+
+
+class FakeLrs:
+    """Answers each request with the next status; records what was asked."""
+
+    def __init__(self, *statuses: int) -> None:
+        self.statuses = list(statuses)
+        self.requests: list[Any] = []
+
+    def __call__(self, request: Any, timeout: float) -> Any:
+        import io
+        import urllib.error
+
+        self.requests.append(request)
+        status = self.statuses.pop(0)
+        if status >= 400:
+            raise urllib.error.HTTPError(
+                request.full_url, status, "no", {}, io.BytesIO(b'{"detail": "refused"}')
+            )
+
+        class Response(io.BytesIO):
+            pass
+
+        response = Response(b"")
+        response.status = status  # type: ignore[attr-defined]
+        return response
+
+
+def test_the_request_and_each_kind_of_answer(store: SessionStore, tmp_path: Path) -> None:
+    from app.central.xapi import Lrs, XapiOutbox
+
+    ids = [record(store, tmp_path, t) for t in (GOOD, SHORT, GOOD, SHORT)]
+    fake = FakeLrs(204, 400, 409, 503)
+    lrs = Lrs("https://lrs.example/xAPI", ("pc-key", "s3cret"), opener=fake)
+    with XapiOutbox(store, lrs, SETTINGS) as box:
+        report = box.send()
+        assert report.sent == ids[:1] and report.already == ids[2:3]
+        assert len(report.problems) == 1 and report.problems[0].startswith(
+            f"session {ids[1]}: the LRS refused its statement (HTTP 400: "
+        )
+        assert report.left == 1 and report.error is not None
+        assert report.error.startswith("the LRS answered HTTP 503")
+        assert box.pending() == [ids[1], ids[3]]  # the refused one and the one not tried
+    first = fake.requests[0]
+    assert first.get_method() == "PUT"
+    assert (
+        first.full_url == f"https://lrs.example/xAPI/statements?statementId={statement_id(ids[0])}"
+    )
+    assert first.get_header("X-experience-api-version") == "1.0.3"
+    assert first.get_header("Content-type") == "application/json"
+    assert first.get_header("Authorization") == "Basic cGMta2V5OnMzY3JldA=="  # pc-key:s3cret
+    assert json.loads(first.data)["id"] == statement_id(ids[0])
