@@ -162,6 +162,23 @@ def test_practice_and_no_pass_mark_are_completed(store: SessionStore) -> None:
     assert build_statement(rec, SETTINGS)["object"]["id"].endswith("/scenarios/demo%20call")
 
 
+def test_a_session_without_a_trainee_name_has_no_statement(store: SessionStore) -> None:
+    sid = store.start_session(
+        trainee="  ",
+        scenario_id="demo",
+        scenario_sha256="ab" * 32,
+        scenario_title="Demo",
+        mode="assessment",
+    )
+    store.finish_session(sid, {"score": 80.0, "passed": True, "pass_mark": 70})
+    built = statements_for(store, SETTINGS)
+    assert built.statements == []
+    assert built.skipped == [
+        f"session {sid} has no trainee name: no xAPI statement (the LRS "
+        "identifies the trainee by it)"
+    ]
+
+
 def test_the_verb_rule() -> None:
     mark = {"pass_mark": 70}
     assert verb_for("assessment", {**mark, "passed": True, "score": 80}) == "passed"

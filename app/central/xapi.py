@@ -155,6 +155,11 @@ def build_statement(rec: SessionRecord, settings: XapiSettings) -> dict[str, Any
         raise XapiError(
             f"session {sid} is {rec.status}: only a finished session has an xAPI statement"
         )
+    if not str(rec.trainee or "").strip():
+        raise XapiError(
+            f"session {sid} has no trainee name: no xAPI statement (the LRS identifies the "
+            "trainee by it)"
+        )
     started = _moment(rec.started_at, sid, "start")
     ended = _moment(rec.ended_at, sid, "end")
     result = _result(rec)
