@@ -328,6 +328,15 @@ def test_export_refusals_are_one_located_line(
         main(["xapi", "export", "--out", str(out)])
     assert stop.value.code == 2
     assert "one of the arguments --session --all is required" in capsys.readouterr().err
+    # a homepage that is not an address is refused before anything is written
+    config = tmp_path / "machine.toml"
+    config.write_text('[lrs]\nhomepage = "training.example"\n', encoding="utf-8")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("CALLSIM_CONFIG", str(config))
+        assert main(["xapi", "export", "--all", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("callsim: [lrs] homepage 'training.example' is not an http(s) address")
+    assert f"(in machine file {config})" in err and not out.exists()
     # without a configured homepage the export says it used the placeholder
     assert main(["xapi", "export", "--all", "--out", str(out)]) == 0
     assert "placeholder homePage https://callsim.invalid" in capsys.readouterr().out

@@ -92,6 +92,18 @@ class XapiSettings:
     def placeholder(self) -> bool:
         return self.homepage == PLACEHOLDER_HOMEPAGE
 
+    def check(self) -> XapiSettings:
+        """`XapiError` unless the homepage and the activity base are http(s) addresses (an
+        LRS refuses any other account homePage or activity id)."""
+        for key, value in (("homepage", self.homepage), ("activity_base", self.base)):
+            parts = urllib.parse.urlsplit(value)
+            if parts.scheme not in ("http", "https") or not parts.netloc:
+                raise XapiError(
+                    f"[lrs] {key} {value!r} is not an http(s) address, e.g. "
+                    '"https://training.example"'
+                )
+        return self
+
 
 def statement_id(session_id: str) -> str:
     """The statement's id: the same for every send of the same session."""

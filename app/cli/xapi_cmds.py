@@ -20,12 +20,16 @@ from app.storage.paths import default_db_path
 
 
 def _settings(cfg: Config) -> Any:
-    from app.central.xapi import PLACEHOLDER_HOMEPAGE, XapiSettings
+    from app.central.xapi import PLACEHOLDER_HOMEPAGE, XapiError, XapiSettings
 
-    return XapiSettings(
+    settings = XapiSettings(
         homepage=cfg.get("lrs.homepage").strip() or PLACEHOLDER_HOMEPAGE,
         activity_base=cfg.get("lrs.activity_base").strip(),
     )
+    try:
+        return settings.check()
+    except XapiError as exc:
+        raise Unusable(f"{exc} (in {cfg.sources['lrs.homepage']})") from None
 
 
 def _open_store(*, readonly: bool = False) -> SessionStore:
