@@ -30,6 +30,12 @@ signing_key = "C:/callsim-keys/centre-key.pem"   # only on the machine that sign
 archive_after_years = 7            # `callsim retention run` archives older sessions
 archive_dir = "//server/callsim-archive"  # to signed bundles here (default: data_dir/archive)
 
+[lrs]                              # the centre's learning record store (xAPI, docs/central.md)
+endpoint = "https://lrs.example/xAPI/"
+credentials_file = "C:/ProgramData/callsim/lrs-credentials.txt"  # one line: key:secret
+homepage = "https://training.example"  # the trainee accounts' homePage
+activity_base = "https://training.example/callsim/scenarios/"  # + scenario id
+
 [policy]
 user_may_change = ["voice"]        # keys set here that users may still change
 ```
@@ -63,11 +69,16 @@ KEYS: dict[str, tuple[str | None, str]] = {
     # `callsim retention run`: sessions started more than this many years ago are archived.
     "retention.archive_after_years": (None, "years"),
     "retention.archive_dir": (None, "path"),  # where its bundles go (default: data/archive)
+    "lrs.endpoint": (None, "text"),
+    "lrs.credentials_file": (None, "path"),
+    "lrs.homepage": (None, "text"),
+    "lrs.activity_base": (None, "text"),
 }
 _TABLES = {
     "store": ("url",),
     "integrity": ("public_key", "signing_key"),
     "retention": ("archive_after_years", "archive_dir"),
+    "lrs": ("endpoint", "credentials_file", "homepage", "activity_base"),
     "policy": ("user_may_change",),
 }
 

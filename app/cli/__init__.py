@@ -22,6 +22,7 @@ from app.cli import (
     scenario_cmds,
     studio_cmds,
     support_cmds,
+    xapi_cmds,
 )
 from app.cli.common import (
     EXIT_INTERNAL,
@@ -42,7 +43,15 @@ from app.storage.paths import default_log_dir
 
 __all__ = ["build_parser", "main"]
 
-GROUPS = (scenario_cmds, studio_cmds, assessor_cmds, support_cmds, central_cmds, integrity_cmds)
+GROUPS = (
+    scenario_cmds,
+    studio_cmds,
+    assessor_cmds,
+    support_cmds,
+    central_cmds,
+    integrity_cmds,
+    xapi_cmds,
+)
 
 
 class _Parser(argparse.ArgumentParser):

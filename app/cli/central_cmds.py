@@ -1,7 +1,8 @@
 """`callsim central`: the training centre's central PostgreSQL store (docs/central.md).
 
 - `callsim central sync`: send this PC's finished and interrupted sessions that have not been
-  sent yet (each once; a lost connection leaves the rest for the next run);
+  sent yet (each once; a lost connection leaves the rest for the next run), then, when an LRS
+  is configured (`[lrs] endpoint`), the xAPI statements it has not had (`callsim xapi send`);
 - `callsim central migrate`: create or upgrade the central schema (run by IT as the owner).
 
 The server is the machine configuration's `[store] url` (`callsim config`), or `--url`.
@@ -10,6 +11,7 @@ The server is the machine configuration's `[store] url` (`callsim config`), or `
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
 from app.cli.common import EXIT_FAIL, EXIT_OK, EXIT_UNUSABLE, Context, Unusable, out
@@ -29,6 +31,22 @@ def _url(args: argparse.Namespace) -> str:
 
 
 def cmd_sync(args: argparse.Namespace, ctx: Context) -> int:
+    """The central store, then (when `[lrs] endpoint` is set) the xAPI statements: the LRS is
+    still sent to when the central store cannot be reached (its line goes to stderr first)."""
+    cfg = load_config()
+    if not cfg.get("lrs.endpoint").strip():
+        return _sync_store(args, ctx)
+    from app.cli.xapi_cmds import send_configured
+
+    try:
+        code = _sync_store(args, ctx)
+    except Unusable as exc:
+        print(f"callsim: {exc}", file=sys.stderr)
+        code = EXIT_UNUSABLE
+    return max(code, send_configured(cfg))
+
+
+def _sync_store(args: argparse.Namespace, ctx: Context) -> int:
     from app.central.errors import CentralError
     from app.central.outbox import Outbox, file_texts
 
