@@ -4,6 +4,8 @@
 independently of the intents' examples (docs/matching.md):
 
 - `benchmarks/data/utterances-tune.yaml`: the lines the method and its bars were chosen on;
+- `benchmarks/data/utterances-dev.yaml`: a second set by a third author (who saw neither the
+  examples nor the other sets), used beside the tune set to choose methods since 2026-12-02;
 - `benchmarks/data/utterances-heldout.yaml`: lines nobody tunes on, for reporting only.
 
 The intents are the library's plus the built-in scenario's own (`OWN_INTENTS`), merged as a
@@ -36,6 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SCENARIO = ROOT / "scenarios" / "misconduct-disclosure.yaml"
 DATA = ROOT / "benchmarks" / "data"
 TUNE = DATA / "utterances-tune.yaml"
+DEV = DATA / "utterances-dev.yaml"
 HELDOUT = DATA / "utterances-heldout.yaml"
 OWN_INTENTS = (
     "mention_linked_report", "confirm_officer", "ask_officer_identity", "ask_allegation_details",
@@ -69,8 +72,8 @@ def load_labelled(path: Path = TUNE) -> list[Labelled]:
 
 
 def labelled_texts() -> set[str]:
-    """Every labelled line, normalised (tune and held-out)."""
-    return {normalise(x.text) for p in (TUNE, HELDOUT) for x in load_labelled(p)}
+    """Every labelled line, normalised (tune, dev and held-out)."""
+    return {normalise(x.text) for p in (TUNE, DEV, HELDOUT) for x in load_labelled(p)}
 
 
 def builtin_intents(sparse: bool = False) -> dict[str, Intent]:
@@ -232,7 +235,11 @@ def figures(matcher: Matcher, sets: Mapping[str, list[Labelled]], prefix: str) -
 
 
 def run() -> dict[str, Any]:
-    sets = {"tune": load_labelled(TUNE), "heldout": load_labelled(HELDOUT)}
+    sets = {
+        "tune": load_labelled(TUNE),
+        "dev": load_labelled(DEV),
+        "heldout": load_labelled(HELDOUT),
+    }
     matcher = build_matcher()
     out: dict[str, Any] = figures(matcher, sets, "")
     ms = time_matches(matcher, [x.text for x in sets["heldout"]])
@@ -246,5 +253,6 @@ def run() -> dict[str, Any]:
     out["cold_build_s"] = round(cached, 2) if hit else None
     out.update(figures(build_matcher(sparse=True), sets, "sparse_"))
     out["n_tune"] = len(sets["tune"])
+    out["n_dev"] = len(sets["dev"])
     out["n_heldout"] = len(sets["heldout"])
     return out

@@ -145,3 +145,41 @@ def test_matching_code_has_no_scenario_rules() -> None:
     words = re.compile("|".join(sorted(builtin_intents())))
     for path in sorted(code.glob("*.py")) + sorted((code / "data").glob("*.txt")):
         assert not words.search(path.read_text(encoding="utf-8")), path.name
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        # A polite frame around a question: the question is what is heard (hedges.py).
+        ("I was wondering if you could tell me the postcode of the house", ("ask_location",)),
+        ("I don't suppose you saw the colour of the car", ("ask_vehicle",)),
+        ("could you tell me if anybody's injured", ("ask_injuries",)),
+        ("do you happen to know whether he's got a knife", ("ask_weapons",)),
+        # A frame that tells the caller to do something is meaning, not politeness.
+        ("could you go round and knock on the door", ("tell_intervene",)),
+    ],
+)
+def test_a_polite_frame_does_not_hide_the_question(
+    matcher: Matcher, text: str, want: tuple[str, ...]
+) -> None:
+    assert matcher.match(text).intents == want
+
+
+def test_a_short_piece_that_means_nothing_alone_joins_its_neighbour(matcher: Matcher) -> None:
+    r = matcher.match("Police, what's your emergency?")
+    assert r.intents == ("ask_what_happened",) and not r.unsure, r
+    assert r.clauses == ("police what is your emergency",)
+    # pieces that mean something alone, or that are all short, stay apart
+    assert matcher.match("thanks, bye").intents == ("thank_caller", "attempt_close")
+    assert len(matcher.match("Injured? Weapons?").clauses) == 2
+    assert matcher.match("ok, so, what's your name").intents == ("ask_caller_name",)
+
+
+def test_a_typo_the_examples_also_make_is_still_corrected() -> None:
+    from app.matching.features import Corrector
+
+    counts = {"weapons": 40, "weapns": 1, "dave": 2, "hurt": 30}
+    fix = Corrector(counts, known=lambda w: w in {"dave"})
+    assert fix("weapns") == "weapons"  # used once (a typo example), its neighbour 40 times
+    assert fix("dave") == "dave"  # a known word
+    assert Corrector({"weapons": 3, "weapns": 1}, lambda w: False)("weapns") == "weapns"

@@ -27,6 +27,7 @@ from app.matching.features import (
     stem,
     word_features,
 )
+from app.matching.hedges import strip_frame
 from app.matching.sparse import Csr
 from app.matching.vectors import WordVectors
 
@@ -58,6 +59,9 @@ class Settings:
     augment: int = 3  # copies of each example with one word dropped
     augment_neg: int = 3  # the same for generic negatives and off-topic lines
     pattern_examples: bool = False  # multi-word pattern phrases as extra examples
+    few_examples: int = 20  # an intent with fewer examples also learns from its patterns...
+    augment_few: int = 6  # ... and gets this many dropped-word copies of each example
+    frames: bool = True  # polite opening frames ("I wonder if...") removed (hedges.py)
     correct: bool = True  # fix typos against the training words
     min_df: int = 2  # word, pair and character features fewer rows have are not learned
     unknown: bool = True  # a feature counting the content words no training row has
@@ -159,6 +163,8 @@ class Encoder:
         s = self.settings
         if self.names:
             words = [w for w in words if w not in self.names]
+        if s.frames:
+            words = strip_frame(words)
         if s.correct:
             words = [self.correct(w) for w in words]
         original = tuple(words)

@@ -206,11 +206,17 @@ def _word_grams(word: str, sizes: tuple[int, ...]) -> tuple[str, ...]:
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
 
+RARE = 2  # a training word used at most this often may itself be a typo ("any weapns")...
+COMMON = 5  # ... when a word one edit away is used at least this (and ten times as) often
+
+
 class Corrector:
-    """Typos fixed against the training words: a word the examples never use and the word
-    vectors do not know is replaced by the commonest training word one edit away (a letter
-    dropped, added, changed, or two letters swapped; only a swap for three-letter words).
-    "weapns" -> "weapons", "hwo" -> "who"; "dave" (a known word) is left alone."""
+    """Typos fixed against the training words: a word the word vectors do not know, that the
+    training lines never use (or use at most RARE times, as a typo example does, while a word
+    one edit away is used far more), is replaced by the commonest training word one edit away
+    (a letter dropped, added, changed, or two letters swapped; only a swap for three-letter
+    words). "weapns" -> "weapons", "hwo" -> "who"; "dave" (a known word) is left alone.
+    Training lines are corrected the same way, so a typo example teaches its word."""
 
     def __init__(self, counts: Mapping[str, int], known: Callable[[str], bool]) -> None:
         self._counts = dict(counts)
@@ -224,13 +230,18 @@ class Corrector:
         return got
 
     def _fix(self, word: str) -> str:
-        if word in self._counts or len(word) < 3 or not word.isalpha() or self._known(word):
+        if len(word) < 3 or not word.isalpha() or self._known(word):
+            return word
+        have = self._counts.get(word, 0)
+        if have > RARE:
             return word
         best, best_count = word, 0
         for cand in sorted(_edits(word)):
             c = self._counts.get(cand, 0)
             if c > best_count:
                 best, best_count = cand, c
+        if have and best_count < max(COMMON, 10 * have):
+            return word  # a rare training word with no much commoner neighbour: a real word
         return best
 
 

@@ -37,6 +37,7 @@ from app.matching.classifier import Settings, softmax
 from app.matching.clauses import CONJUNCTIONS, pieces, split_conjunctions
 from app.matching.explain import Candidate, ClauseExplanation, Explanation, Nearest
 from app.matching.features import Rule, compile_rule, stem
+from app.matching.hedges import FRAMES
 from app.matching.vectors import WordVectors, shipped_vectors
 from app.scenario.model import Intent
 from app.text import data_lines, tokens
@@ -50,6 +51,7 @@ VETO = 0.0  # the nearest example must be at least this similar (0: no veto)
 SPLIT = 0.6  # "a and b": both parts at this probability, different intents -> both
 REPORT_MIN = 0.05  # other intents' probabilities reported in `scores` from this
 CANDIDATES = 4  # candidates tried per clause, and listed in an explanation
+SHORT = 3  # a punctuation piece of fewer words that means nothing alone joins its neighbour
 SPLIT_WORDS = frozenset({*CONJUNCTIONS, "or", "n"})
 
 
@@ -166,7 +168,7 @@ class Matcher:
             off_topic,
             s,
             vectors,
-            [*sorted(function_words), "|", *sorted(name_words)],
+            [*sorted(function_words), "|", *sorted(name_words), "|", *FRAMES],
         )
         self.cache_key = key
         file = Path(cache_dir) / f"matcher-{key}.npz" if cache_dir is not None else None
@@ -311,9 +313,37 @@ class Matcher:
                 return list(firsts.values()), [(sc, "part") for sc in scored]
         return taken, [(c, "")]
 
+    def _pieces(self, text: str) -> list[list[str]]:
+        """The line's punctuation pieces, a piece of under SHORT words that means nothing on
+        its own joined to a long piece beside it (the one before, else the one after): "what
+        app was it on, snapchat, whatsapp" and "police, what's your emergency" are one
+        question each; "thanks, bye" and "safe? injured? weapons?" keep their pieces."""
+        found = pieces(text)
+        if len(found) < 2:
+            return found
+        alone = [
+            len(p) < SHORT
+            and not all(w in self._function_words for w in p)  # "ok", "so": left alone
+            and not self._clause(p)[0]
+            for p in found
+        ]
+        out: list[list[str]] = []
+        long_before = False  # the last piece in `out` is a long one (maybe with joined ones)
+        for n, piece in enumerate(found):
+            after = found[n + 1] if n + 1 < len(found) else None
+            if alone[n] and long_before:
+                out[-1] = out[-1] + piece
+                continue
+            if alone[n] and after is not None and len(after) >= SHORT:
+                found[n + 1] = piece + after
+                continue
+            out.append(piece)
+            long_before = len(piece) >= SHORT
+        return out
+
     def _line(self, text: str) -> list[tuple[str, list[_Taken], list[tuple[_Clause, str]]]]:
         out = []
-        for piece in pieces(text):
+        for piece in self._pieces(text):
             parts = split_conjunctions(piece)
             results = [self._clause(p) for p in parts]
             if len(parts) > 1 and not any(t for t, _ in results):

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -34,8 +34,7 @@ from app.scenario.model import Intent
 from app.text import tokens
 
 F32 = npt.NDArray[np.float32]
-CACHE_FORMAT = 1
-MIN_EXAMPLES = 3  # an intent with fewer examples learns from all its pattern phrases
+CACHE_FORMAT = 2
 
 # kinds of reference rows
 EXAMPLE, PHRASE, NOT, NEGATIVE, OFF_TOPIC = range(5)
@@ -66,6 +65,19 @@ def _drop_positions(n: int, copies: int) -> list[int]:
     return [n - 1 - (k % n) for k in range(copies)]
 
 
+def _copies(intents: Sequence[Intent], s: Settings) -> Callable[[int, int], int]:
+    """How many dropped-word copies a reference row gets: an example of an intent with few
+    examples gets more (a small scenario's own intents), generic negatives their own number."""
+    few = {n for n, i in enumerate(intents) if len(i.examples) < s.few_examples}
+
+    def copies(kind: int, intent: int) -> int:
+        if kind == EXAMPLE:
+            return s.augment_few if intent in few else s.augment
+        return s.augment_neg if kind >= NEGATIVE else 0
+
+    return copies
+
+
 def reference_rows(
     intents: Sequence[Intent], negatives: Sequence[str], off_topic: Sequence[str], s: Settings
 ) -> list[tuple[list[str], int, int, str]]:
@@ -83,7 +95,7 @@ def reference_rows(
         # Multi-word pattern phrases are extra examples. An intent with (almost) no examples
         # gets every phrase, and each `all` pattern's phrases in order, so that its pattern
         # evidence is learned at all.
-        few = len(intent.examples) < MIN_EXAMPLES
+        few = len(intent.examples) < s.few_examples
         if s.pattern_examples or few:
             for p in intent.patterns:
                 for t in p.any:
@@ -117,9 +129,10 @@ def train_model(
     # training rows: every reference row, plus copies of examples and negatives with a word
     # dropped
     train_rows: list[tuple[list[str], int, int]] = []
+    copies_of = _copies(intents, s)
     for words, kind, intent, _ in ref:
         train_rows.append((words, kind, intent))
-        copies = s.augment if kind == EXAMPLE else s.augment_neg if kind >= NEGATIVE else 0
+        copies = copies_of(kind, intent)
         for j in _drop_positions(len(words), copies):
             train_rows.append((words[:j] + words[j + 1 :], kind, intent))
     enc = Encoder.for_rows([w for w, _, _, _ in ref], rules, s, vectors, function_words, names)
@@ -161,10 +174,9 @@ def train_model(
     # reference rows: the first occurrence of each in the training rows is the row itself
     ref_encoded: list[Encoded] = []
     k = 0
-    for words, kind, _, _ in ref:
+    for words, kind, intent, _ in ref:
         ref_encoded.append(encoded[k])
-        copies = s.augment if kind == EXAMPLE else s.augment_neg if kind >= NEGATIVE else 0
-        k += 1 + len(_drop_positions(len(words), copies))
+        k += 1 + len(_drop_positions(len(words), copies_of(kind, intent)))
     return Trained(
         encoder=enc,
         weights=weights,
