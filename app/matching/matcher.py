@@ -313,11 +313,16 @@ class Matcher:
                 return list(firsts.values()), [(sc, "part") for sc in scored]
         return taken, [(c, "")]
 
+    def _best(self, words: list[str]) -> float:
+        """The probability of the surest intent a piece gives (0: none)."""
+        return max((t.prob for t in self._clause(words)[0]), default=0.0)
+
     def _pieces(self, text: str) -> list[list[str]]:
         """The line's punctuation pieces, a piece of under SHORT words that means nothing on
-        its own joined to a long piece beside it (the one before, else the one after): "what
-        app was it on, snapchat, whatsapp" and "police, what's your emergency" are one
-        question each; "thanks, bye" and "safe? injured? weapons?" keep their pieces."""
+        its own joined to a long piece beside it (the one before, else the one after) when
+        that makes the long piece surer: "what app was it on, snapchat, whatsapp" and
+        "police, what's your emergency" are one question each; "thanks, bye" and "safe?
+        injured? weapons?" keep their pieces, and noise after a question does not dilute it."""
         found = pieces(text)
         if len(found) < 2:
             return found
@@ -327,14 +332,21 @@ class Matcher:
             and not self._clause(p)[0]
             for p in found
         ]
+        if not any(alone):
+            return found
         out: list[list[str]] = []
         long_before = False  # the last piece in `out` is a long one (maybe with joined ones)
         for n, piece in enumerate(found):
             after = found[n + 1] if n + 1 < len(found) else None
-            if alone[n] and long_before:
+            if alone[n] and long_before and self._best(out[-1] + piece) > self._best(out[-1]):
                 out[-1] = out[-1] + piece
                 continue
-            if alone[n] and after is not None and len(after) >= SHORT:
+            if (
+                alone[n]
+                and after is not None
+                and len(after) >= SHORT
+                and self._best(piece + after) > self._best(after)
+            ):
                 found[n + 1] = piece + after
                 continue
             out.append(piece)

@@ -24,25 +24,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.ui.assessor.words import tr, verdict_words
+from app.ui.assessor.words import tr, verdict_words, when_for_people
 from app.ui.widgets.transcript import clock_text
 
 T_ROLE = Qt.ItemDataRole.UserRole + 1
 ID_ROLE = Qt.ItemDataRole.UserRole + 2  # the comment's id
 WITHDRAWN_ROLE = Qt.ItemDataRole.UserRole + 3  # True for a withdrawn comment
-
-
-def when_for_people(stamp: str) -> str:
-    """A stored ISO time ("2026-12-01T21:39:05+00:00") as people write it, in local time
-    ("1 Dec 2026, 21:39"); the text as stored if it is not a time."""
-    from datetime import datetime
-
-    try:
-        moment = datetime.fromisoformat(stamp)
-    except ValueError:
-        return stamp
-    local = moment.astimezone() if moment.tzinfo is not None else moment
-    return f"{local.day} {local.strftime('%b %Y, %H:%M')}"
 
 
 class CommentsPanel(QWidget):

@@ -21,8 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.ui.assessor.review_panels import when_for_people
-from app.ui.assessor.words import tr
+from app.ui.assessor.words import tr, when_for_people
 
 
 class ReasonDialog(QDialog):

@@ -157,3 +157,16 @@ def scenario_words(matches: bool | None, played_sha: str, found: bool) -> str:
         "⚠ Scenario file has changed since this call (played sha256 {h}…): "
         "the replay may differ from what the trainee heard"
     ).replace("{h}", short)
+
+
+def when_for_people(stamp: str) -> str:
+    """A stored ISO time ("2026-12-01T21:39:05+00:00") as people write it, in local time
+    ("1 Dec 2026, 21:39"); the text as stored if it is not a time."""
+    from datetime import datetime
+
+    try:
+        moment = datetime.fromisoformat(stamp)
+    except ValueError:
+        return stamp
+    local = moment.astimezone() if moment.tzinfo is not None else moment
+    return f"{local.day} {local.strftime('%b %Y, %H:%M')}"
