@@ -117,6 +117,22 @@ class Account:
         return self.disabled_at is None
 
 
+BOOTSTRAP_KEY = "assessors.bootstrap_code_hash"
+
+
+def bootstrap_code_hash() -> str | None:
+    """The set-up code's hash IT put in the machine-wide configuration; None when it is not
+    set there. A user's own file or the environment is never trusted for it: creating the
+    first lead must need the right to write the machine file."""
+    from app.config import load_config
+
+    cfg = load_config()
+    value = cfg.get(BOOTSTRAP_KEY).strip()
+    if not value or not cfg.sources.get(BOOTSTRAP_KEY, "").startswith("machine file"):
+        return None
+    return value
+
+
 def clean_name(name: str) -> tuple[str, str]:
     """(the name as stored: NFC, trimmed; its key: case-folded). Raises `AccountError`."""
     if not isinstance(name, str):

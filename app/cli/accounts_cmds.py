@@ -23,20 +23,9 @@ if TYPE_CHECKING:
     from app.assessor.accounts import Account
     from app.storage import SessionStore
 
-BOOTSTRAP_KEY = "assessors.bootstrap_code_hash"
+from app.assessor.accounts import bootstrap_code_hash
 
-
-def bootstrap_code_hash() -> str | None:
-    """The set-up code's hash IT put in the machine-wide configuration; None when it is not
-    set there. A user's own file or the environment is never trusted for it: creating the
-    first lead must need the right to write the machine file."""
-    from app.config import load_config
-
-    cfg = load_config()
-    value = cfg.get(BOOTSTRAP_KEY).strip()
-    if not value or not cfg.sources.get(BOOTSTRAP_KEY, "").startswith("machine file"):
-        return None
-    return value
+__all__ = ["bootstrap_code_hash", "register", "sign_in_for"]
 
 
 def _refusal(exc: Exception) -> Unusable:
