@@ -213,6 +213,31 @@ def test_the_cli_locks_a_name_out_after_five_failures(
     assert code == 2 and "too many failed sign-ins" in err
 
 
+def test_read_only_commands_count_failures_too(
+    with_lead: str, db: Path, tmp_path: Path, capsys: Capture
+) -> None:
+    """`export` opens the database read-only; its failed sign-ins are still counted."""
+    wrong = as_(tmp_path, "Ann", "not ann's one")
+    for n in range(5):
+        code, _, err = run(capsys, "export", "--csv", str(tmp_path / f"{n}.csv"), *wrong)
+        assert code == 2
+    assert "too many failed sign-ins for 'Ann'" in err
+    with SessionStore(db, readonly=True) as store:
+        outcomes = [a.outcome for a in Accounts(store).attempts("Ann")]
+    assert outcomes.count("wrong") == 5 and outcomes[-1] == "locked"
+
+
+def test_a_read_only_command_signs_in_and_writes_the_name_on_the_report(
+    with_lead: str, tmp_path: Path, capsys: Capture
+) -> None:
+    ann = as_(tmp_path, "Ann", "ann's passphrase")
+    out = tmp_path / "r.html"
+    code, _, err = run(capsys, "report", with_lead, "--out", str(out), "--assessor", "Me", *ann)
+    assert code == 2 and "--assessor is not used" in err and not out.exists()
+    assert run(capsys, "report", with_lead, "--out", str(out), *ann)[0] == 0
+    assert "by <b>Ann</b>" in out.read_text(encoding="utf-8")
+
+
 def test_account_on_a_database_without_accounts_is_refused(
     db: Path, tmp_path: Path, capsys: Capture
 ) -> None:

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from app.cli.common import EXIT_OK, Context, Unusable
@@ -32,11 +34,16 @@ def _refusal(exc: Exception) -> Unusable:
     return Unusable(f"{exc}; nothing changed")
 
 
+def _writable(path: Path) -> bool:
+    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK | os.X_OK)
+
+
 def sign_in_for(args: argparse.Namespace, store: SessionStore) -> Account:
     """Sign in with `--account NAME` and its passphrase; errors become `Unusable`."""
     from app.assessor.accounts import AccountError, Accounts, SignInRefused
     from app.assessor.auth import PassphraseRecordAltered
     from app.cli.assessor_cmds import _read_passphrase
+    from app.storage import SessionStore, StorageError
 
     name = getattr(args, "account", None)
     if not name:
@@ -45,7 +52,16 @@ def sign_in_for(args: argparse.Namespace, store: SessionStore) -> Account:
             "passphrase (--passphrase-file FILE, or asked in the terminal)"
         )
     try:
-        return Accounts(store).sign_in(name, _read_passphrase(args, f"Passphrase for {name}: "))
+        passphrase = _read_passphrase(args, f"Passphrase for {name}: ")
+        if store.readonly and _writable(store.path):
+            # `report`, `export`, `sessions comments` read a read-only connection, but the
+            # attempt must still be counted, or they would be a way round the rate limit.
+            try:
+                with SessionStore(store.path) as writable:
+                    return Accounts(writable).sign_in(name, passphrase)
+            except StorageError:
+                pass  # cannot write after all: checked (and the lockout honoured) read-only
+        return Accounts(store).sign_in(name, passphrase)
     except (SignInRefused, AccountError) as exc:
         raise Unusable(
             f"sign-in as {name!r} refused: {exc}; nothing was shown or changed"
