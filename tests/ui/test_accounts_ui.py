@@ -136,3 +136,51 @@ def test_reopen_is_disabled_with_a_reason_for_an_assessor(
         open_replay_of(qtbot, area, call.session_id)
         assert bar.reopen.isEnabled() and bar.reopen.toolTip() == ""
         area.shutdown()
+
+
+def test_a_tampered_account_row_keeps_the_area_locked_and_says_why(
+    qtbot: Any, services: AppServices, pool: QThreadPool, accounts_store: SessionStore
+) -> None:
+    import sqlite3
+
+    conn = sqlite3.connect(accounts_store.path)
+    try:
+        with conn:
+            conn.execute("DROP TRIGGER assessor_accounts_no_update")
+            conn.execute(
+                "UPDATE assessor_accounts SET role = 'lead' WHERE name_key = 'alex assessor'"
+            )
+    finally:
+        conn.close()
+    host = FakeHost(accounts_store)
+    entry = make_entry(qtbot, host, services, pool)
+    dialog = _dialog(qtbot, entry)
+    _submit(qtbot, dialog, "Alex Assessor", ALEX, dialog.sig_refused)
+    assert "changed outside callsim" in dialog.error.text()
+    assert "(Alex Assessor) was changed" in dialog.error.text()
+    assert entry.area is None
+
+
+def test_first_use_is_closed_where_the_machine_file_sets_up_accounts(
+    qtbot: Any,
+    services: AppServices,
+    pool: QThreadPool,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from app.assessor.auth import hash_passphrase
+
+    assert not Path("/etc/callsim/config.toml").exists()
+    machine = tmp_path / "machine.toml"
+    machine.write_text(
+        f'[assessors]\nbootstrap_code_hash = "{hash_passphrase("IT code 1234")}"\n',
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("CALLSIM_CONFIG", str(machine))
+    with SessionStore(tmp_path / "new.db") as store:
+        host = FakeHost(store)
+        entry = make_entry(qtbot, host, services, pool)
+        entry.request()
+        qtbot.waitUntil(lambda: bool(host.posts), timeout=5000)
+        assert "callsim accounts create" in host.posts[-1]
+        assert entry.dialog is None and not AssessorAuth(store).is_set()

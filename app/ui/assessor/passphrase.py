@@ -176,8 +176,8 @@ class PassphraseDialog(QDialog):
         def work(_state: TaskState) -> object:
             try:
                 return accounts.sign_in(name, secret)
-            except (SignInRefused, AccountError) as exc:
-                return str(exc)
+            except (SignInRefused, AccountError, PassphraseRecordAltered) as exc:
+                return str(exc)  # AccountsAltered is one: rows changed outside callsim
 
         run_task(self.pool, work, parent=self, on_done=self._signed_in, on_failed=self._failed)
 
