@@ -242,7 +242,6 @@ class Accounts:
                 self._repo.add_signin(tx, name_key=key, outcome="locked", at=at)
                 log.warning("assessor sign-in refused for %r: locked out until %s", shown, until)
                 refused: SignInRefused = LockedOut(shown, until, now)
-                outcome = None
             else:
                 row = self._repo.latest_in(tx, key)
                 ok = check_passphrase(passphrase, row.passphrase_hash if row else _DUMMY_HASH)
@@ -253,8 +252,7 @@ class Accounts:
                     return account
                 outcome = "unknown" if row is None else ("disabled" if ok else "wrong")
                 attempt = self._repo.add_signin(tx, name_key=key, outcome=outcome, at=at)
-                attempts = [*self._repo.signins_in(tx, key)]
-                until = locked_until(attempts, now)
+                until = locked_until(self._repo.signins_in(tx, key), now)
                 if until is not None:
                     self._repo.add_signin(
                         tx, name_key=key, outcome="locked", at=at, locked_until=iso_utc(until)
@@ -266,14 +264,12 @@ class Accounts:
                     attempt.id,
                     f"; locked out until {until}" if until else "",
                 )
-                if outcome == "disabled":
-                    refused = SignInRefused(
-                        f"the account {row.name if row else shown!r} is disabled"
-                    )
-                else:
-                    refused = SignInRefused("that name or passphrase is not right")
                 if until is not None:
                     refused = LockedOut(shown, until, now)
+                elif row is not None and outcome == "disabled":
+                    refused = SignInRefused(f"the account {row.name!r} is disabled")
+                else:
+                    refused = SignInRefused("that name or passphrase is not right")
         raise refused
 
     def _sign_in_readonly(self, shown: str, key: str, passphrase: str) -> Account:
