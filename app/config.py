@@ -36,6 +36,10 @@ credentials_file = "C:/ProgramData/callsim/lrs-credentials.txt"  # one line: key
 homepage = "https://training.example"  # the trainee accounts' homePage
 activity_base = "https://training.example/callsim/scenarios/"  # + scenario id
 
+[assessors]                        # named assessors (docs/integrity.md, "Assessor accounts")
+bootstrap_code_hash = "scrypt$16384$8$1$..."  # `callsim accounts bootstrap-hash`: the first
+                                   # lead on a new database proves the code; read from here only
+
 [policy]
 user_may_change = ["voice"]        # keys set here that users may still change
 ```
@@ -73,12 +77,16 @@ KEYS: dict[str, tuple[str | None, str]] = {
     "lrs.credentials_file": (None, "path"),
     "lrs.homepage": (None, "text"),
     "lrs.activity_base": (None, "text"),
+    # The scrypt hash of IT's one-time code that lets the first lead assessor account be
+    # created on a database without accounts. Honoured only from the machine file.
+    "assessors.bootstrap_code_hash": (None, "text"),
 }
 _TABLES = {
     "store": ("url",),
     "integrity": ("public_key", "signing_key"),
     "retention": ("archive_after_years", "archive_dir"),
     "lrs": ("endpoint", "credentials_file", "homepage", "activity_base"),
+    "assessors": ("bootstrap_code_hash",),
     "policy": ("user_may_change",),
 }
 

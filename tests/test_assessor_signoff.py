@@ -139,7 +139,7 @@ def test_reopening_asks_may_reopen(
 ) -> None:
     assert may_reopen(sid, "anyone") is True  # today: anyone with the passphrase
     marking.sign_off(sid, assessor=A)
-    monkeypatch.setattr(marks_module, "may_reopen", lambda session_id, assessor: False)
+    monkeypatch.setattr(marks_module, "may_reopen", lambda session_id, assessor, store=None: False)
     with pytest.raises(MarkError, match=f"{B} may not reopen"):
         marking.reopen(sid, reason="r", assessor=B)
     assert marking.signed_off(sid) is not None

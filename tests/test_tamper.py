@@ -600,6 +600,113 @@ def test_the_passphrase_replaced_with_a_ledger_entry_by_hand(
     assert ledger is not None and ledger.ok is False and "does not match its hash" in ledger.detail
 
 
+# -- assessor accounts (issue #13 item 2) --------------------------------------------------------
+_EVE_ROW = (
+    "INSERT INTO assessor_accounts (name, name_key, passphrase_hash, role, change, created_by, "
+    "created_at) VALUES ('Eve', 'eve', ?, 'lead', 'create', 'nobody', '2025-03-04T00:00:00Z')"
+)
+
+
+def test_an_account_row_inserted_with_sqlite3_is_refused(
+    db: Path, recorded: Recorded, capsys: Capture, tmp_path: Path
+) -> None:
+    """A lead account of the tamperer's choosing, written straight into the file (which would
+    also retire the passphrase): nobody signs in with it, and verify names it."""
+    from app.assessor.accounts import Accounts, AccountsAltered
+
+    attack(db, (_EVE_ROW, [hash_passphrase("eve's own passphrase")]))
+    with SessionStore(db) as store:
+        accounts = Accounts(store)
+        with pytest.raises(AccountsAltered, match=r"account row 1 \(Eve\) was written"):
+            accounts.sign_in("Eve", "eve's own passphrase")
+        with pytest.raises(AccountsAltered):
+            accounts.create_first_lead(
+                "Mallory", "mallory's passphrase", legacy_passphrase=PASSPHRASE
+            )
+        with pytest.raises(PassphraseRecordAltered):
+            AssessorAuth(store).verify(PASSPHRASE)
+    eve = [
+        "--account",
+        "Eve",
+        "--passphrase-file",
+        _passphrase_file(tmp_path, "eve's own passphrase"),
+    ]
+    assert main(["sessions", "list", *eve]) == 2
+    assert "stays locked" in capsys.readouterr().err
+    assert_named(db, recorded.ana, capsys, "passphrase", "account row 1 (Eve) was written")
+
+
+def _with_accounts(db: Path) -> None:
+    """The copy upgraded to accounts: lead Ann (from the passphrase), assessor Bob, and five
+    failed sign-ins for Bob (locked out)."""
+    from app.assessor.accounts import Accounts, LockedOut, SignInRefused
+
+    with SessionStore(db) as store:
+        accounts = Accounts(store)
+        ann = accounts.create_first_lead("Ann", "ann's passphrase", legacy_passphrase=PASSPHRASE)
+        accounts.create("Bob", "bob's passphrase", role="assessor", by=ann)
+        for _ in range(5):
+            with pytest.raises(SignInRefused):
+                accounts.sign_in("Bob", "a guess")
+        with pytest.raises(LockedOut):
+            accounts.sign_in("Bob", "bob's passphrase")
+
+
+def test_an_assessor_made_lead_with_sqlite3_is_refused(
+    db: Path, recorded: Recorded, capsys: Capture
+) -> None:
+    from app.assessor.accounts import Accounts, AccountsAltered
+
+    _with_accounts(db)
+    attack(db, ("UPDATE assessor_accounts SET role = 'lead' WHERE name = 'Bob'", []))
+    with SessionStore(db) as store, pytest.raises(AccountsAltered, match=r"\(Bob\) was changed"):
+        Accounts(store).sign_in("Ann", "ann's passphrase")
+    assert_named(db, recorded.ana, capsys, "passphrase", "account row 2 (Bob) was changed")
+
+
+def test_failed_sign_ins_deleted_to_lift_a_lockout_are_detected(
+    db: Path, recorded: Recorded, capsys: Capture
+) -> None:
+    from app.assessor.accounts import Accounts, AccountsAltered
+
+    _with_accounts(db)
+    attack(db, ("DELETE FROM assessor_signins WHERE name_key = 'bob'", []))
+    with SessionStore(db) as store, pytest.raises(AccountsAltered, match="was deleted"):
+        Accounts(store).sign_in("Bob", "bob's passphrase")
+    assert_named(db, recorded.ana, capsys, "passphrase", "sign-in row", "was deleted")
+
+
+def test_an_account_row_with_a_ledger_entry_by_hand_is_refused(
+    db: Path, recorded: Recorded, capsys: Capture
+) -> None:
+    """The row and a matching ledger entry, with a made-up hash and the head moved on."""
+    import hashlib
+
+    from app.assessor.accounts import Accounts, AccountsAltered
+    from app.storage.accounts_repo import AccountRow, row_sha256
+
+    stored = hash_passphrase("eve's own passphrase")
+    row = AccountRow(
+        1, "Eve", "eve", stored, "lead", "create", "nobody", "2025-03-04T00:00:00Z", None
+    )
+    count, head = one(db, "SELECT count, hash FROM ledger_head")
+    detail = json.dumps({"id": 1, "key": "account", "value_sha256": row_sha256(row)})
+    forged = hashlib.sha256(b"forged").hexdigest()
+    attack(
+        db,
+        (_EVE_ROW, [stored]),
+        (
+            "INSERT INTO ledger VALUES (?, 'meta', NULL, ?, '2025-03-04T00:00:00+00:00', ?, ?)",
+            [count, detail, head, forged],
+        ),
+        ("UPDATE ledger_head SET count = count + 1, hash = ?", [forged]),
+    )
+    with SessionStore(db) as store, pytest.raises(AccountsAltered, match="by hand"):
+        Accounts(store).sign_in("Eve", "eve's own passphrase")
+    ledger = banner(db, recorded.ana).check("ledger")
+    assert ledger is not None and ledger.ok is False
+
+
 # -- the search index ------------------------------------------------------------------------------
 def test_a_damaged_search_index(db: Path, recorded: Recorded, capsys: Capture) -> None:
     attack(db, ("UPDATE event_text_data SET block = zeroblob(length(block)) WHERE id > 10", []))

@@ -8,6 +8,11 @@ The database ledger records the sha256 of every stored form (app/storage/meta_re
 stored form that is not the one the ledger recorded (the row deleted, or replaced with a hash
 of someone else's choosing, with a database tool) is refused: the area stays locked and no
 new passphrase can be set over it (`PassphraseRecordAltered`).
+
+Once the database has assessor accounts (app/assessor/accounts.py), the single passphrase is
+retired: it no longer opens the assessor area (`verify` is False) and cannot be changed
+(`PassphraseRetired`). An account row altered outside callsim makes `altered` say so too, so
+`callsim verify` reports it on its passphrase line.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import secrets
 import unicodedata
 
 from app.storage import SessionStore
+from app.storage.accounts_repo import AccountsRepo
 from app.storage.meta_repo import MetaRepo
 
 MIN_LENGTH = 8
@@ -47,6 +53,16 @@ class PassphraseRecordAltered(PermissionError):
             f"the assessor passphrase record {why} outside callsim, so the assessor area "
             "stays locked and no new passphrase can be set: restore the database from a "
             "backup (`callsim verify` shows what else changed)"
+        )
+
+
+class PassphraseRetired(PermissionError):
+    """The database has assessor accounts: the single passphrase opens nothing any more."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "this database has assessor accounts: sign in with your account's name and "
+            "passphrase (the single assessor passphrase no longer opens the assessor area)"
         )
 
 
@@ -96,6 +112,7 @@ class AssessorAuth:
 
     def __init__(self, store: SessionStore) -> None:
         self._meta = MetaRepo(store)
+        self._accounts = AccountsRepo(store)
 
     def _stored(self) -> str | None:
         """The stored form; raises `PassphraseRecordAltered` when it is not the one recorded."""
@@ -106,8 +123,18 @@ class AssessorAuth:
 
     def altered(self) -> str | None:
         """None when the stored passphrase (or its absence) is what the ledger recorded;
-        else what happened to it ("was deleted", "was replaced", ...)."""
-        return self._meta.altered(_KEY)
+        else what happened to it ("was deleted", "was replaced", ...). An assessor account
+        or sign-in row altered outside callsim is named here too ("is as recorded, but
+        account row 3 (Eve) was written")."""
+        why = self._meta.altered(_KEY)
+        if why is not None:
+            return why
+        accounts = self._accounts.altered()
+        return None if accounts is None else f"is as recorded, but {accounts}"
+
+    def retired(self) -> bool:
+        """Whether the database has assessor accounts (then accounts open the area)."""
+        return self._accounts.any()
 
     def is_set(self) -> bool:
         """Has a passphrase been set on this database? True too when its record was altered
@@ -127,6 +154,8 @@ class AssessorAuth:
             raise WeakPassphrase(f"the passphrase may have at most {MAX_LENGTH} characters")
 
         self._stored()  # raises when the record was altered
+        if self.retired():
+            raise PassphraseRetired()
 
         def may_replace(stored: str | None) -> None:
             if stored is not None and (current is None or not check_passphrase(current, stored)):
@@ -136,6 +165,9 @@ class AssessorAuth:
 
     def verify(self, passphrase: str) -> bool:
         """True if `passphrase` is the one set (False when none is set). Raises
-        `PassphraseRecordAltered` when the stored one is not the one callsim recorded."""
+        `PassphraseRecordAltered` when the stored one is not the one callsim recorded. False
+        once the database has accounts: the single passphrase is retired."""
         stored = self._stored()
+        if self.retired():
+            return False
         return stored is not None and check_passphrase(passphrase, stored)

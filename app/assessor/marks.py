@@ -77,12 +77,24 @@ def stamp_words(at: str) -> str:
     return at
 
 
-def may_reopen(session_id: str, assessor: str) -> bool:
-    """Whether `assessor` may reopen a signed-off session. Today anyone holding the assessor
-    passphrase may. The seam for issue #13: once assessors have accounts and roles, only a
-    lead assessor may reopen, and this is the one place that will say so."""
-    del session_id, assessor
-    return True
+def may_reopen(session_id: str, assessor: str, store: SessionStore | None = None) -> bool:
+    """Whether `assessor` may reopen a signed-off session of `store`. On a database with
+    assessor accounts (app/assessor/accounts.py) only an enabled lead account may; on one
+    without (the single passphrase), anyone holding the passphrase may, as before. Without a
+    store there is nothing to ask, and the answer is that of a database without accounts."""
+    del session_id
+    if store is None:
+        return True
+    from app.assessor.accounts import AccountError, Accounts
+
+    accounts = Accounts(store)
+    if not accounts.exist():
+        return True
+    try:
+        account = accounts.get(assessor)
+    except AccountError:
+        return False
+    return account is not None and account.is_lead
 
 
 @dataclass(frozen=True)
@@ -328,8 +340,10 @@ class Marking:
         reason = _text(reason, "the reason for reopening", required=True)
         if self._store.session(session_id) is None:
             raise UnknownSessionError(session_id)
-        if not may_reopen(session_id, assessor):
-            raise MarkError(f"{assessor} may not reopen a signed-off session")
+        if not may_reopen(session_id, assessor, self._store):
+            raise MarkError(
+                f"{assessor} may not reopen a signed-off session: only a lead assessor may"
+            )
         at = iso_utc(self._clock())
         with self._store.transaction() as tx:
             latest = self._signoffs.latest_in(tx, session_id)

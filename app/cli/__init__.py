@@ -16,6 +16,7 @@ from typing import NoReturn
 
 from app import __version__
 from app.cli import (
+    accounts_cmds,
     assessor_cmds,
     central_cmds,
     integrity_cmds,
@@ -47,6 +48,7 @@ GROUPS = (
     scenario_cmds,
     studio_cmds,
     assessor_cmds,
+    accounts_cmds,
     support_cmds,
     central_cmds,
     integrity_cmds,

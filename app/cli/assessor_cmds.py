@@ -115,12 +115,31 @@ def _read_passphrase(args: argparse.Namespace, prompt: str = "Assessor passphras
 
 
 def _unlock(args: argparse.Namespace, store: SessionStore) -> str:
-    """Check the assessor passphrase before any assessor data is shown; returns the account
-    words for a report ("assessor area unlocked")."""
+    """Check the assessor's credentials before any assessor data is shown; returns the account
+    words for a report ("assessor area unlocked"). On a database with assessor accounts that
+    is a sign-in (`--account NAME` and that account's passphrase): `args.assessor` becomes the
+    account's name, and a typed `--assessor` is refused. Otherwise the single passphrase."""
     from app.assessor.auth import AssessorAuth, PassphraseRecordAltered
+    from app.cli.accounts_cmds import sign_in_for
 
     auth = AssessorAuth(store)
     try:
+        if auth.retired():
+            account = sign_in_for(args, store)
+            if getattr(args, "assessor", None):
+                raise Unusable(
+                    "--assessor is not used on a database with assessor accounts: what you "
+                    f"do is signed with the account you signed in with ({account.name}); "
+                    "nothing was done"
+                )
+            args.assessor = account.name
+            return f"signed in as {account.name} ({account.role})"
+        if getattr(args, "account", None):
+            raise Unusable(
+                f"{store.path}: this database has no assessor accounts yet, so --account is "
+                "not used: give the assessor passphrase (`callsim accounts create` makes the "
+                "first lead account)"
+            )
         if not auth.is_set():
             raise Unusable(
                 f"{store.path}: no assessor passphrase is set on this database; set one with "
@@ -486,6 +505,17 @@ def cmd_passphrase(args: argparse.Namespace, ctx: Context) -> int:
             why = auth.altered()
             if why is not None:
                 raise Unusable(f"{store.path}: {PassphraseRecordAltered(why)}")
+            from app.assessor.auth import PassphraseRetired
+            from app.cli.accounts_cmds import bootstrap_code_hash
+
+            if auth.retired():
+                raise Unusable(f"{store.path}: {PassphraseRetired()}; nothing changed")
+            if not auth.is_set() and bootstrap_code_hash() is not None:
+                raise Unusable(
+                    "this machine's configuration sets up assessor accounts: create the first "
+                    "lead with `callsim accounts create NAME --role lead --bootstrap-code-file "
+                    "FILE` (the code from IT); nothing changed"
+                )
             current: str | None = None
             if auth.is_set():
                 scripted = args.passphrase_file or os.environ.get(PASSPHRASE_FILE_ENV)
@@ -510,6 +540,12 @@ def cmd_passphrase(args: argparse.Namespace, ctx: Context) -> int:
 
 # -- wiring ---------------------------------------------------------------------------------
 def _passphrase_option(parser: Any) -> None:
+    parser.add_argument(
+        "--account",
+        metavar="NAME",
+        help="sign in with this assessor account (on a database with accounts; its "
+        "passphrase is read as below)",
+    )
     parser.add_argument(
         "--passphrase-file",
         metavar="FILE",

@@ -24,7 +24,9 @@ def _marking(args: argparse.Namespace, *, write: bool) -> Iterator[tuple[Any, st
 
     with _store(readonly=not write) as store:
         assert store is not None
-        _unlock(args, store)
+        _unlock(args, store)  # with accounts, args.assessor becomes the account signed in
+        if hasattr(args, "assessor") and not args.assessor:
+            raise Unusable("give --assessor NAME: who does this (nothing was done)")
         yield Marking(store), _session(store, args.session)
 
 
@@ -104,7 +106,12 @@ def register_sessions(inner: Any, passphrase_option: Any) -> None:
         p.add_argument("session", metavar="SESSION", help="session id (or 6+ leading characters)")
 
     def assessor(p: Any) -> None:
-        p.add_argument("--assessor", required=True, metavar="NAME", help="who does this")
+        p.add_argument(
+            "--assessor",
+            metavar="NAME",
+            help="who does this (required on a database without assessor accounts; with "
+            "accounts it is the account signed in, and --assessor is refused)",
+        )
 
     p = inner.add_parser(
         "comments", help="a session's comments with their ids, withdrawn ones marked"

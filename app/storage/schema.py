@@ -473,6 +473,59 @@ def _m7_archive(db: Database) -> None:
     )
 
 
+_ACCOUNT_TABLES = ("assessor_accounts", "assessor_signins")
+
+
+def _m8_accounts(db: Database) -> None:
+    """Named assessors (issue 13 item 2): `assessor_accounts` holds every version of every
+    account (created, passphrase changed, role changed, disabled), one row per change, never
+    updated; an account is its newest row. `assessor_signins` holds every sign-in attempt
+    (the rate limit counts its failures). Both refuse UPDATE and DELETE; each row is ledgered
+    (app/storage/accounts_repo.py). Self-contained: everything is created only if missing."""
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS assessor_accounts ("
+        "id INTEGER PRIMARY KEY AUTOINCREMENT, "
+        "name TEXT NOT NULL CHECK (length(trim(name)) > 0), "
+        "name_key TEXT NOT NULL, "
+        "passphrase_hash TEXT NOT NULL, "
+        "role TEXT NOT NULL CHECK (role IN ('assessor', 'lead')), "
+        "change TEXT NOT NULL CHECK (change IN ('create', 'passphrase', 'role', 'disable')), "
+        "created_by TEXT NOT NULL, "
+        "created_at TEXT NOT NULL, "
+        "disabled_at TEXT)"
+    )
+    # One account per name: a name is created once; every other change names an account.
+    db.execute(
+        "CREATE UNIQUE INDEX IF NOT EXISTS assessor_accounts_created "
+        "ON assessor_accounts (name_key) WHERE change = 'create'"
+    )
+    db.execute(
+        "CREATE INDEX IF NOT EXISTS assessor_accounts_key ON assessor_accounts (name_key, id)"
+    )
+    db.execute(
+        "CREATE TRIGGER IF NOT EXISTS assessor_accounts_known BEFORE INSERT ON assessor_accounts "
+        "WHEN NEW.change <> 'create' AND NOT EXISTS (SELECT 1 FROM assessor_accounts "
+        "WHERE name_key = NEW.name_key AND change = 'create') "
+        "BEGIN SELECT RAISE(ABORT, 'assessor_accounts: no such account'); END"
+    )
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS assessor_signins ("
+        "id INTEGER PRIMARY KEY AUTOINCREMENT, "
+        "name_key TEXT NOT NULL, "
+        "outcome TEXT NOT NULL "
+        "CHECK (outcome IN ('ok', 'wrong', 'unknown', 'disabled', 'locked')), "
+        "at TEXT NOT NULL, "
+        "locked_until TEXT)"
+    )
+    db.execute("CREATE INDEX IF NOT EXISTS assessor_signins_key ON assessor_signins (name_key, id)")
+    for table in _ACCOUNT_TABLES:  # fixed names, never outside text
+        for op in ("UPDATE", "DELETE"):
+            db.execute(
+                f"CREATE TRIGGER IF NOT EXISTS {table}_no_{op.lower()} BEFORE {op} ON {table} "
+                f"BEGIN SELECT RAISE(ABORT, '{table}: rows are append-only'); END"
+            )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     _m1_initial,
     _m2_assessor,
@@ -481,6 +534,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     _m5_lease,
     _m6_signoff,
     _m7_archive,
+    _m8_accounts,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

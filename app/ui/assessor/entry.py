@@ -20,6 +20,7 @@ from app.ui.voice_controller import VoiceController
 from app.ui.workers import run_task
 
 if TYPE_CHECKING:
+    from app.assessor.accounts import Accounts
     from app.assessor.auth import AssessorAuth
     from app.storage import SessionStore
     from app.ui.assessor.area import AssessorArea
@@ -27,6 +28,17 @@ if TYPE_CHECKING:
     from app.ui.services import AppServices
 
 SHORTCUT = "Ctrl+Shift+A"
+
+
+def _bootstrap_configured() -> bool:
+    """Whether IT's machine file sets up assessor accounts (then nobody may set the single
+    passphrase on first use)."""
+    from app.assessor.accounts import bootstrap_code_hash
+
+    try:
+        return bootstrap_code_hash() is not None
+    except ValueError:  # a broken configuration file: start-up has said so already
+        return False
 
 
 class AssessorHost(Protocol):
@@ -106,25 +118,44 @@ class AssessorEntry(QObject):
         if store is None:
             host.post(tr("The assessor area needs the session store, which is not open."))
             return
+        from app.assessor.accounts import Accounts
         from app.assessor.auth import AssessorAuth  # the store's passphrase: on first use
 
         auth = AssessorAuth(store)
+        accounts = Accounts(store)
+
+        def look(_s: object) -> tuple[bool, bool]:
+            return auth.is_set(), accounts.exist()
+
         run_task(
             self.pool,
-            lambda _s: auth.is_set(),
+            look,
             parent=self,
-            on_done=lambda is_set: self._ask(auth, not is_set),
+            on_done=lambda found: self._ask(auth, not found[0], accounts if found[1] else None),
             on_failed=lambda m: host.post(tr("The assessor area cannot be opened: ") + m),
         )
 
-    def _ask(self, auth: AssessorAuth, first_use: bool) -> None:
+    def _ask(self, auth: AssessorAuth, first_use: bool, accounts: Accounts | None = None) -> None:
         if self.dialog is not None or self.area is not None:
             return
         settings = self.services.settings
         from app.ui.assessor.passphrase import PassphraseDialog
 
+        if first_use and accounts is None and _bootstrap_configured():
+            self.host.post(
+                tr(
+                    "This computer is set up for assessor accounts: a lead assessor creates the "
+                    "first account with `callsim accounts create` (the set-up code is from IT)."
+                )
+            )
+            return
         dialog = PassphraseDialog(
-            auth, self.pool, first_use=first_use, name=settings.assessor_name, parent=self._parent
+            auth,
+            self.pool,
+            first_use=first_use,
+            name=settings.assessor_name,
+            accounts=accounts,
+            parent=self._parent,
         )
         apply_font(dialog, settings.font_pt)
         dialog.sig_unlocked.connect(self._unlocked)

@@ -1,12 +1,19 @@
 """The door to the assessor area: the assessor's name and the passphrase.
 
-On first use (no passphrase on this database yet) it asks for a new one twice; afterwards it
-checks the one typed. Hashing (scrypt) takes tens of milliseconds, so set and verify run in a
-worker; the dialog only opens the area (`sig_unlocked`) when the passphrase verified. A wrong
-passphrase clears the field and says so; nothing else happens.
+On a database with assessor accounts (app/assessor/accounts.py) it is a sign-in dialog: the
+account's name and its passphrase, checked (and every attempt recorded, rate-limited) by
+`Accounts.sign_in`; the area opens signed with the account's name, never a typed one. A wrong
+passphrase, an unknown name or a lockout says so and keeps the dialog open.
+
+Without accounts, on first use (no passphrase on this database yet) it asks for a new one
+twice; afterwards it checks the one typed. Hashing (scrypt) takes tens of milliseconds, so set
+and verify run in a worker; the dialog only opens the area (`sig_unlocked`) when the passphrase
+verified. A wrong passphrase clears the field and says so; nothing else happens.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QThreadPool, Signal
 from PySide6.QtWidgets import (
@@ -23,6 +30,9 @@ from app.assessor.auth import AssessorAuth, PassphraseRecordAltered, WeakPassphr
 from app.ui.assessor.words import tr
 from app.ui.workers import TaskState, run_task
 
+if TYPE_CHECKING:
+    from app.assessor.accounts import Accounts
+
 MIN_LENGTH = 8
 
 
@@ -33,6 +43,9 @@ class PassphraseDialog(QDialog):
     sig_refused = Signal()
     """The passphrase typed was wrong (the dialog stays open for another try)."""
 
+    sig_signed_in = Signal(object)
+    """Accounts: the `Account` signed in (just before `sig_unlocked` with its name)."""
+
     def __init__(
         self,
         auth: AssessorAuth,
@@ -40,31 +53,44 @@ class PassphraseDialog(QDialog):
         *,
         first_use: bool,
         name: str = "",
+        accounts: Accounts | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.auth = auth
         self.pool = pool
-        self.first_use = first_use
+        self.accounts = accounts
+        self.first_use = first_use and accounts is None
+        first_use = self.first_use
         self.busy = False
         self.setWindowTitle(tr("Assessor area"))
         self.setModal(True)
         col = QVBoxLayout(self)
-        intro = QLabel(
-            tr(
+        if accounts is not None:
+            words = tr(
+                "Sign in with your assessor account: your name and your own passphrase. "
+                "What you mark is signed with your account."
+            )
+        elif first_use:
+            words = tr(
                 "Set the assessor passphrase for this computer's callsim sessions. Trainees "
                 "must not know it. At least 8 characters; it is stored only as a salted hash."
             )
-            if first_use
-            else tr("The assessor area is locked. Type the assessor passphrase.")
-        )
+        else:
+            words = tr("The assessor area is locked. Type the assessor passphrase.")
+        intro = QLabel(words)
         intro.setWordWrap(True)
         col.addWidget(intro)
         form = QFormLayout()
         self.name = QLineEdit(name)
-        self.name.setAccessibleName(tr("Assessor name"))
-        self.name.setPlaceholderText(tr("shown beside every mark you make"))
-        form.addRow(tr("Your &name"), self.name)
+        if accounts is not None:
+            self.name.setAccessibleName(tr("Account name"))
+            self.name.setPlaceholderText(tr("your assessor account"))
+            form.addRow(tr("Account &name"), self.name)
+        else:
+            self.name.setAccessibleName(tr("Assessor name"))
+            self.name.setPlaceholderText(tr("shown beside every mark you make"))
+            form.addRow(tr("Your &name"), self.name)
         self.passphrase = QLineEdit()
         self.passphrase.setEchoMode(QLineEdit.EchoMode.Password)
         self.passphrase.setAccessibleName(
@@ -88,7 +114,10 @@ class PassphraseDialog(QDialog):
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
         ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        ok.setText(tr("Set passphrase and open") if first_use else tr("&Open"))
+        if accounts is not None:
+            ok.setText(tr("Sign &in"))
+        else:
+            ok.setText(tr("Set passphrase and open") if first_use else tr("&Open"))
         ok.setAccessibleName(ok.text().replace("&", ""))
         self.buttons.accepted.connect(self.submit)
         self.buttons.rejected.connect(self.reject)
@@ -120,6 +149,9 @@ class PassphraseDialog(QDialog):
                 self.confirm.setFocus()
                 return
         self._set_busy(True)
+        if self.accounts is not None:
+            self._sign_in(self.accounts, name, secret)
+            return
         auth, first_use = self.auth, self.first_use
 
         def work(_state: TaskState) -> bool:
@@ -135,6 +167,36 @@ class PassphraseDialog(QDialog):
             on_done=lambda ok: self._checked(ok, name),
             on_failed=self._failed,
         )
+
+    def _sign_in(self, accounts: Accounts, name: str, secret: str) -> None:
+        """Sign in in a worker; a refusal (wrong, unknown, disabled, locked out) comes back
+        as its words."""
+        from app.assessor.accounts import AccountError, SignInRefused
+
+        def work(_state: TaskState) -> object:
+            try:
+                return accounts.sign_in(name, secret)
+            except (SignInRefused, AccountError, PassphraseRecordAltered) as exc:
+                return str(exc)  # AccountsAltered is one: rows changed outside callsim
+
+        run_task(self.pool, work, parent=self, on_done=self._signed_in, on_failed=self._failed)
+
+    def _signed_in(self, result: object) -> None:
+        self._set_busy(False)
+        if isinstance(result, str):
+            text = result[:1].upper() + result[1:]
+            self._say(
+                text + (". " if not text.endswith(".") else " ") + tr("The area stays locked.")
+            )
+            self.passphrase.clear()
+            self.passphrase.setFocus()
+            self.sig_refused.emit()
+            return
+        self._say("")
+        self.passphrase.clear()
+        self.accept()
+        self.sig_signed_in.emit(result)
+        self.sig_unlocked.emit(getattr(result, "name", ""))
 
     def _set_busy(self, busy: bool) -> None:
         self.busy = busy

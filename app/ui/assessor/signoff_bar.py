@@ -2,6 +2,10 @@
 by whom, when), with Sign off… and Reopen… buttons, each asking in a small dialog (a note for
 a sign-off, a reason, required, for a reopening); and the dialog that asks why a comment is
 withdrawn. They only ask (signals); the screen stores through `Marking`.
+
+Reopening is a lead assessor's on a database with accounts (`may_reopen`): for anyone else
+Reopen… is disabled, and its tooltip says why. The bar asks the screen it sits in (the nearest
+parent with a `store` and an `assessor`) who is signed in.
 """
 
 from __future__ import annotations
@@ -118,6 +122,29 @@ class SignOffBar(QFrame):
         self.state.style().polish(self.state)
         self.sign.setVisible(signed is None)
         self.reopen.setVisible(signed is not None)
+        allowed, why = self._may_reopen() if signed is not None else (True, "")
+        self.reopen.setEnabled(allowed)
+        self.reopen.setToolTip(why)
+        self.reopen.setAccessibleDescription(why)
+
+    def _may_reopen(self) -> tuple[bool, str]:
+        """Whether the one signed in may reopen, and if not, the words saying why."""
+        screen = self.parentWidget()
+        while screen is not None and not (hasattr(screen, "store") and hasattr(screen, "assessor")):
+            screen = screen.parentWidget()
+        if screen is None:
+            return True, ""
+        from app.assessor.marks import may_reopen
+
+        who = str(getattr(screen, "assessor", ""))
+        store = getattr(screen, "store", None)
+        if store is None or may_reopen(str(getattr(screen, "session_id", "")), who, store):
+            return True, ""
+        words = tr(
+            "Only a lead assessor may reopen a signed-off session; you are signed in as {who}, "
+            "who is not a lead."
+        )
+        return False, words.replace("{who}", who)
 
     def show_error(self, text: str) -> None:
         self.error.setText(text)
