@@ -12,17 +12,15 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from app.cli.common import EXIT_OK, Context, Unusable
+from app.cli.credentials import sign_in_for
 
 if TYPE_CHECKING:
-    from app.assessor.accounts import Account
     from app.storage import SessionStore
 
 from app.assessor.accounts import bootstrap_code_hash
@@ -34,44 +32,8 @@ def _refusal(exc: Exception) -> Unusable:
     return Unusable(f"{exc}; nothing changed")
 
 
-def _writable(path: Path) -> bool:
-    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK | os.X_OK)
-
-
-def sign_in_for(args: argparse.Namespace, store: SessionStore) -> Account:
-    """Sign in with `--account NAME` and its passphrase; errors become `Unusable`."""
-    from app.assessor.accounts import AccountError, Accounts, SignInRefused
-    from app.assessor.auth import PassphraseRecordAltered
-    from app.cli.assessor_cmds import _read_passphrase
-    from app.storage import SessionStore, StorageError
-
-    name = getattr(args, "account", None)
-    if not name:
-        raise Unusable(
-            "this database has assessor accounts: give --account NAME (your account) and its "
-            "passphrase (--passphrase-file FILE, or asked in the terminal)"
-        )
-    try:
-        passphrase = _read_passphrase(args, f"Passphrase for {name}: ")
-        if store.readonly and _writable(store.path):
-            # `report`, `export`, `sessions comments` read a read-only connection, but the
-            # attempt must still be counted, or they would be a way round the rate limit.
-            try:
-                with SessionStore(store.path) as writable:
-                    return Accounts(writable).sign_in(name, passphrase)
-            except StorageError:
-                pass  # cannot write after all: checked (and the lockout honoured) read-only
-        return Accounts(store).sign_in(name, passphrase)
-    except (SignInRefused, AccountError) as exc:
-        raise Unusable(
-            f"sign-in as {name!r} refused: {exc}; nothing was shown or changed"
-        ) from None
-    except PassphraseRecordAltered as exc:
-        raise Unusable(f"{store.path}: {exc}") from None
-
-
 def _new_passphrase(args: argparse.Namespace, name: str) -> str:
-    from app.cli.assessor_cmds import _read_secret
+    from app.cli.credentials import _read_secret
 
     if getattr(args, "new_passphrase_file", None):
         return _read_secret(args.new_passphrase_file, "new passphrase file")
@@ -89,7 +51,7 @@ def _new_passphrase(args: argparse.Namespace, name: str) -> str:
 @contextmanager
 def _writable_store() -> Iterator[SessionStore]:
     """The store, created when there is no database yet (as `callsim assessor passphrase`)."""
-    from app.cli.assessor_cmds import _store
+    from app.cli.credentials import _store
     from app.storage import SessionStore, default_db_path
 
     with _store(must_exist=False) as existing:
@@ -103,7 +65,7 @@ def _writable_store() -> Iterator[SessionStore]:
 def cmd_create(args: argparse.Namespace, ctx: Context) -> int:
     from app.assessor.accounts import AccountError, Accounts, NotPermitted, clean_name
     from app.assessor.auth import AssessorAuth, PassphraseRecordAltered, WeakPassphrase
-    from app.cli.assessor_cmds import _read_passphrase, _read_secret
+    from app.cli.credentials import _read_passphrase, _read_secret
 
     try:
         name = clean_name(args.name)[0]
@@ -159,7 +121,7 @@ def cmd_create(args: argparse.Namespace, ctx: Context) -> int:
 def cmd_list(args: argparse.Namespace, ctx: Context) -> int:
     from app.assessor.accounts import Accounts
     from app.assessor.marks import stamp_words
-    from app.cli.assessor_cmds import _store, _table
+    from app.cli.credentials import _store, _table
 
     with _store() as store:
         assert store is not None
@@ -179,7 +141,7 @@ def cmd_list(args: argparse.Namespace, ctx: Context) -> int:
 def _change(args: argparse.Namespace, what: str) -> int:
     from app.assessor.accounts import AccountError, Accounts, NotPermitted
     from app.assessor.auth import PassphraseRecordAltered, WeakPassphrase
-    from app.cli.assessor_cmds import _store
+    from app.cli.credentials import _store
 
     with _store() as store:
         assert store is not None
@@ -220,7 +182,7 @@ def cmd_passphrase(args: argparse.Namespace, ctx: Context) -> int:
 
 def cmd_bootstrap_hash(args: argparse.Namespace, ctx: Context) -> int:
     from app.assessor.auth import MIN_LENGTH, hash_passphrase
-    from app.cli.assessor_cmds import _read_secret
+    from app.cli.credentials import _read_secret
 
     if args.code_file:
         code = _read_secret(args.code_file, "set-up code file")
@@ -240,7 +202,7 @@ def cmd_bootstrap_hash(args: argparse.Namespace, ctx: Context) -> int:
 def register(sub: Any) -> None:
     """Add `callsim accounts` to `callsim`'s subparsers."""
     from app.assessor.accounts import ROLES
-    from app.cli.assessor_cmds import _passphrase_option
+    from app.cli.credentials import _passphrase_option
 
     s = sub.add_parser("accounts", help="named assessor accounts and their roles")
     inner = s.add_subparsers(dest="accounts_command", parser_class=type(s), required=True)

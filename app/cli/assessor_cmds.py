@@ -28,6 +28,15 @@ from pathlib import Path
 from typing import Any
 
 from app.cli.common import EXIT_FAIL, EXIT_OK, Context, Unusable
+from app.cli.credentials import (
+    PASSPHRASE_FILE_ENV,
+    _passphrase_option,
+    _read_secret,
+    _session,
+    _store,
+    _table,
+    _unlock,
+)
 from app.cli.desktop import write_pdf
 from app.scenario.vocabulary import STATUSES as CRITERION_STATUSES
 from app.storage import (
@@ -38,8 +47,6 @@ from app.storage import (
     StorageError,
     default_db_path,
 )
-
-PASSPHRASE_FILE_ENV = "CALLSIM_PASSPHRASE_FILE"
 
 
 def _criterion_filter(text: str) -> tuple[str, str]:
@@ -54,131 +61,11 @@ def _criterion_filter(text: str) -> tuple[str, str]:
     return cid.strip(), status.strip()
 
 
-@contextmanager
-def _store(*, must_exist: bool = True, readonly: bool = False) -> Iterator[SessionStore | None]:
-    """The session store, or None when no database exists and `must_exist` is False.
-    `readonly`: opened for reading only (nothing is written to the file or beside it)."""
-    path = default_db_path()
-    folder = path.parent
-    if folder.exists() and not os.access(folder, os.R_OK | os.X_OK):
-        raise Unusable(str(DataFolderError(folder, "permission denied")))
-    if not path.exists():
-        if must_exist:
-            raise Unusable(f"{path}: no sessions recorded yet (set CALLSIM_DATA_DIR?)")
-        yield None
-        return
-    try:
-        store = SessionStore(path, readonly=readonly)
-    except StorageError as exc:
-        raise Unusable(str(exc)) from None
-    with store:
-        yield store
-
-
-def _read_secret(named: str, what: str = "passphrase file") -> str:
-    """The first line of file `named` ("-": of stdin), without its line ending."""
-    import stat
-
-    if named == "-":
-        return sys.stdin.readline().rstrip("\r\n")
-    path = Path(named)
-    try:
-        text = path.read_text(encoding="utf-8")
-        mode = path.stat().st_mode
-    except OSError as exc:
-        from app.storage.errors import folder_reason
-
-        raise Unusable(f"{path}: cannot read the {what} ({folder_reason(exc)})") from None
-    except UnicodeDecodeError:
-        raise Unusable(f"{path}: the {what} is not UTF-8 text") from None
-    if os.name == "posix" and mode & (stat.S_IRWXG | stat.S_IRWXO):
-        print(
-            f"callsim: warning: {path} can be read by other accounts (chmod 600 {path})",
-            file=sys.stderr,
-        )
-    return text.splitlines()[0] if text else ""
-
-
-def _read_passphrase(args: argparse.Namespace, prompt: str = "Assessor passphrase: ") -> str:
-    """The passphrase from `--passphrase-file`, `$CALLSIM_PASSPHRASE_FILE` or a prompt."""
-    import getpass
-
-    named = getattr(args, "passphrase_file", None) or os.environ.get(PASSPHRASE_FILE_ENV)
-    if named:
-        return _read_secret(named)
-    if sys.stdin is not None and sys.stdin.isatty():
-        return getpass.getpass(prompt)
-    raise Unusable(
-        "assessor data needs the assessor passphrase: give --passphrase-file FILE (or set "
-        f"{PASSPHRASE_FILE_ENV}), or run the command in a terminal to be asked"
-    )
-
-
-def _unlock(args: argparse.Namespace, store: SessionStore) -> str:
-    """Check the assessor's credentials before any assessor data is shown; returns the account
-    words for a report ("assessor area unlocked"). On a database with assessor accounts that
-    is a sign-in (`--account NAME` and that account's passphrase): `args.assessor` becomes the
-    account's name, and a typed `--assessor` is refused. Otherwise the single passphrase."""
-    from app.assessor.auth import AssessorAuth, PassphraseRecordAltered
-    from app.cli.accounts_cmds import sign_in_for
-
-    auth = AssessorAuth(store)
-    try:
-        if auth.retired():
-            account = sign_in_for(args, store)
-            if getattr(args, "assessor", None):
-                raise Unusable(
-                    "--assessor is not used on a database with assessor accounts: what you "
-                    f"do is signed with the account you signed in with ({account.name}); "
-                    "nothing was done"
-                )
-            args.assessor = account.name
-            return f"signed in as {account.name} ({account.role})"
-        if getattr(args, "account", None):
-            raise Unusable(
-                f"{store.path}: this database has no assessor accounts yet, so --account is "
-                "not used: give the assessor passphrase (`callsim accounts create` makes the "
-                "first lead account)"
-            )
-        if not auth.is_set():
-            raise Unusable(
-                f"{store.path}: no assessor passphrase is set on this database; set one with "
-                "`callsim assessor passphrase` (assessor data is shown only with it)"
-            )
-        if not auth.verify(_read_passphrase(args)):
-            raise Unusable("the assessor passphrase is not correct; nothing was shown")
-    except PassphraseRecordAltered as exc:
-        raise Unusable(f"{store.path}: {exc}") from None
-    return "assessor passphrase verified"
-
-
-def _session(store: SessionStore, ref: str) -> str:
-    from app.assessor.library import resolve_session
-
-    try:
-        return resolve_session(store, ref)
-    except LookupError as exc:
-        raise Unusable(str(exc.args[0] if exc.args else exc)) from None
-
-
 def _duration(seconds: float | None) -> str:
     if seconds is None:
         return "-"
     minutes, secs = divmod(round(seconds), 60)
     return f"{minutes}:{secs:02d}"
-
-
-def _printable(text: str) -> str:
-    """Stored text for the terminal: control characters (escape sequences) shown as '?'."""
-    return "".join(c if c.isprintable() else "?" for c in text)
-
-
-def _table(rows: list[list[str]]) -> str:
-    rows = [[_printable(c) for c in r] for r in rows]
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    return "\n".join(
-        "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows
-    )
 
 
 # -- commands -------------------------------------------------------------------------------
@@ -539,21 +426,6 @@ def cmd_passphrase(args: argparse.Namespace, ctx: Context) -> int:
 
 
 # -- wiring ---------------------------------------------------------------------------------
-def _passphrase_option(parser: Any) -> None:
-    parser.add_argument(
-        "--account",
-        metavar="NAME",
-        help="sign in with this assessor account (on a database with accounts; its "
-        "passphrase is read as below)",
-    )
-    parser.add_argument(
-        "--passphrase-file",
-        metavar="FILE",
-        help="read the assessor passphrase from the first line of FILE (- for stdin); "
-        f"default ${PASSPHRASE_FILE_ENV}, else ask in the terminal",
-    )
-
-
 def register(sub: Any) -> None:
     """Add the assessor commands to `callsim`'s subparsers."""
     s = sub.add_parser("sessions", help="recorded sessions (see `callsim sessions list -h`)")

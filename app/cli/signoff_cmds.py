@@ -20,7 +20,7 @@ from app.storage import StorageError
 def _marking(args: argparse.Namespace, *, write: bool) -> Iterator[tuple[Any, str]]:
     """(Marking, session id) for the session named, once the passphrase is verified."""
     from app.assessor.marks import Marking
-    from app.cli.assessor_cmds import _session, _store, _unlock
+    from app.cli.credentials import _session, _store, _unlock
 
     with _store(readonly=not write) as store:
         assert store is not None
@@ -37,7 +37,7 @@ def _refused(sid: str, exc: Exception) -> Unusable:
 def cmd_comments(args: argparse.Namespace, ctx: Context) -> int:
     from app.assessor.marks import stamp_words
     from app.assessor.verify import fmt_t
-    from app.cli.assessor_cmds import _table
+    from app.cli.credentials import _table
 
     with _marking(args, write=False) as (marking, sid):
         comments = marking.comments(sid)
