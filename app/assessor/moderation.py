@@ -552,3 +552,60 @@ def report_rows(agreements: Sequence[Agreement]) -> list[ReportRow]:
                 every.append(pair)
     rows = [ReportRow(s, c, cohen_kappa(p)) for (s, c), p in sorted(by_criterion.items())]
     return [*rows, ReportRow("", "", cohen_kappa(every))]
+
+
+# -- the centre report as a file -------------------------------------------------------------
+
+REPORT_COLUMNS = (
+    "scenario_id",
+    "criterion_id",
+    "double_marked_sessions",
+    "agreed",
+    "percent_agreement",
+    "cohens_kappa",
+    "note",
+)
+
+
+def report_cells(row: ReportRow) -> list[str]:
+    """One report row as text cells (`REPORT_COLUMNS`); the overall row says "(overall)"."""
+    k = row.kappa
+    percent = "" if k.percent is None else f"{k.percent:.1f}"
+    kappa = "" if k.kappa is None else f"{float(k.kappa):.3f}"
+    name = row.criterion_id or "(overall)"
+    return [row.scenario_id, name, str(k.n), str(k.agreed), percent, kappa, k.why_undefined]
+
+
+def report_csv(rows: Sequence[ReportRow]) -> str:
+    """The report as CSV text (formula-like cells neutralised, as in the results export)."""
+    import csv
+    import io
+
+    from app.assessor.export import safe_cell
+
+    text = io.StringIO(newline="")
+    writer = csv.writer(text, lineterminator="\r\n")
+    writer.writerow(REPORT_COLUMNS)
+    for row in rows:
+        writer.writerow([safe_cell(c) for c in report_cells(row)])
+    return text.getvalue()
+
+
+def report_html(rows: Sequence[ReportRow], *, since: str | None = None) -> str:
+    """The report as a self-contained HTML page (every cell escaped)."""
+    from html import escape
+
+    head = "".join(f"<th>{escape(c.replace('_', ' '))}</th>" for c in REPORT_COLUMNS)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{escape(c)}</td>" for c in report_cells(r)) + "</tr>" for r in rows
+    )
+    scope = f"double markings submitted since {escape(since)}" if since else "all double markings"
+    return (
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+        "<title>Inter-rater agreement</title><style>body{font-family:sans-serif}"
+        "table{border-collapse:collapse}td,th{border:1px solid #999;padding:3px 8px}</style>"
+        f"</head><body><h1>Inter-rater agreement</h1><p>{scope}. Cohen's kappa = "
+        "(p<sub>o</sub> &minus; p<sub>e</sub>) / (1 &minus; p<sub>e</sub>); undefined when "
+        "both assessors used one and the same status only.</p>"
+        f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></body></html>\n"
+    )
