@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from fractions import Fraction
 from typing import Any
@@ -137,6 +137,7 @@ class SessionView:
     verdict: Verdict | None
     second: dict[str, SecondMark]  # the latest second mark per criterion
     submitted: Submission | None
+    allowed: dict[str, tuple[str, ...]] = field(default_factory=dict)  # statuses to give
 
 
 @dataclass(frozen=True)
@@ -382,6 +383,10 @@ class Moderation:
         """The session's marking as `viewer` may see it (see `SessionView`)."""
         criteria = self._automatic(session_id)
         automatic = {cid: str(e.get("status")) for cid, e in criteria.items()}
+        allowed = {
+            cid: tuple(str(s) for s in allowed_statuses(criterion_kind(e)))
+            for cid, e in criteria.items()
+        }
         requests = self._rows.requests(session_id)
         latest = requests[-1] if requests else None
         mine = self.open_request(session_id, viewer)
@@ -394,13 +399,13 @@ class Moderation:
                     second[sm.criterion_id] = sm
         if mine is not None:
             return SessionView(
-                session_id, viewer, True, mine, automatic, {}, [], None, second, None
+                session_id, viewer, True, mine, automatic, {}, [], None, second, None, allowed
             )
         m = self._marking
         submitted = None if shown is None else submissions.get(shown.id)
         return SessionView(
             session_id, viewer, False, shown, automatic, m.current_marks(session_id),
-            m.current_comments(session_id), m.verdict(session_id), second, submitted,
+            m.current_comments(session_id), m.verdict(session_id), second, submitted, allowed,
         )  # fmt: skip
 
     def agreement(self, session_id: str) -> Agreement | None:
