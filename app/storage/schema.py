@@ -426,6 +426,12 @@ def _m6_signoff(db: Database) -> None:
 
 # Tables whose rows belong to one session, children first (a session is removed last).
 ARCHIVABLE = (
+    # migration 9's moderation rows (their DELETE refusals, made there, except archived
+    # sessions already): before the marks and requests they name
+    ("moderation_resolutions", None),
+    ("second_submissions", None),
+    ("second_marks", None),
+    ("moderation_requests", None),
     ("event_text", None),  # the derived search index: no trigger
     ("events", "events_no_delete"),
     ("marks", "marks_no_delete"),
