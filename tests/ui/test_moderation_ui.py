@@ -99,8 +99,13 @@ def test_a_submission_with_an_undecided_criterion_is_refused_on_screen(
     Moderation(store).request_second(call.session_id, second_assessor=ME, requested_by="Lead")
     area = make_area(qtbot, store, scenarios_dir, clock=clock)
     open_replay_of(qtbot, area, call.session_id)
-    area.replay.blind.submit.click()
-    assert "professional_tone" in area.replay.blind.error.text()
+    panel = area.replay.blind
+    panel.choose("location", "missed", "not confirmed")  # typed, then refused: kept
+    with qtbot.waitSignal(area.replay.sig_second_marking_refused, timeout=10000):
+        panel.submit.click()
+    assert "professional_tone" in panel.error.text() and panel.error.isVisibleTo(panel)
+    assert panel.reasons["location"].text() == "not confirmed"
+    assert panel.combos["location"].currentData() == "missed"
     assert area.replay.blind_banner.isVisibleTo(area.replay)  # still blind, nothing submitted
     assert Moderation(store).agreement(call.session_id) is None
 

@@ -22,11 +22,11 @@ from PySide6.QtCore import QEvent, QObject, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QLabel, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
-from app.assessor.marks import Comment, MarkError, Marking, Retraction, SignOff, Verdict
+from app.assessor.marks import Comment, Marking, Retraction, SignOff, Verdict
 from app.assessor.moderation import Moderation, SessionView
 from app.assessor.replay import Replay, ScenarioFinder, TimelineItem, complete_replay
 from app.scoring.result import ReviewedResult
-from app.storage import SessionStore, StorageError
+from app.storage import SessionStore
 from app.ui.assessor.exports import Exporter
 from app.ui.assessor.marking_panel import MarkingPanel, ResultComparison
 from app.ui.assessor.moderation_page import (
@@ -83,6 +83,9 @@ class ReplayScreen(QWidget):
 
     sig_second_marking_submitted = Signal(str)
     """A blind second marking of this session was submitted (both markings now shown)."""
+
+    sig_second_marking_refused = Signal(str)
+    """The blind second marking was not submitted: why (shown in its panel)."""
 
     sig_status_posted = Signal(str)
     """A notice for the status bar."""
@@ -461,20 +464,36 @@ class ReplayScreen(QWidget):
             self.tabs.setCurrentWidget(self.blind)
 
     def _second_marking_submitted(self, wanted: list[tuple[str, str, str]]) -> None:
+        """Store the statuses given, then submit, in a worker; a refusal is shown in the
+        panel (what was stored before it stays stored) and the screen stays blind."""
         sid, who, moderation = self.session_id, self.assessor, self.moderation
-        try:
+        self.blind.submit.setEnabled(False)
+
+        def work(_state: TaskState) -> str:
             for cid, status, reason in wanted:
                 moderation.second_mark(sid, cid, status, reason=reason, assessor=who)
             moderation.submit(sid, assessor=who)
-        except (MarkError, StorageError) as exc:
-            self.blind.show_error(str(exc))
-            if self.blind_view is not None:  # what was saved stays saved
-                self.blind_view = moderation.view(sid, who)
-            return
-        self.sig_status_posted.emit(tr("Second marking submitted: both markings are shown"))
-        self.sig_second_marking_submitted.emit(sid)
-        if self._scenarios is not None:
-            self.load(sid, self._scenarios)
+            return sid
+
+        def done(_sid: str) -> None:
+            self.blind.submit.setEnabled(True)
+            self.sig_status_posted.emit(tr("Second marking submitted: both markings are shown"))
+            self.sig_second_marking_submitted.emit(sid)
+            if self._scenarios is not None and sid == self.session_id:
+                self.load(sid, self._scenarios)
+
+        def failed(message: str) -> None:
+            self.blind.submit.setEnabled(True)
+            text = message.split(": ", 1)[-1]
+            if sid == self.session_id:
+                self.blind.load(moderation.view(sid, who))  # what was stored, shown again
+                for cid, status, reason in wanted:  # and what was typed, not lost
+                    self.blind.choose(cid, status, reason)
+                self.blind.show_error(text)
+            self.sig_status_posted.emit(tr("The second marking was not submitted: ") + text)
+            self.sig_second_marking_refused.emit(text)
+
+        run_task(self.pool, work, parent=self, on_done=done, on_failed=failed)
 
     def _withdraw_requested(self, comment_id: int, reason: str) -> None:
         sid, marking, who = self.session_id, self.marking, self.assessor
