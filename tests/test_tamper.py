@@ -1006,3 +1006,86 @@ def test_a_deleted_session_is_named_against_a_published_head(
     gone = f"ALTERED  signed heads ({heads}): session {recorded.bo[:12]}: it was published but is"
     assert any(line.startswith(gone) for line in out), out
     assert not any(f"session {recorded.ana[:12]}" in line for line in out if "signed" in line)
+
+
+# -- moderation (issue #13 item 3): second marks are covered by the audit chain --------------
+
+
+@pytest.fixture(scope="module")
+def moderated(tmp_path_factory: pytest.TempPathFactory) -> Recorded:
+    """Ana's call marked by A, then blind second-marked by B and submitted."""
+    from app.assessor.moderation import Moderation
+
+    folder = tmp_path_factory.mktemp("moderated")
+    db = folder / "callsim.db"
+    with SessionStore(db, clock=ticking_clock()) as store:
+        ana = _play(store, folder, GOOD, "Ana")
+        bo = _play(store, folder, SHORT, "Bo")
+        AssessorAuth(store).set_passphrase(PASSPHRASE)
+        clock = ticking_clock(datetime.fromisoformat("2025-03-02T10:00Z"))
+        Marking(store, clock=clock).mark(ana, "professional_tone", "score", status="met",
+                                         assessor=ASSESSOR)  # fmt: skip
+        mod = Moderation(store, clock=clock)
+        mod.request_second(ana, second_assessor="Second B", requested_by="Lead L")
+        mod.second_mark(ana, "professional_tone", "missed", reason="curt", assessor="Second B")
+        mod.submit(ana, assessor="Second B")
+    return Recorded(db, ana, bo)
+
+
+@pytest.fixture
+def moderated_db(moderated: Recorded, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the moderated database, made the data folder (after `db`'s)."""
+    folder = tmp_path / "moderated-data"
+    folder.mkdir()
+    copy = folder / "callsim.db"
+    shutil.copyfile(moderated.db, copy)
+    monkeypatch.setenv("CALLSIM_DATA_DIR", str(folder))
+    return copy
+
+
+def test_the_moderated_database_verifies(
+    moderated_db: Path, moderated: Recorded, capsys: Capture
+) -> None:
+    code, out = cli(capsys, moderated.ana)
+    assert code == 0, out
+    actions = [r[1] for r in _audit_rows(moderated_db, moderated.ana)]
+    assert actions == ["mark", "moderation_request", "second_mark", "second_submit"]
+
+
+def test_a_second_mark_edited(moderated_db: Path, moderated: Recorded, capsys: Capture) -> None:
+    """The second assessor's "missed" quietly turned into the first's "met" (to hide a
+    disagreement from the lead)."""
+    attack(moderated_db, ("UPDATE second_marks SET status = 'met'", []))
+    assert_named(
+        moderated_db, moderated.ana, capsys, "audit trail",
+        "second_mark row of audit entry 2 no longer says",
+    )  # fmt: skip
+
+
+def test_a_second_mark_deleted(moderated_db: Path, moderated: Recorded, capsys: Capture) -> None:
+    attack(moderated_db, ("DELETE FROM second_marks", []))
+    assert_named(
+        moderated_db, moderated.ana, capsys, "audit trail", "second_mark row of audit entry 2",
+        "missing",
+    )  # fmt: skip
+
+
+def test_a_request_renamed_to_another_second_assessor(
+    moderated_db: Path, moderated: Recorded, capsys: Capture
+) -> None:
+    attack(moderated_db, ("UPDATE moderation_requests SET second_assessor = 'Someone else'", []))
+    assert_named(
+        moderated_db,
+        moderated.ana,
+        capsys,
+        "audit trail",
+        "moderation_request row of audit entry 1",
+    )
+
+
+def test_a_submission_added_outside_callsim(
+    moderated_db: Path, moderated: Recorded, capsys: Capture
+) -> None:
+    """The submission deleted with sqlite3 to reopen the blind marking: its entry has no row."""
+    attack(moderated_db, ("DELETE FROM second_submissions", []))
+    assert_named(moderated_db, moderated.ana, capsys, "audit trail", "second_submit row")

@@ -23,6 +23,7 @@ from app.storage import SessionStore, UnknownSessionError, VerifyResult
 from app.storage.audit_repo import AuditRepo
 from app.storage.library_repo import LibraryRepo, ReviewState
 from app.storage.marks_repo import Comment, Decision, Mark, MarksRepo, Verdict, VerdictValue
+from app.storage.moderation_repo import ModerationRepo
 from app.storage.records import iso_utc, utc_now
 from app.storage.signoff_repo import Retraction, SignOff, SignOffRepo
 from app.storage.sql import Tx
@@ -48,6 +49,11 @@ ROW_KEYS = {
     "retract": "retraction_id",
     "sign_off": "signoff_id",
     "reopen": "signoff_id",
+    # moderation (app/assessor/moderation.py): blind second marking, submission, resolution
+    "moderation_request": "request_id",
+    "second_mark": "second_mark_id",
+    "second_submit": "submission_id",
+    "moderation_resolve": "resolution_id",
 }
 DECISIONS: tuple[str, ...] = ("agree", "overrule", "score")
 VERDICTS: tuple[str, ...] = ("pass", "fail", "refer")
@@ -463,6 +469,8 @@ class Marking:
             problems.append(
                 compare(so.action, so.id, fields | {"assessor": so.assessor, "at": so.at})
             )
+        for action, moderated_id, moderated in ModerationRepo(self._store).audited_rows(session_id):
+            problems.append(compare(action, moderated_id, moderated))
         for (action, row_id), entry in by_key.items():  # an entry whose row is gone
             if (action, row_id) not in seen:
                 rid = row_id if isinstance(row_id, int) else None

@@ -20,6 +20,7 @@ from app.cli import (
     assessor_cmds,
     central_cmds,
     integrity_cmds,
+    moderation_cmds,
     scenario_cmds,
     studio_cmds,
     support_cmds,
@@ -53,6 +54,7 @@ GROUPS = (
     central_cmds,
     integrity_cmds,
     xapi_cmds,
+    moderation_cmds,
 )
 
 

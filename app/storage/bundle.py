@@ -54,6 +54,13 @@ VERDICT_FIELDS = ("id", "verdict", "reason", "assessor", "at")
 AUDIT_FIELDS = ("seq", "action", "detail_json", "assessor", "at", "prev_hash", "hash")
 RETRACTION_FIELDS = ("id", "comment_id", "reason", "assessor", "at")
 SIGNOFF_FIELDS = ("id", "action", "note", "assessor", "at")
+# Moderation (migration 9): a request before its second marks, submission and resolutions.
+REQUEST_FIELDS = ("id", "second_assessor", "requested_by", "note", "first_upto", "at")
+SECOND_MARK_FIELDS = ("id", "request_id", "criterion_id", "status", "reason", "assessor", "at")
+SUBMISSION_FIELDS = ("id", "request_id", "assessor", "at")
+RESOLUTION_FIELDS = (
+    "id", "request_id", "criterion_id", "status", "reason", "mark_id", "assessor", "at",
+)  # fmt: skip
 # In the order an import writes them: a retraction after the comment it names, sign-offs
 # last (a signed-off session refuses new marks, comments, verdicts and retractions).
 CHILDREN = {
@@ -62,13 +69,21 @@ CHILDREN = {
     "comments": (COMMENT_FIELDS, "id"),
     "verdicts": (VERDICT_FIELDS, "id"),
     "retractions": (RETRACTION_FIELDS, "id"),
+    "moderation_requests": (REQUEST_FIELDS, "id"),
+    "second_marks": (SECOND_MARK_FIELDS, "id"),
+    "second_submissions": (SUBMISSION_FIELDS, "id"),
+    "moderation_resolutions": (RESOLUTION_FIELDS, "id"),
     "signoffs": (SIGNOFF_FIELDS, "id"),
     "audit": (AUDIT_FIELDS, "seq"),
 }
 _ROW_NAMES = {"marks": "mark", "comments": "comment", "verdicts": "verdict",
-              "retractions": "retraction", "signoffs": "sign-off"}  # fmt: skip
+              "retractions": "retraction", "signoffs": "sign-off",
+              "moderation_requests": "moderation request", "second_marks": "second mark",
+              "second_submissions": "second-marking submission",
+              "moderation_resolutions": "moderation resolution"}  # fmt: skip
 # Tables whose row ids the audit entries name, so an import keeps them
-KEPT_IDS = ("marks", "comments", "verdicts", "retractions", "signoffs")
+KEPT_IDS = ("marks", "comments", "verdicts", "retractions", "signoffs", "moderation_requests",
+            "second_marks", "second_submissions", "moderation_resolutions")  # fmt: skip
 
 
 def sealed_session_ids(store: SessionStore, since: str | None = None) -> list[str]:

@@ -426,6 +426,12 @@ def _m6_signoff(db: Database) -> None:
 
 # Tables whose rows belong to one session, children first (a session is removed last).
 ARCHIVABLE = (
+    # migration 9's moderation rows (their DELETE refusals, made there, except archived
+    # sessions already): before the marks and requests they name
+    ("moderation_resolutions", None),
+    ("second_submissions", None),
+    ("second_marks", None),
+    ("moderation_requests", None),
     ("event_text", None),  # the derived search index: no trigger
     ("events", "events_no_delete"),
     ("marks", "marks_no_delete"),
@@ -526,6 +532,114 @@ def _m8_accounts(db: Database) -> None:
             )
 
 
+# Moderation (issue 13 item 3, "migration 9"): a lead asks a second assessor for a blind
+# marking; the second marks, the submission and the lead's resolutions of disagreements.
+MODERATION_TABLES = (
+    "moderation_requests",
+    "second_marks",
+    "second_submissions",
+    "moderation_resolutions",
+)
+_M9_STATEMENTS = (
+    """
+    CREATE TABLE IF NOT EXISTS moderation_requests (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        session_id TEXT NOT NULL REFERENCES sessions (id),
+        second_assessor TEXT NOT NULL CHECK (length(trim(second_assessor)) > 0),
+        requested_by TEXT NOT NULL,
+        note TEXT NOT NULL,
+        first_upto INTEGER NOT NULL,
+        at TEXT NOT NULL
+    )
+    """,
+    "CREATE INDEX IF NOT EXISTS moderation_requests_session "
+    "ON moderation_requests (session_id, id)",
+    """
+    CREATE TABLE IF NOT EXISTS second_marks (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        request_id INTEGER NOT NULL REFERENCES moderation_requests (id),
+        session_id TEXT NOT NULL REFERENCES sessions (id),
+        criterion_id TEXT NOT NULL,
+        status TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        assessor TEXT NOT NULL,
+        at TEXT NOT NULL
+    )
+    """,
+    "CREATE INDEX IF NOT EXISTS second_marks_request ON second_marks (request_id, id)",
+    """
+    CREATE TABLE IF NOT EXISTS second_submissions (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        request_id INTEGER NOT NULL UNIQUE REFERENCES moderation_requests (id),
+        session_id TEXT NOT NULL REFERENCES sessions (id),
+        assessor TEXT NOT NULL,
+        at TEXT NOT NULL
+    )
+    """,
+    """
+    CREATE TABLE IF NOT EXISTS moderation_resolutions (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        request_id INTEGER NOT NULL REFERENCES moderation_requests (id),
+        session_id TEXT NOT NULL REFERENCES sessions (id),
+        criterion_id TEXT NOT NULL,
+        status TEXT NOT NULL,
+        reason TEXT NOT NULL CHECK (length(trim(reason)) > 0),
+        mark_id INTEGER NOT NULL REFERENCES marks (id),
+        assessor TEXT NOT NULL,
+        at TEXT NOT NULL,
+        UNIQUE (request_id, criterion_id)
+    )
+    """,
+    # A second mark belongs to its request's session and assessor, and only until submitted.
+    "CREATE TRIGGER IF NOT EXISTS second_marks_own BEFORE INSERT ON second_marks "
+    "WHEN (SELECT session_id || char(31) || second_assessor FROM moderation_requests "
+    "WHERE id = NEW.request_id) IS NOT NEW.session_id || char(31) || NEW.assessor "
+    "BEGIN SELECT RAISE(ABORT, 'second_marks: not the request''s session or second "
+    "assessor'); END",
+    "CREATE TRIGGER IF NOT EXISTS second_marks_open BEFORE INSERT ON second_marks "
+    "WHEN EXISTS (SELECT 1 FROM second_submissions WHERE request_id = NEW.request_id) "
+    "BEGIN SELECT RAISE(ABORT, 'second_marks: the second marking was submitted'); END",
+    "CREATE TRIGGER IF NOT EXISTS second_submissions_own BEFORE INSERT ON second_submissions "
+    "WHEN (SELECT session_id || char(31) || second_assessor FROM moderation_requests "
+    "WHERE id = NEW.request_id) IS NOT NEW.session_id || char(31) || NEW.assessor "
+    "BEGIN SELECT RAISE(ABORT, 'second_submissions: not the request''s session or second "
+    "assessor'); END",
+    "CREATE TRIGGER IF NOT EXISTS moderation_resolutions_after BEFORE INSERT ON "
+    "moderation_resolutions WHEN NOT EXISTS (SELECT 1 FROM second_submissions WHERE "
+    "request_id = NEW.request_id AND session_id = NEW.session_id) "
+    "BEGIN SELECT RAISE(ABORT, 'moderation_resolutions: the second marking is not "
+    "submitted'); END",
+)
+
+
+def _m9_moderation(db: Database) -> None:
+    """Blind double-marking (app/assessor/moderation.py): requests, second marks, their
+    submission and the lead's resolutions. Append-only like marks; refused while the session
+    is signed off; the DELETE refusal excepts an archived session's rows, as migration 7's do.
+
+    Self-contained (everything IF NOT EXISTS, its own triggers dropped and re-created by
+    name), so it can run after any other migration whatever its number."""
+    for statement in _M9_STATEMENTS:
+        db.execute(statement)
+    gate = "NOT EXISTS (SELECT 1 FROM archived WHERE session_id = OLD.session_id)"
+    for table in MODERATION_TABLES:  # fixed names above, never outside text
+        db.execute(f"DROP TRIGGER IF EXISTS {table}_no_update")
+        db.execute(
+            f"CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table} "
+            f"BEGIN SELECT RAISE(ABORT, '{table}: rows are append-only'); END"
+        )
+        db.execute(f"DROP TRIGGER IF EXISTS {table}_no_delete")
+        db.execute(
+            f"CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table} WHEN {gate} "
+            f"BEGIN SELECT RAISE(ABORT, '{table}: rows are append-only'); END"
+        )
+        db.execute(f"DROP TRIGGER IF EXISTS {table}_locked")
+        db.execute(
+            f"CREATE TRIGGER {table}_locked BEFORE INSERT ON {table} WHEN {_LOCKED_SQL} "
+            f"BEGIN SELECT RAISE(ABORT, '{table}: the session is signed off (locked)'); END"
+        )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     _m1_initial,
     _m2_assessor,
@@ -535,6 +649,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     _m6_signoff,
     _m7_archive,
     _m8_accounts,
+    _m9_moderation,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

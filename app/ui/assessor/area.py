@@ -23,6 +23,7 @@ from app.services.catalog import ScenarioCatalog
 from app.storage import SessionStore
 from app.ui.assessor.exports import Exporter, SaveAsker
 from app.ui.assessor.library_page import LibraryFilter, LibraryPage
+from app.ui.assessor.moderation_page import ModerationPage
 from app.ui.assessor.replay_screen import ReplayScreen
 from app.ui.assessor.words import tr
 from app.ui.voice_controller import VoiceController
@@ -93,7 +94,11 @@ class AssessorArea(QWidget):
         self.lock.setToolTip(tr("Lock the assessor area (Ctrl+Shift+L)"))
         self.lock.clicked.connect(self.leave)
         self.lock.setAutoDefault(True)
+        self.moderate = QPushButton(tr("&Moderation"))
+        self.moderate.setAccessibleName(tr("Moderation: blind double-marking and agreement"))
+        self.moderate.clicked.connect(self.show_moderation)
         row.addWidget(self.who, 1)
+        row.addWidget(self.moderate)
         row.addWidget(self.lock)
         outer.addWidget(bar)
         lock_key = QShortcut(QKeySequence("Ctrl+Shift+L"), self)
@@ -112,7 +117,10 @@ class AssessorArea(QWidget):
             voice=voice,
             voice_controller=voice_controller,
         )
-        for page in (self.library, self.replay):
+        self.moderation = ModerationPage(
+            store, self.marking, assessor=assessor, ask_save_path=ask_save_path
+        )
+        for page in (self.library, self.replay, self.moderation):
             page.setObjectName("page")
             self.stack.addWidget(page)
         outer.addWidget(self.stack, 1)
@@ -120,6 +128,8 @@ class AssessorArea(QWidget):
         self.library.sig_session_opened.connect(self.open_session)
         self.library.sig_csv_requested.connect(self._export_csv)
         self.replay.sig_back_chosen.connect(self.show_library)
+        self.moderation.sig_back_chosen.connect(self.show_library)
+        self.moderation.sig_session_opened.connect(self.open_session)
         self.replay.sig_status_posted.connect(self.sig_status_posted.emit)
         self.exporter.sig_export_finished.connect(
             lambda kind, path: self.sig_status_posted.emit(
@@ -142,6 +152,17 @@ class AssessorArea(QWidget):
         self.setFocusProxy(self.library)
         self.library.reload()  # review states may have changed
         self.library.setFocus()
+
+    def show_moderation(self) -> None:
+        """The Moderation page: second markings waiting, disagreements, the agreement report
+        (the library's selected session is offered for a request)."""
+        self.replay.player.pause()
+        chosen = self.library.selected_row()
+        if chosen is not None and not self.moderation.request_session.text():
+            self.moderation.request_session.setText(chosen.id)
+        self.moderation.refresh()
+        self.stack.setCurrentWidget(self.moderation)
+        self.setFocusProxy(self.moderation)
 
     def _export_csv(self, wanted: LibraryFilter) -> None:
         self.exporter.export_results(

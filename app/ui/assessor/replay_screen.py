@@ -23,11 +23,18 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QLabel, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from app.assessor.marks import Comment, Marking, Retraction, SignOff, Verdict
+from app.assessor.moderation import Moderation, SessionView
 from app.assessor.replay import Replay, ScenarioFinder, TimelineItem, complete_replay
 from app.scoring.result import ReviewedResult
 from app.storage import SessionStore
 from app.ui.assessor.exports import Exporter
 from app.ui.assessor.marking_panel import MarkingPanel, ResultComparison
+from app.ui.assessor.moderation_page import (
+    AgreementTable,
+    BlindMarkingPanel,
+    ModeratedOpened,
+    moderated_glance,
+)
 from app.ui.assessor.opening import Opened, comment_item, glance
 from app.ui.assessor.playback import ReplayPlayer
 from app.ui.assessor.review_panels import CommentsPanel, VerdictPanel
@@ -73,6 +80,12 @@ class ReplayScreen(QWidget):
 
     sig_reopened = Signal(str)
     """The session with this id was reopened (and is shown unlocked)."""
+
+    sig_second_marking_submitted = Signal(str)
+    """A blind second marking of this session was submitted (both markings now shown)."""
+
+    sig_second_marking_refused = Signal(str)
+    """The blind second marking was not submitted: why (shown in its panel)."""
 
     sig_status_posted = Signal(str)
     """A notice for the status bar."""
@@ -145,6 +158,25 @@ class ReplayScreen(QWidget):
         self.tabs.addTab(self.marking_panel, tr("&Criteria"))
         self.tabs.addTab(self.comments, tr("Co&mments"))
         self.tabs.addTab(self.verdict, tr("&Verdict and report"))
+        # Moderation: the blind second marking while it is open, the agreement after it.
+        self.moderation = Moderation(store, marking=marking)
+        self.blind_view: SessionView | None = None
+        self.blind_banner = QLabel(
+            tr("Blind second marking: the first assessor's marks, comments and verdict are "
+               "hidden until you submit yours.")
+        )  # fmt: skip
+        self.blind_banner.setObjectName("banner")
+        self.blind_banner.setProperty("state", "warn")
+        self.blind_banner.setWordWrap(True)
+        self.blind_banner.hide()
+        right_col.addWidget(self.blind_banner)
+        self.blind = BlindMarkingPanel()
+        self.blind.sig_submit_requested.connect(self._second_marking_submitted)
+        self.tabs.addTab(self.blind, tr("&Blind second marking"))
+        self.agreement = AgreementTable()
+        self.tabs.addTab(self.agreement, tr("A&greement"))
+        self.tabs.setTabVisible(self.tabs.indexOf(self.blind), False)
+        self.tabs.setTabVisible(self.tabs.indexOf(self.agreement), False)
         right_col.addWidget(self.tabs, 1)
         split.addWidget(right)
         split.setStretchFactor(0, 3)
@@ -201,6 +233,7 @@ class ReplayScreen(QWidget):
         self._scenarios = scenarios
         self.header.show_loading()
         store, marking = self.store, self.marking
+        moderation, viewer = self.moderation, self.assessor
 
         def failed(message: str) -> None:
             if token == self._loading:
@@ -228,7 +261,10 @@ class ReplayScreen(QWidget):
             )
 
         run_task(
-            self.pool, lambda _s: glance(store, marking, session_id), parent=self,
+            self.pool,
+            lambda _s: moderated_glance(glance(store, marking, session_id), store, moderation,
+                                        viewer),
+            parent=self,
             on_done=previewed, on_failed=failed,
         )  # fmt: skip
 
@@ -253,6 +289,7 @@ class ReplayScreen(QWidget):
         self.comments.show_comments(self._comment_list, self._withdrawn)
         self.verdict.show_verdict(opened.verdict)
         self.show_signed(opened.signed)
+        self.show_moderation(opened)
         self.player.seek(0.0)
         self._moved(0.0)
         if complete:
@@ -402,6 +439,61 @@ class ReplayScreen(QWidget):
         self.marking_panel.set_locked(locked)
         self.comments.set_locked(locked)
         self.verdict.set_locked(locked)
+
+    # -- moderation ---------------------------------------------------------------------------
+    def show_moderation(self, opened: Opened) -> None:
+        """Blind second marking mode while an open request names the signed-in assessor:
+        only the call, the automatic result and its evidence are shown, every first-marking
+        control is locked and the Comments and Verdict tabs are hidden. After submission, the
+        Agreement tab shows both markings."""
+        view = opened.view if isinstance(opened, ModeratedOpened) else None
+        agreement = opened.agreement if isinstance(opened, ModeratedOpened) else None
+        blind = view is not None and view.blind
+        self.blind_view = view if blind else None
+        self.blind_banner.setVisible(blind)
+        self.signoff.setVisible(not blind)
+        for tab in (self.comments, self.verdict):
+            self.tabs.setTabVisible(self.tabs.indexOf(tab), not blind)
+        self.tabs.setTabVisible(self.tabs.indexOf(self.blind), blind)
+        self.tabs.setTabVisible(self.tabs.indexOf(self.agreement), agreement is not None)
+        self.agreement.show_agreement(agreement)
+        if blind and view is not None:
+            for panel in (self.marking_panel, self.comments, self.verdict):
+                panel.set_locked(True)
+            self.blind.load(view)
+            self.tabs.setCurrentWidget(self.blind)
+
+    def _second_marking_submitted(self, wanted: list[tuple[str, str, str]]) -> None:
+        """Store the statuses given, then submit, in a worker; a refusal is shown in the
+        panel (what was stored before it stays stored) and the screen stays blind."""
+        sid, who, moderation = self.session_id, self.assessor, self.moderation
+        self.blind.submit.setEnabled(False)
+
+        def work(_state: TaskState) -> str:
+            for cid, status, reason in wanted:
+                moderation.second_mark(sid, cid, status, reason=reason, assessor=who)
+            moderation.submit(sid, assessor=who)
+            return sid
+
+        def done(_sid: str) -> None:
+            self.blind.submit.setEnabled(True)
+            self.sig_status_posted.emit(tr("Second marking submitted: both markings are shown"))
+            self.sig_second_marking_submitted.emit(sid)
+            if self._scenarios is not None and sid == self.session_id:
+                self.load(sid, self._scenarios)
+
+        def failed(message: str) -> None:
+            self.blind.submit.setEnabled(True)
+            text = message.split(": ", 1)[-1]
+            if sid == self.session_id:
+                self.blind.load(moderation.view(sid, who))  # what was stored, shown again
+                for cid, status, reason in wanted:  # and what was typed, not lost
+                    self.blind.choose(cid, status, reason)
+                self.blind.show_error(text)
+            self.sig_status_posted.emit(tr("The second marking was not submitted: ") + text)
+            self.sig_second_marking_refused.emit(text)
+
+        run_task(self.pool, work, parent=self, on_done=done, on_failed=failed)
 
     def _withdraw_requested(self, comment_id: int, reason: str) -> None:
         sid, marking, who = self.session_id, self.marking, self.assessor
