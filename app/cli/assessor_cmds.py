@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app.cli.common import EXIT_FAIL, EXIT_OK, Context, Unusable
 from app.cli.desktop import write_pdf
@@ -38,6 +38,9 @@ from app.storage import (
     StorageError,
     default_db_path,
 )
+
+if TYPE_CHECKING:
+    from app.storage.library_repo import LibraryRow
 
 PASSPHRASE_FILE_ENV = "CALLSIM_PASSPHRASE_FILE"
 
@@ -164,29 +167,42 @@ def _table(rows: list[list[str]]) -> str:
 
 # -- commands -------------------------------------------------------------------------------
 def cmd_sessions_list(args: argparse.Namespace, ctx: Context) -> int:
-    from app.assessor.library import query_sessions
+    if args.central:  # the central store: no marks there, so no passphrase (docs/central.md)
+        from app.cli.central_read_cmds import list_rows
 
-    with _listing_store() as store:
-        if store is None:
-            rows = []
-        else:
-            _unlock(args, store)
-            rows = query_sessions(
-                store,
-                trainee=args.trainee,
-                scenario_id=args.scenario,
-                status=args.status,
-                review=args.review,
-                mode=args.mode,
-                criterion=args.criterion,
-                text=args.search,
-            )
+        rows = list_rows(args)
+    else:
+        rows = _local_rows(args)
     if args.json:
         print(json.dumps([r.to_json() for r in rows], indent=2, ensure_ascii=False))
         return EXIT_OK
     if not rows:
-        print(f"no sessions (data folder: {default_db_path().parent})", file=sys.stderr)
+        where = "the central store" if args.central else f"data folder: {default_db_path().parent}"
+        print(f"no sessions ({where})", file=sys.stderr)
         return EXIT_OK
+    return _print_rows(rows)
+
+
+def _local_rows(args: argparse.Namespace) -> list[LibraryRow]:
+    from app.assessor.library import query_sessions
+
+    with _listing_store() as store:
+        if store is None:
+            return []
+        _unlock(args, store)
+        return query_sessions(
+            store,
+            trainee=args.trainee,
+            scenario_id=args.scenario,
+            status=args.status,
+            review=args.review,
+            mode=args.mode,
+            criterion=args.criterion,
+            text=args.search,
+        )
+
+
+def _print_rows(rows: list[LibraryRow]) -> int:
     table = [["ID", "TRAINEE", "SCENARIO", "DATE (UTC)", "MODE", "DURATION", "SCORE"]]
     table[0] += ["PASSED", "REVIEW", "STATUS"]
     for r in rows:
@@ -317,6 +333,10 @@ def cmd_export(args: argparse.Namespace, ctx: Context) -> int:
     out = Path(args.csv)
     if not out.parent.is_dir():
         raise Unusable(f"{out}: no such directory {out.parent}")
+    if args.central:
+        from app.cli import central_read_cmds
+
+        return central_read_cmds.cmd_export(args, since, until, out)
     with _store(must_exist=False, readonly=True) as store:
         if store is None:
             raise Unusable(f"{default_db_path()}: no sessions recorded yet")
@@ -353,6 +373,10 @@ def cmd_verify(args: argparse.Namespace, ctx: Context) -> int:
     from app.services.catalog import ScenarioCatalog
     from app.storage.errors import DatabaseFileError
 
+    if args.central:
+        from app.cli import central_read_cmds
+
+        return central_read_cmds.cmd_verify(args)
     scenarios = ScenarioCatalog(Path(args.scenarios)) if args.scenarios else ctx.catalog
     published = _published_heads(args)  # before anything is checked: a bad file is exit 2
     ok = True
@@ -520,6 +544,8 @@ def _passphrase_option(parser: Any) -> None:
 
 def register(sub: Any) -> None:
     """Add the assessor commands to `callsim`'s subparsers."""
+    from app.cli import central_read_cmds
+
     s = sub.add_parser("sessions", help="recorded sessions (see `callsim sessions list -h`)")
     inner = s.add_subparsers(dest="sessions_command", parser_class=type(s), required=True)
     ls = inner.add_parser("list", help="list recorded sessions, newest first")
@@ -538,6 +564,7 @@ def register(sub: Any) -> None:
         f"STATUS: one of {', '.join(CRITERION_STATUSES)}",
     )
     _passphrase_option(ls)
+    central_read_cmds.add_options(ls)
     ls.set_defaults(fn=cmd_sessions_list)
     from app.cli.signoff_cmds import register_sessions
 
@@ -560,6 +587,7 @@ def register(sub: Any) -> None:
     s.add_argument("--since", metavar="DATE", help="sessions started on or after (YYYY-MM-DD)")
     s.add_argument("--until", metavar="DATE", help="sessions started on or before (YYYY-MM-DD)")
     _passphrase_option(s)
+    central_read_cmds.add_options(s)
     s.set_defaults(fn=cmd_export)
 
     s = sub.add_parser(
@@ -595,6 +623,7 @@ def register(sub: Any) -> None:
         metavar="FILE",
         help="the centre's public key for --heads (default: [integrity] public_key)",
     )
+    central_read_cmds.add_options(s)
     s.set_defaults(fn=cmd_verify)
 
     s = sub.add_parser("assessor", help="assessor settings")

@@ -1,0 +1,219 @@
+"""`callsim sessions list`, `export`, `report` and `verify` with `--central`: the same
+commands, reading the training centre's PostgreSQL store (`app.central.store.CentralStore`)
+instead of this PC's file (docs/central.md, docs/contract.md §5).
+
+The server is `--url`, else the machine configuration's `[store] url`, as for `callsim
+central sync`. Nothing is written to the central store (its connection is read-only). The
+central store holds no marks, comments, verdicts or sign-offs yet, so no assessor data is
+shown and no assessor passphrase is asked for: who may read is the server's business (the
+role IT gave this login). A server that cannot be reached, refuses the login or drops the
+connection is one located line on stderr and exit 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from app.cli.common import EXIT_FAIL, EXIT_OK, Unusable
+
+if TYPE_CHECKING:
+    from app.assessor.library import LibraryRow
+    from app.central.check import CentralCheck
+    from app.central.store import CentralStore
+
+# Options that need what only a PC's file holds (the ledger, marks, signed heads).
+_LOCAL_ONLY = {
+    "criterion": "--criterion (the assessors' marks are not held centrally yet)",
+    "expect_head": "--expect-head (the central store has no ledger)",
+    "heads": "--heads (signed heads are checked against a PC's file)",
+}
+
+
+def refuse_local_only(args: argparse.Namespace) -> None:
+    """Unusable for an option given with --central that the central store cannot serve."""
+    for name, words in _LOCAL_ONLY.items():
+        if getattr(args, name, None):
+            raise Unusable(f"{words}: not available with --central")
+
+
+@contextmanager
+def central_store(args: argparse.Namespace) -> Iterator[CentralStore]:
+    """The central store named by `--url` or `[store] url`, read-only."""
+    from app.central.errors import CentralError
+    from app.central.store import CentralStore
+    from app.cli.central_cmds import _url
+
+    refuse_local_only(args)
+    try:
+        store = CentralStore(_url(args))
+    except CentralError as exc:
+        raise Unusable(str(exc)) from None
+    try:
+        with store:
+            yield store
+    except CentralError as exc:  # the connection lost while reading, a refused read
+        raise Unusable(str(exc)) from None
+
+
+def list_rows(args: argparse.Namespace) -> list[LibraryRow]:
+    """`callsim sessions list --central`: the library rows, newest first."""
+    from app.assessor.library import query_sessions
+
+    with central_store(args) as store:
+        return query_sessions(
+            store,
+            trainee=args.trainee,
+            scenario_id=args.scenario,
+            status=args.status,
+            review=args.review,
+            mode=args.mode,
+            text=args.search,
+        )
+
+
+def _headline(session_id: str, checks: list[CentralCheck]) -> str:
+    short = session_id[:12]
+    bad = next((c for c in checks if c.ok is False), None)
+    if bad is not None:
+        return f"ALTERED: session {short}: {bad.name}: {bad.detail}"
+    done = sum(1 for c in checks if c.ok)
+    missing = [c.name for c in checks if c.ok is None]
+    skipped = f"; not checked: {', '.join(missing)}" if missing else ""
+    return f"verified: session {short}: nothing differs ({done} checks){skipped}"
+
+
+CENTRAL_PROVES = (
+    "This proves: each session's header, events, result and seal in the central store are "
+    "the ones its PC sealed and sent (the same hash chains as on the PC, checked with the "
+    "same code), and each was received once. It cannot rule out a complete, consistent "
+    "rewrite by someone with the server's superuser (the hashes have no secret key): check "
+    "the PC's signed heads (`callsim verify --heads`) for that. The calls are not rebuilt "
+    "or re-scored here."
+)
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    """`callsim verify --central [SESSION]`: every check on each central session."""
+    from app.assessor.library import resolve_session
+    from app.central.check import central_checks
+
+    ok = True
+    with central_store(args) as store:
+        if args.session is None:
+            ids = store.session_ids()
+            for sid in ids:
+                checks = central_checks(store, sid)
+                ok = ok and all(c.ok is not False for c in checks)
+                print(_headline(sid, checks))
+            print(f"{len(ids)} session{'s' * (len(ids) != 1)} checked in the central store "
+                  f"{store.where}")  # fmt: skip
+        else:
+            try:
+                sid = resolve_session(store, args.session)
+            except LookupError as exc:
+                raise Unusable(f"{exc.args[0]} in the central store {store.where}") from None
+            checks = central_checks(store, sid)
+            ok = all(c.ok is not False for c in checks)
+            print(_headline(sid, checks))
+            for check in checks:
+                print("  " + check.line())
+    print(CENTRAL_PROVES)
+    return EXIT_OK if ok else EXIT_FAIL
+
+
+def cmd_export(args: argparse.Namespace, since: Any, until: Any, out: Path) -> int:
+    """`callsim export --central --csv FILE`: the same columns as a PC's export; the
+    assessor's columns are empty (not held centrally yet), `verified` is the central check."""
+    from app.assessor.export import CRITERION, CSV_COLUMNS, safe_cell
+    from app.assessor.files import OutputFileError, write_atomically
+    from app.assessor.library import query_sessions
+    from app.assessor.replay import timeline
+    from app.assessor.verify import fmt_t
+    from app.central.check import central_checks
+
+    rows: list[dict[str, Any]] = []
+    with central_store(args) as store:
+        listed = query_sessions(
+            store, trainee=args.trainee, scenario_id=args.scenario, descending=False
+        )
+        for row in listed:
+            if (since is not None and row.started_at < since) or (
+                until is not None and row.started_at >= until
+            ):
+                continue
+            checks = central_checks(store, row.id)
+            bad = next((c for c in checks if c.ok is False), None)
+            items, _ = timeline(store.events(row.id))
+            result = store.result(row.id) or {}
+            criteria = result.get("criteria") if isinstance(result.get("criteria"), dict) else {}
+            failures = result.get("critical_failures")
+            log = {
+                str(i.detail.get("field")): str(i.detail.get("value", ""))
+                for i in items
+                if i.kind == "log"
+            }
+            said = [
+                f"{fmt_t(i.t)} {i.kind}: {i.text}" for i in items if i.kind in ("caller", "trainee")
+            ]
+            cells: dict[str, Any] = dict.fromkeys(CSV_COLUMNS)
+            cells.update(
+                session_id=row.id,
+                trainee=row.trainee,
+                scenario_id=row.scenario_id,
+                scenario_title=row.scenario_title,
+                mode=row.mode,
+                status=row.status,
+                started_at=row.started_at.isoformat(),
+                ended_at=row.ended_at.isoformat() if row.ended_at else None,
+                duration_s=row.duration,
+                events=row.event_count,
+                verified="yes" if bad is None else f"ALTERED: {bad.name}: {bad.detail}",
+                score=row.score,
+                passed=row.passed,
+                critical_failures=";".join(map(str, failures))
+                if isinstance(failures, list)
+                else None,
+                review_state=row.review,
+                signed_off=False,
+                log="\n".join(f"{k}: {v}" for k, v in sorted(log.items())),
+                transcript="\n".join(said),
+            )
+            cells["criteria"] = {
+                str(cid): str(c.get("status") or "")
+                for cid, c in (criteria or {}).items()
+                if isinstance(c, dict)
+            }
+            rows.append(cells)
+    names = list(dict.fromkeys(cid for r in rows for cid in r["criteria"]))
+    text = io.StringIO(newline="")
+    writer = csv.writer(text)
+    writer.writerow([*CSV_COLUMNS, *(CRITERION + cid for cid in names)])
+    for r in rows:
+        values = [r[c] for c in CSV_COLUMNS] + [r["criteria"].get(c) for c in names]
+        writer.writerow([safe_cell(v) for v in values])
+    try:
+        write_atomically(out, text.getvalue().encode("utf-8"), what="CSV export")
+    except OutputFileError as exc:
+        raise Unusable(str(exc)) from None
+    n = len(rows)
+    print(f"{n} session{'s' * (n != 1)} written to {out} from the central store", file=sys.stderr)
+    return EXIT_OK
+
+
+def add_options(parser: Any) -> None:
+    """`--central` and `--url` on a reading command."""
+    parser.add_argument(
+        "--central",
+        action="store_true",
+        help="read the training centre's central store (PostgreSQL) instead of this PC's file",
+    )
+    parser.add_argument(
+        "--url", help="with --central: the server (default: [store] url of the configuration)"
+    )
