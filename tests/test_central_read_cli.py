@@ -130,7 +130,8 @@ def test_export_central_csv(
     assert [r["session_id"] for r in rows] == sent  # oldest first
     assert rows[0]["trainee"] == "'=HYPERLINK(1)"  # never a formula
     assert rows[0]["verified"] == "yes" and rows[0]["criterion:a"] == "met"
-    assert rows[1]["transcript"] == "0:01.0 caller: There is a knife\n0:04.5 trainee: Where are you?"
+    said = "0:01.0 caller: There is a knife\n0:04.5 trainee: Where are you?"
+    assert rows[1]["transcript"] == said
     assert rows[1]["verdict"] == "" and rows[1]["review_state"] == "unreviewed"
 
 
