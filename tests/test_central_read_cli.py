@@ -164,3 +164,39 @@ def test_bad_servers_and_sessions_are_one_located_line(
         (line,) = captured.err.splitlines()
         assert line.startswith("callsim: ") and "Traceback" not in captured.err
     assert "no such session in the central store" in line
+
+
+def test_report_central_html(
+    central_db: CentralDb,
+    sent: list[str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    store = SessionStore(tmp_path / "pc2" / "callsim.sqlite", clock=Clock())
+    sid = store.start_session(
+        trainee="<script>alert(1)</script>",
+        scenario_id="demo",
+        scenario_sha256=SHA,
+        scenario_title="Demo & call",
+        mode="assessment",
+    )
+    store.append_events(sid, [Event(0, 2.0, "trainee_said", {"text": "<img src=x> hello"})])
+    store.finish_session(sid, {"score": 40.0, "passed": False, "critical_failures": ["a"]})
+    with Outbox(store, central_db.pc_dsn, scenario_texts=lambda i, s: TEXT) as box:
+        assert box.sync().sent == [sid]
+    store.close()
+    out = tmp_path / "report.html"
+    args = ["report", sid[:10], "--central", "--url", central_db.pc_dsn, "--out", str(out)]
+    assert main(args) == 0
+    assert capsys.readouterr().err == f"wrote {out}\n"
+    page = out.read_text(encoding="utf-8")
+    assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "&lt;img src=x&gt; hello" in page and "Demo &amp; call" in page
+    assert "the central store" in page and '<span class="good">verified</span>' in page
+    assert "not held in the central store yet" in page
+    with central_db.server.superuser(central_db.name) as su:
+        su.execute("ALTER TABLE sessions DISABLE TRIGGER USER")
+        su.execute("UPDATE sessions SET trainee = 'someone else' WHERE id = %s", [sid])
+    assert main(args) == 0
+    page = out.read_text(encoding="utf-8")
+    assert "ALTERED: header: its fields do not match its header hash" in page

@@ -40,6 +40,8 @@ from app.storage import (
 )
 
 if TYPE_CHECKING:
+    from app.assessor.report import Generated
+    from app.storage import SessionInfo
     from app.storage.library_repo import LibraryRow
 
 PASSPHRASE_FILE_ENV = "CALLSIM_PASSPHRASE_FILE"
@@ -278,12 +280,33 @@ def _write_pdf(html_text: str, out: Path, *, title: str, footer: str) -> None:
 
 def cmd_report(args: argparse.Namespace, ctx: Context) -> int:
     from app.assessor.files import OutputFileError, write_atomically
-    from app.assessor.marks import Marking
-    from app.assessor.report import Generated, pdf_footer, report_html
+    from app.assessor.report import pdf_footer
 
     out = Path(args.out)
     if not out.parent.is_dir():
         raise Unusable(f"{out}: no such directory {out.parent}")
+    if args.central:
+        from app.cli import central_read_cmds
+
+        text, info, generated = central_read_cmds.report_html(args)
+    else:
+        text, info, generated = _local_report(args, ctx)
+    if args.format == "pdf":
+        title = f"callsim report: {info.trainee} ({info.id[:12]})"
+        _write_pdf(text, out, title=title, footer=pdf_footer(info, generated))
+    else:
+        try:
+            write_atomically(out, text.encode("utf-8"), what="report")
+        except OutputFileError as exc:
+            raise Unusable(str(exc)) from None
+    print(f"wrote {out}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _local_report(args: argparse.Namespace, ctx: Context) -> tuple[str, SessionInfo, Generated]:
+    from app.assessor.marks import Marking
+    from app.assessor.report import Generated, report_html
+
     with _store(readonly=True) as store:
         assert store is not None
         _unlock(args, store)
@@ -294,16 +317,7 @@ def cmd_report(args: argparse.Namespace, ctx: Context) -> int:
         text = report_html(
             store, sid, marking=Marking(store), scenarios=ctx.catalog, generated=generated
         )
-    if args.format == "pdf":
-        title = f"callsim report: {info.trainee} ({sid[:12]})"
-        _write_pdf(text, out, title=title, footer=pdf_footer(info, generated))
-    else:
-        try:
-            write_atomically(out, text.encode("utf-8"), what="report")
-        except OutputFileError as exc:
-            raise Unusable(str(exc)) from None
-    print(f"wrote {out}", file=sys.stderr)
-    return EXIT_OK
+    return text, info, generated
 
 
 def parse_day(text: str, *, end: bool = False) -> datetime:
@@ -578,6 +592,7 @@ def register(sub: Any) -> None:
         "--assessor", metavar="NAME", help="the assessor making the report (shown on it)"
     )
     _passphrase_option(s)
+    central_read_cmds.add_options(s)
     s.set_defaults(fn=cmd_report)
 
     s = sub.add_parser("export", help="results of many sessions as CSV")

@@ -217,3 +217,28 @@ def add_options(parser: Any) -> None:
     parser.add_argument(
         "--url", help="with --central: the server (default: [store] url of the configuration)"
     )
+
+
+def report_html(args: argparse.Namespace) -> tuple[str, Any, Any]:
+    """`callsim report --central SESSION`: (the HTML, the session's info, who made it)."""
+    from app.assessor.central_report import central_report_html
+    from app.assessor.library import resolve_session
+    from app.assessor.report import Generated
+    from app.central.check import central_checks
+
+    with central_store(args) as store:
+        try:
+            sid = resolve_session(store, args.session)
+        except LookupError as exc:
+            raise Unusable(f"{exc.args[0]} in the central store {store.where}") from None
+        checks = [(c.name, c.ok, c.detail) for c in central_checks(store, sid)]
+        generated = Generated(assessor=args.assessor)
+        text = central_report_html(
+            store,
+            sid,
+            checks=checks,
+            where=store.where,
+            proves=CENTRAL_PROVES,
+            generated=generated,
+        )
+        return text, store.session(sid), generated
