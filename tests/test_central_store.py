@@ -97,7 +97,7 @@ def test_the_central_reads_equal_the_pcs(
             assert central.events(sid) == local.events(sid)
             assert central.result(sid) == local.result(sid)
             assert central.verify(sid).ok and central.verify(sid).checked == 3
-            assert [c.ok for c in central_checks(central, sid)] == [True] * 6
+            assert [c.ok for c in central_checks(central, sid)] == [True] * 7
         assert central.list_sessions(trainee="ann") == [
             replace(s, owner_pid=None) for s in local.list_sessions(trainee="ann")
         ]

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from app.central.outbox import SESSION_FIELDS, central_events
-from app.storage.chain import header_hash, seal_hash, verify_rows
+from app.storage.audit_repo import AuditRow
+from app.storage.chain import VerifyResult, header_hash, seal_hash, verify_rows
 from app.storage.errors import UnknownSessionError
 from app.storage.records import SessionRecord, result_fields
 
@@ -49,7 +51,18 @@ def check_session(conn: Any, session_id: str) -> list[str]:
 
 # -- `callsim verify --central`: each fact checked, the first that differs named ------------
 
-CENTRAL_CHECKS = ("header", "event log", "result", "seal", "scenario text", "received")
+CENTRAL_CHECKS = (
+    "header",
+    "event log",
+    "result",
+    "seal",
+    "scenario text",
+    "received",
+    "audit trail",
+)
+# Checks an audit trail's rows against its chain: `app.assessor.audit.verify_entries`'s
+# result (the assessor layer passes it in; this package may not import it).
+AuditVerifier = Callable[[str, list[AuditRow]], VerifyResult]
 
 
 @dataclass(frozen=True)
@@ -76,9 +89,12 @@ _CHAIN_WORDS = {
 }
 
 
-def central_checks(store: CentralStore, session_id: str) -> list[CentralCheck]:
+def central_checks(
+    store: CentralStore, session_id: str, *, verify_audit: AuditVerifier | None = None
+) -> list[CentralCheck]:
     """Every check on the central copy of `session_id`, in order; the first with `ok` False
-    is the first difference. Raises `UnknownSessionError` when the store does not hold it."""
+    is the first difference. Raises `UnknownSessionError` when the store does not hold it.
+    `verify_audit` checks the audit entries' hashes too (without it: their links and head)."""
     rec = store.record(session_id)
     if rec is None:
         raise UnknownSessionError(session_id)
@@ -123,7 +139,35 @@ def central_checks(store: CentralStore, session_id: str) -> list[CentralCheck]:
         checks.append(
             CentralCheck("received", False, f"{len(sources)} receipts for one session (not 1)")
         )
+    checks.append(_audit_check(store, rec, verify_audit))
     return checks
+
+
+def _audit_check(
+    store: CentralStore, rec: SessionRecord, verify_audit: AuditVerifier | None
+) -> CentralCheck:
+    if store.schema < 2:
+        return CentralCheck("audit trail", None, "this central store holds none (schema 1)")
+    rows = store.audit_rows(rec.id)
+    count = int(rec.audit_count or 0)
+    if verify_audit is not None:
+        chain = verify_audit(rec.id, rows)
+        if not chain.ok:
+            words = _CHAIN_WORDS.get(str(chain.reason), str(chain.reason))
+            return CentralCheck("audit trail", False, f"entry {chain.seq}: {words}")
+    else:
+        for n, row in enumerate(rows):
+            if row.seq != n or (n and row.prev_hash != rows[n - 1].hash):
+                return CentralCheck("audit trail", False, f"entry {n}: it is missing or unlinked")
+    if len(rows) != count or (rows and rows[-1].hash != rec.audit_hash):
+        return CentralCheck(
+            "audit trail",
+            False,
+            f"its head on the session says {count} entries, {len(rows)} are held, or the last "
+            "is not the one recorded",
+        )
+    hashed = "hashes, links" if verify_audit is not None else "links"
+    return CentralCheck("audit trail", True, f"{count} entries ({hashed} and head)")
 
 
 def _result_check(rec: SessionRecord) -> CentralCheck:

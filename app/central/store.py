@@ -33,6 +33,7 @@ from app.central.errors import CentralError, CentralUnreachableError
 from app.central.outbox import SESSION_FIELDS, _where, connect
 from app.central.schema import SCHEMA_VERSION, schema_version
 from app.engine.events import Event
+from app.storage.audit_repo import AuditRow
 from app.storage.chain import VerifyResult, verify_rows
 from app.storage.errors import UnknownSessionError
 from app.storage.library_repo import REVIEW_STATES, SORTS, LibraryRow
@@ -53,9 +54,24 @@ _ORDER = {
     "trainee": "lower(trainee) {d}",
     "scenario": "scenario_id {d}",
     "duration": "duration IS NULL, duration {d}",
-    "review": "id {d}",  # every central session is unreviewed (marks are not central yet)
+    "review": "review {d}",
 }
 assert tuple(_ORDER) == SORTS
+# The review state, the latest verdict and the sign-off, from the audit entries the PCs sent
+# (schema 2), as a PC's library has them from its marks, verdicts and sign-offs tables.
+_LAST_OF = (
+    "(SELECT {what} FROM audit a WHERE a.session_id = s.id AND a.action {cond} "
+    "ORDER BY a.seq DESC LIMIT 1)"
+)
+_VERDICT = _LAST_OF.format(what="(a.detail_json::jsonb) ->> 'verdict'", cond="= 'verdict'")
+_SIGNED = _LAST_OF.format(what="a.action", cond="IN ('sign_off', 'reopen')")
+_REVIEW_SQL = (
+    f"CASE WHEN {_VERDICT} IS NOT NULL THEN 'reviewed' "
+    "WHEN EXISTS (SELECT 1 FROM audit a WHERE a.session_id = s.id) THEN 'in_review' "
+    f"ELSE 'unreviewed' END AS review, {_VERDICT} AS verdict, "
+    f"coalesce({_SIGNED} = 'sign_off', false) AS signed_off"
+)
+_NO_REVIEW_SQL = "'unreviewed' AS review, NULL AS verdict, false AS signed_off"
 # The text each searched event kind holds: (kind, key) pairs, passed as parameters.
 _SEARCHED = tuple(SEARCHED_TEXT.items())
 _SEARCH_TEXT = (
@@ -128,11 +144,23 @@ class CentralStore:
 
     def record(self, session_id: str) -> SessionRecord | None:
         """The session's row as the central store holds it (no audit head there: None)."""
+        audit = "audit_count, audit_hash" if self.schema >= 2 else "NULL, NULL"
         rows = self._fetch(
-            f"SELECT {', '.join(SESSION_FIELDS)}, NULL, NULL FROM sessions WHERE id = %s",
+            f"SELECT {', '.join(SESSION_FIELDS)}, {audit} FROM sessions WHERE id = %s",
             [session_id],
         )
         return SessionRecord(*rows[0]) if rows else None
+
+    def audit_rows(self, session_id: str) -> list[AuditRow]:
+        """The assessors' audit entries of the session, as sent from its PC, in seq order."""
+        if self.schema < 2:
+            return []
+        rows = self._fetch(
+            "SELECT 0, session_id, seq, action, detail_json, assessor, at, prev_hash, hash "
+            "FROM audit WHERE session_id = %s ORDER BY seq",
+            [session_id],
+        )
+        return [AuditRow(0, *r[1:]) for r in rows]
 
     def events(self, session_id: str) -> list[Event]:
         rows = self._fetch(
@@ -208,8 +236,6 @@ class CentralStore:
         if review is not None and review not in REVIEW_STATES:
             raise ValueError(f"review must be one of {', '.join(REVIEW_STATES)}, got {review!r}")
         order = _ORDER[sort].format(d="DESC" if descending else "ASC")
-        if review not in (None, "unreviewed"):
-            return []  # no marks or verdicts are held centrally yet
         where, params = _filters(trainee=trainee, scenario_id=scenario_id, status=status, mode=mode)
         if text is not None:
             if fts_query(text) is None:
@@ -217,12 +243,16 @@ class CentralStore:
             where += " AND " if where else " WHERE "
             where += f"s.id IN (SELECT session_id FROM events WHERE {_SEARCH_WHERE})"
             params += _search_params(text)
+        review_sql = _REVIEW_SQL if self.schema >= 2 else _NO_REVIEW_SQL
         sql = (
             "SELECT * FROM (SELECT s.id, s.trainee, s.scenario_id, s.scenario_title, s.mode, "
             "s.status, s.started_at, s.ended_at, s.score, s.passed, s.event_count, "
-            f"{_DURATION} AS duration FROM sessions s{where}) AS listed "
-            f"ORDER BY {order}, started_at DESC, id"
+            f"{_DURATION} AS duration, {review_sql} FROM sessions s{where}) AS listed"
         )
+        if review is not None:
+            sql += " WHERE review = %s"
+            params.append(review)
+        sql += f" ORDER BY {order}, started_at DESC, id"
         if limit is not None:
             sql += " LIMIT %s"
             params.append(int(limit))
@@ -318,7 +348,8 @@ def _filters(**values: str | None) -> tuple[str, list[Any]]:
 
 
 def _library_row(r: tuple[Any, ...]) -> LibraryRow:
-    sid, trainee, scen, title, mode, status, started, ended, score, passed, count, dur = r
+    sid, trainee, scen, title, mode, status, started, ended, score, passed, count, dur = r[:12]
+    review, verdict, signed = r[12:]
     return LibraryRow(
         str(sid),
         str(trainee),
@@ -332,9 +363,9 @@ def _library_row(r: tuple[Any, ...]) -> LibraryRow:
         None if score is None else float(score),
         None if passed is None else bool(passed),
         int(count),
-        "unreviewed",
-        None,
-        False,
+        str(review),
+        None if verdict is None else str(verdict),
+        bool(signed),
     )
 
 

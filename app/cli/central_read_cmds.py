@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     from app.assessor.library import LibraryRow
     from app.central.check import CentralCheck
     from app.central.store import CentralStore
+    from app.storage.audit_repo import AuditRow
+    from app.storage.chain import VerifyResult
 
 # Options that need what only a PC's file holds (the ledger, marks, signed heads).
 _LOCAL_ONLY = {
@@ -78,6 +80,13 @@ def list_rows(args: argparse.Namespace) -> list[LibraryRow]:
         )
 
 
+def _verify_audit(session_id: str, rows: list[AuditRow]) -> VerifyResult:
+    """The audit chain checked with the PC's code (`app.assessor.audit`)."""
+    from app.assessor.audit import verify_entries
+
+    return verify_entries(session_id, rows)[0]
+
+
 def _headline(session_id: str, checks: list[CentralCheck]) -> str:
     short = session_id[:12]
     bad = next((c for c in checks if c.ok is False), None)
@@ -92,10 +101,11 @@ def _headline(session_id: str, checks: list[CentralCheck]) -> str:
 CENTRAL_PROVES = (
     "This proves: each session's header, events, result and seal in the central store are "
     "the ones its PC sealed and sent (the same hash chains as on the PC, checked with the "
-    "same code), and each was received once. It cannot rule out a complete, consistent "
-    "rewrite by someone with the server's superuser (the hashes have no secret key): check "
-    "the PC's signed heads (`callsim verify --heads`) for that. The calls are not rebuilt "
-    "or re-scored here."
+    "same code), each was received once, and the assessors' audit entries sent from the "
+    "PCs are chained as written, up to the head on the session. It cannot rule out a "
+    "complete, consistent rewrite by someone with the server's superuser (the hashes have "
+    "no secret key): check the PC's signed heads (`callsim verify --heads`) for that. The "
+    "calls are not rebuilt or re-scored here."
 )
 
 
@@ -109,7 +119,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
         if args.session is None:
             ids = store.session_ids()
             for sid in ids:
-                checks = central_checks(store, sid)
+                checks = central_checks(store, sid, verify_audit=_verify_audit)
                 ok = ok and all(c.ok is not False for c in checks)
                 print(_headline(sid, checks))
             print(f"{len(ids)} session{'s' * (len(ids) != 1)} checked in the central store "
@@ -119,7 +129,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
                 sid = resolve_session(store, args.session)
             except LookupError as exc:
                 raise Unusable(f"{exc.args[0]} in the central store {store.where}") from None
-            checks = central_checks(store, sid)
+            checks = central_checks(store, sid, verify_audit=_verify_audit)
             ok = all(c.ok is not False for c in checks)
             print(_headline(sid, checks))
             for check in checks:
@@ -148,7 +158,7 @@ def cmd_export(args: argparse.Namespace, since: Any, until: Any, out: Path) -> i
                 until is not None and row.started_at >= until
             ):
                 continue
-            checks = central_checks(store, row.id)
+            checks = central_checks(store, row.id, verify_audit=_verify_audit)
             bad = next((c for c in checks if c.ok is False), None)
             items, _ = timeline(store.events(row.id))
             result = store.result(row.id) or {}
@@ -231,7 +241,8 @@ def report_html(args: argparse.Namespace) -> tuple[str, Any, Any]:
             sid = resolve_session(store, args.session)
         except LookupError as exc:
             raise Unusable(f"{exc.args[0]} in the central store {store.where}") from None
-        checks = [(c.name, c.ok, c.detail) for c in central_checks(store, sid)]
+        found = central_checks(store, sid, verify_audit=_verify_audit)
+        checks = [(c.name, c.ok, c.detail) for c in found]
         generated = Generated(assessor=args.assessor)
         text = central_report_html(
             store,
