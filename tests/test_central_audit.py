@@ -6,6 +6,7 @@ on both sides, and the library's review states read from them."""
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 from typing import Any
@@ -96,6 +97,16 @@ def test_audit_entries_are_sent_once_and_verify_centrally(
     )
     assert main(["sessions", "list", "--json", "--review", "reviewed", *url]) == 0
     assert [r["id"] for r in json.loads(capsys.readouterr().out)] == [a]
+    out_csv = tmp_path / "all.csv"
+    assert main(["export", "--csv", str(out_csv), *url]) == 0
+    rows = {r["session_id"]: r for r in csv.DictReader(out_csv.open(encoding="utf-8"))}
+    assert (rows[a]["verdict"], rows[a]["verdict_reason"], rows[a]["verdict_by"]) == (
+        "pass",
+        "sound",
+        "Sgt Lee",
+    )
+    assert (rows[a]["signed_off"], rows[a]["signed_off_by"]) == ("yes", "Insp Kay")
+    assert (rows[b]["verdict"], rows[b]["signed_off"]) == ("", "no")
 
 
 def test_a_session_marked_before_its_first_sync_goes_with_its_entries(

@@ -138,7 +138,7 @@ def test_export_central_csv(
 @pytest.mark.parametrize(
     ("extra", "words"),
     [
-        (["sessions", "list", "--criterion", "a=met"], "--criterion (the assessors' marks"),
+        (["sessions", "list", "--criterion", "a=met"], "--criterion (the assessors' marks are"),
         (["verify", "--expect-head", "ab" * 32], "--expect-head (the central store has no"),
         (["verify", "--heads", "h.json"], "--heads (signed heads are checked against"),
     ],
@@ -182,6 +182,9 @@ def test_report_central_html(
     )
     store.append_events(sid, [Event(0, 2.0, "trainee_said", {"text": "<img src=x> hello"})])
     store.finish_session(sid, {"score": 40.0, "passed": False, "critical_failures": ["a"]})
+    from app.assessor.marks import Marking
+
+    Marking(store).comment(sid, 2.0, "<i>late</i> & slow", assessor="Sgt <u>Lee</u>")
     with Outbox(store, central_db.pc_dsn, scenario_texts=lambda i, s: TEXT) as box:
         assert box.sync().sent == [sid]
     store.close()
@@ -193,7 +196,9 @@ def test_report_central_html(
     assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "&lt;img src=x&gt; hello" in page and "Demo &amp; call" in page
     assert "the central store" in page and '<span class="good">verified</span>' in page
-    assert "not held in the central store yet" in page
+    assert "Audit trail verified (1 entries)" in page
+    assert "&lt;i&gt;late&lt;/i&gt; &amp; slow" in page and "Sgt &lt;u&gt;Lee&lt;/u&gt;" in page
+    assert "<i>late</i>" not in page
     with central_db.server.superuser(central_db.name) as su:
         su.execute("ALTER TABLE sessions DISABLE TRIGGER USER")
         su.execute("UPDATE sessions SET trainee = 'someone else' WHERE id = %s", [sid])

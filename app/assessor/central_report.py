@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from app import __version__
+from app.assessor.audit import verify_entries
 from app.assessor.replay import timeline
 from app.assessor.report import (
     _CSS,
@@ -25,11 +26,14 @@ from app.assessor.report import (
     _passed,
     _table,
     _transcript,
+    _when,
     info_version,
     rubric_sha256,
+    verify_text,
 )
 from app.assessor.reviewed import reviewed_result
 from app.assessor.verify import fmt_t
+from app.storage.audit_repo import AuditRow
 from app.storage.errors import UnknownSessionError
 from app.storage.reader import RecordReader
 
@@ -43,11 +47,13 @@ def central_report_html(
     checks: Sequence[CheckLine],
     where: str,
     proves: str,
+    audit: Sequence[AuditRow] = (),
     generated: Generated | None = None,
 ) -> str:
     """The report on one session of the central store `where` (raises
     `UnknownSessionError`). `checks`: what the central checks found, in order; `proves`:
-    what they prove and cannot rule out."""
+    what they prove and cannot rule out; `audit`: the session's audit rows as the central
+    store holds them."""
     info = store.session(session_id)
     if info is None:
         raise UnknownSessionError(session_id)
@@ -99,7 +105,11 @@ def central_report_html(
         ["Automatic", auto],
         ["Critical failures (automatic)", critical],
         ["Call ended by", ended_by],
-        ["Assessor's marks", '<span class="note">not held in the central store yet</span>'],
+        [
+            "Assessor's marks",
+            '<span class="note">in the audit trail below (the reviewed result is not '
+            "worked out from the central store yet)</span>",
+        ],
     ]
     words = {True: '<span class="good">ok</span>', None: '<span class="note">not checked</span>'}
     words[False] = '<span class="altered">ALTERED</span>'
@@ -132,7 +142,36 @@ def central_report_html(
         flags,
         "<h2>Incident log</h2>",
         log,
+        "<h2>Audit trail</h2>",
+        _audit_section(session_id, list(audit)),
         "</body></html>",
         "",
     ]
     return "\n".join(parts)
+
+
+def _audit_section(session_id: str, rows: list[AuditRow]) -> str:
+    """The audit entries (every mark, comment, verdict, withdrawal and sign-off), checked
+    against their chain; what the assessors wrote is escaped like everything else."""
+    check, entries = verify_entries(session_id, rows)
+    css = "good" if check.ok else "altered"
+    head = f'<p class="{css}">Audit trail {_e(verify_text(check, "entries"))}</p>'
+    table = []
+    for a in entries:
+        d = a.detail
+        why = f"<br>reason: {_e(d['reason'])}" if d.get("reason") else ""
+        if a.action == "mark":
+            status = f" {_e(d['status'])}" if d.get("status") else ""
+            what = f"{_e(d.get('criterion_id'))}: {_e(d.get('decision'))}{status}{why}"
+        elif a.action == "comment":
+            what = f"<i>{_e(d.get('text'))}</i>"
+        elif a.action == "verdict":
+            what = f"{_e(d.get('verdict'))}{why}"
+        elif a.action in ("sign_off", "reopen"):
+            note = d.get("note") or d.get("reason")
+            what = _e(a.action) + (f"<br>{_e(note)}" if note else "")
+        else:
+            what = f"{_e(a.action)}{why}"
+        table.append([_e(a.seq), _when(a.at), _e(a.assessor), _e(a.action), what])
+    headers = ["#", "When", "Assessor", "Action", "What"]
+    return head + _table(headers, table, (5, 25, 20, 10, 40))

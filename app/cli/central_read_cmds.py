@@ -4,10 +4,11 @@ instead of this PC's file (docs/central.md, docs/contract.md §5).
 
 The server is `--url`, else the machine configuration's `[store] url`, as for `callsim
 central sync`. Nothing is written to the central store (its connection is read-only). The
-central store holds no marks, comments, verdicts or sign-offs yet, so no assessor data is
-shown and no assessor passphrase is asked for: who may read is the server's business (the
-role IT gave this login). A server that cannot be reached, refuses the login or drops the
-connection is one located line on stderr and exit 2.
+central store holds the assessors' actions as their audit entries: the review state, the
+latest verdict and the sign-off are listed, and a report shows the audit trail. No assessor
+passphrase is asked for (it belongs to a PC's file): who may read the centre's records is the
+server's business (the role IT gave this login). A server that cannot be reached, refuses
+the login or drops the connection is one located line on stderr and exit 2.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
 
 # Options that need what only a PC's file holds (the ledger, marks, signed heads).
 _LOCAL_ONLY = {
-    "criterion": "--criterion (the assessors' marks are not held centrally yet)",
+    "criterion": "--criterion (the assessors' marks are not filtered on centrally yet)",
     "expect_head": "--expect-head (the central store has no ledger)",
     "heads": "--heads (signed heads are checked against a PC's file)",
 }
@@ -195,6 +196,7 @@ def cmd_export(args: argparse.Namespace, since: Any, until: Any, out: Path) -> i
                 log="\n".join(f"{k}: {v}" for k, v in sorted(log.items())),
                 transcript="\n".join(said),
             )
+            cells.update(_assessor_cells(row.id, store.audit_rows(row.id)))
             cells["criteria"] = {
                 str(cid): str(c.get("status") or "")
                 for cid, c in (criteria or {}).items()
@@ -215,6 +217,35 @@ def cmd_export(args: argparse.Namespace, since: Any, until: Any, out: Path) -> i
     n = len(rows)
     print(f"{n} session{'s' * (n != 1)} written to {out} from the central store", file=sys.stderr)
     return EXIT_OK
+
+
+def _assessor_cells(session_id: str, rows: list[AuditRow]) -> dict[str, Any]:
+    """The export's verdict, sign-off and mark columns, from the session's audit entries as
+    the central store holds them (the reviewed score is not worked out centrally yet)."""
+    from app.assessor.audit import verify_entries
+
+    entries = verify_entries(session_id, rows)[1]
+    cells: dict[str, Any] = {}
+    verdicts = [e for e in entries if e.action == "verdict"]
+    if verdicts:
+        v = verdicts[-1]
+        cells.update(
+            verdict=v.detail.get("verdict"),
+            verdict_reason=v.detail.get("reason"),
+            verdict_by=v.assessor,
+            verdict_at=v.at,
+        )
+    locks = [e for e in entries if e.action in ("sign_off", "reopen")]
+    if locks and locks[-1].action == "sign_off":
+        cells.update(signed_off=True, signed_off_by=locks[-1].assessor, signed_off_at=locks[-1].at)
+    marks = {str(e.detail.get("criterion_id")): e.detail for e in entries if e.action == "mark"}
+    cells["overruled"] = ";".join(
+        sorted(cid for cid, d in marks.items() if d.get("decision") == "overrule")
+    )
+    cells["mark_reasons"] = "\n".join(
+        f"{cid}: {d['reason']}" for cid, d in sorted(marks.items()) if d.get("reason")
+    )
+    return cells
 
 
 def add_options(parser: Any) -> None:
@@ -250,6 +281,7 @@ def report_html(args: argparse.Namespace) -> tuple[str, Any, Any]:
             checks=checks,
             where=store.where,
             proves=CENTRAL_PROVES,
+            audit=store.audit_rows(sid),
             generated=generated,
         )
         return text, store.session(sid), generated
