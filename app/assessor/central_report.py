@@ -1,8 +1,9 @@
 """A session's report made from the training centre's central store (`callsim report
 --central`): the same page as a PC's report (app/assessor/report.py, whose parts it reuses),
-less what only a PC's file holds. Marks, comments, verdicts and sign-offs are not held
-centrally yet, so the result is the automatic one, the criteria show "not marked", and there
-is no audit trail or ledger head; the verification section is the central checks
+less what only a PC's file holds. The assessors' actions are there as audit entries, shown
+as the audit trail (checked against its chain); the reviewed result is not worked out from
+them yet, so the result is the automatic one, the criteria show "not marked", and there is no
+ledger head; the verification section is the central checks
 (`app.central.check.central_checks`, passed in as plain (name, ok, detail) triples, so this
 module needs nothing of app.central). Every stored text is escaped, as in a PC's report.
 """

@@ -6,8 +6,9 @@ The sessions, their events and the scenario texts are the central tables the out
 (`app/central/schema.py`); chains are checked with the same code as on a PC
 (`app.storage.chain.verify_rows`). Every statement runs in a read-only transaction (the
 connection's default is set so), so nothing is ever written through it, whatever role it logs
-in as. Marks, comments, verdicts and sign-offs are not held centrally yet: every session
-reads as "unreviewed", with no verdict and not signed off.
+in as. The assessors' actions are held as the audit entries the PCs sent (schema 2): the
+library's review state, latest verdict and sign-off come from them (from a schema 1 store,
+every session reads as "unreviewed").
 
 Search is PostgreSQL full-text search (`to_tsvector('english', ...)` and `plainto_tsquery`,
 with the words as a parameter), over the same event texts the PC's index holds (what the

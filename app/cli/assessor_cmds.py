@@ -169,7 +169,7 @@ def _table(rows: list[list[str]]) -> str:
 
 # -- commands -------------------------------------------------------------------------------
 def cmd_sessions_list(args: argparse.Namespace, ctx: Context) -> int:
-    if args.central:  # the central store: no marks there, so no passphrase (docs/central.md)
+    if args.central:  # the central store: no passphrase there (docs/central.md)
         from app.cli.central_read_cmds import list_rows
 
         rows = list_rows(args)

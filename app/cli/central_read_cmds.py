@@ -141,7 +141,9 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace, since: Any, until: Any, out: Path) -> int:
     """`callsim export --central --csv FILE`: the same columns as a PC's export; the
-    assessor's columns are empty (not held centrally yet), `verified` is the central check."""
+    verdict, sign-off and mark columns come from the central audit entries, the reviewed
+    score columns stay empty (not worked out centrally yet); `verified` is the central
+    check."""
     from app.assessor.export import CRITERION, CSV_COLUMNS, safe_cell
     from app.assessor.files import OutputFileError, write_atomically
     from app.assessor.library import query_sessions
