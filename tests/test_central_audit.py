@@ -2,7 +2,8 @@
 audit entries (central schema 2), against the real server the tests start: sent once each,
 append-only (the PC role may not change or remove one, duplicates and unlinked entries are
 refused, the head on the session only moves on to the last entry held), the chain verifying
-on both sides, and the library's review states read from them."""
+on both sides, and the library's review states read from them. Also `verify --central`'s
+rebuild and re-score with the scenario text held centrally."""
 
 from __future__ import annotations
 
@@ -199,3 +200,62 @@ def test_an_edited_central_entry_is_named_by_verify(
     assert out[0] == (
         f"ALTERED: session {sid[:12]}: audit trail: entry 1: its content does not match its hash"
     )
+
+
+def test_verify_central_rebuilds_and_rescores_with_the_text_held(
+    central_db: CentralDb, pc: SessionStore, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from app.central.outbox import folder_texts
+    from app.storage.chain import genesis_hash, header_hash, link_hash, seal_hash
+    from tests.conftest import SCENARIOS
+
+    sid = record(pc, tmp_path)
+    with Outbox(pc, central_db.pc_dsn, scenario_texts=folder_texts([SCENARIOS])) as box:
+        assert box.sync().no_text == []
+    url = ["--central", "--url", central_db.pc_dsn]
+    assert main(["verify", sid, *url]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"verified: session {sid[:12]}: nothing differs (9 checks)\n")
+    assert "  ok       rebuild: its " in out and "  ok       re-score: " in out
+    # A complete, consistent rewrite of one trainee line, every hash and the seal recomputed
+    # (a superuser past the triggers): the chains verify, the re-score does not (the stored
+    # result still holds what was said).
+    events = pc.events(sid)
+    said = next(e for e in events if e.kind == "trainee_said")
+    forged = [
+        e if e.seq != said.seq else e.__class__(e.seq, e.t, e.kind, {**e.data, "text": "bye"})
+        for e in events
+    ]
+    rec = pc.record(sid)
+    assert rec is not None
+    prev, rows = genesis_hash(sid), []
+    for e in forged:
+        digest = link_hash(prev, e)
+        rows.append((prev, digest, e.seq))
+        prev = digest
+    seal = seal_hash(
+        header_hash(rec.header()),
+        status="finished",
+        ended_at=rec.ended_at,
+        event_count=len(forged),
+        last_hash=prev,
+        result_json=rec.result_json,
+    )
+    from app.storage.chain import data_to_json
+
+    with central_db.server.superuser(central_db.name) as su:
+        su.execute("ALTER TABLE events DISABLE TRIGGER USER")
+        su.execute("ALTER TABLE sessions DISABLE TRIGGER USER")
+        for (p, h, seq), e in zip(rows, forged, strict=True):
+            su.execute(
+                "UPDATE events SET data_json = %s, prev_hash = %s, hash = %s "
+                "WHERE session_id = %s AND seq = %s",
+                [data_to_json(e.data), p, h, sid, seq],
+            )
+        su.execute(
+            "UPDATE sessions SET last_hash = %s, seal_hash = %s WHERE id = %s", [prev, seal, sid]
+        )
+    assert main(["verify", sid, *url]) == 1
+    first = capsys.readouterr().out.splitlines()[0]
+    assert first.startswith(f"ALTERED: session {sid[:12]}: re-score: turns[")
+    assert "'bye' when the call is re-scored" in first

@@ -88,6 +88,78 @@ def _verify_audit(session_id: str, rows: list[AuditRow]) -> VerifyResult:
     return verify_entries(session_id, rows)[0]
 
 
+class _Rebuilder:
+    """The rebuild and re-score of `callsim verify`, with the scenario version played taken
+    from the central store's scenario texts (by sha256): the PC's own code
+    (`app.assessor.verify`), so a call rebuilds the same on both sides."""
+
+    def __init__(self, store: CentralStore) -> None:
+        self._store = store
+        self._loaded: dict[str, Any] = {}
+
+    def _scenario(self, scenario_id: str, sha256: str) -> Any:
+        """The scenario, None when its text was not sent, or the reason it does not load."""
+        if sha256 not in self._loaded:
+            import tempfile
+
+            from app.scenario.loader import load_scenario
+            from app.scenario.problems import ScenarioError
+
+            text = self._store.scenario_text(sha256)
+            if text is None:
+                self._loaded[sha256] = None
+            else:
+                with tempfile.TemporaryDirectory(prefix="callsim-central-") as folder:
+                    path = Path(folder) / f"{scenario_id}.yaml"
+                    path.write_bytes(text)
+                    try:
+                        self._loaded[sha256] = load_scenario(path, check=False)
+                    except ScenarioError as exc:
+                        first = exc.problems[0].message if exc.problems else "it has errors"
+                        self._loaded[sha256] = f"the scenario text held does not load ({first})"
+        return self._loaded[sha256]
+
+    def checks(self, session_id: str) -> list[CentralCheck]:
+        """The "rebuild" check, and the "result" check again with the re-score."""
+        from app.assessor.verify import _rebuild, _result_check
+        from app.central.check import CentralCheck
+        from app.engine import events as ev
+
+        rec = self._store.record(session_id)
+        assert rec is not None
+        found = self._scenario(str(rec.scenario_id), str(rec.scenario_sha256))
+        if found is None or isinstance(found, str):
+            why = found or "the scenario version played was not sent to the central store"
+            return [CentralCheck("rebuild", None, f"{why}: not rebuilt or re-scored")]
+        try:
+            events = self._store.events(session_id)
+        except ValueError:
+            return [CentralCheck("rebuild", None, "the events cannot be read, so not rebuilt")]
+        rebuilt, difference, error = _rebuild(found, events, rec.status == "finished")
+        if error is not None or difference is not None:
+            return [CentralCheck("rebuild", False, str(error or difference))]
+        inputs = sum(1 for e in events if e.kind in ev.INPUT_KINDS)
+        out = [
+            CentralCheck(
+                "rebuild",
+                True,
+                f"its {inputs} recorded inputs, replayed with the scenario text held, give the "
+                f"same {len(events)} events",
+            )
+        ]
+        if rec.status == "finished":
+            again, _ = _result_check(rec, found, rebuilt)
+            out.append(CentralCheck("re-score", again.ok, again.detail))
+        return out
+
+
+def _all_checks(store: CentralStore, session_id: str, rebuilder: _Rebuilder) -> list[CentralCheck]:
+    from app.central.check import central_checks
+
+    checks = central_checks(store, session_id, verify_audit=_verify_audit)
+    return checks + rebuilder.checks(session_id)
+
+
 def _headline(session_id: str, checks: list[CentralCheck]) -> str:
     short = session_id[:12]
     bad = next((c for c in checks if c.ok is False), None)
@@ -105,22 +177,24 @@ CENTRAL_PROVES = (
     "same code), each was received once, and the assessors' audit entries sent from the "
     "PCs are chained as written, up to the head on the session. It cannot rule out a "
     "complete, consistent rewrite by someone with the server's superuser (the hashes have "
-    "no secret key): check the PC's signed heads (`callsim verify --heads`) for that. The "
-    "calls are not rebuilt or re-scored here."
+    "no secret key): check the PC's signed heads (`callsim verify --heads`) for that. Where "
+    "the scenario version played was sent, that the events and the result follow from the "
+    "trainee's recorded actions through this callsim's engine and rubric (rebuilt and "
+    "re-scored with the PC's code)."
 )
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
     """`callsim verify --central [SESSION]`: every check on each central session."""
     from app.assessor.library import resolve_session
-    from app.central.check import central_checks
 
     ok = True
     with central_store(args) as store:
+        rebuilder = _Rebuilder(store)
         if args.session is None:
             ids = store.session_ids()
             for sid in ids:
-                checks = central_checks(store, sid, verify_audit=_verify_audit)
+                checks = _all_checks(store, sid, rebuilder)
                 ok = ok and all(c.ok is not False for c in checks)
                 print(_headline(sid, checks))
             print(f"{len(ids)} session{'s' * (len(ids) != 1)} checked in the central store "
@@ -130,7 +204,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
                 sid = resolve_session(store, args.session)
             except LookupError as exc:
                 raise Unusable(f"{exc.args[0]} in the central store {store.where}") from None
-            checks = central_checks(store, sid, verify_audit=_verify_audit)
+            checks = _all_checks(store, sid, rebuilder)
             ok = all(c.ok is not False for c in checks)
             print(_headline(sid, checks))
             for check in checks:
@@ -149,10 +223,10 @@ def cmd_export(args: argparse.Namespace, since: Any, until: Any, out: Path) -> i
     from app.assessor.library import query_sessions
     from app.assessor.replay import timeline
     from app.assessor.verify import fmt_t
-    from app.central.check import central_checks
 
     rows: list[dict[str, Any]] = []
     with central_store(args) as store:
+        rebuilder = _Rebuilder(store)
         listed = query_sessions(
             store, trainee=args.trainee, scenario_id=args.scenario, descending=False
         )
@@ -161,7 +235,7 @@ def cmd_export(args: argparse.Namespace, since: Any, until: Any, out: Path) -> i
                 until is not None and row.started_at >= until
             ):
                 continue
-            checks = central_checks(store, row.id, verify_audit=_verify_audit)
+            checks = _all_checks(store, row.id, rebuilder)
             bad = next((c for c in checks if c.ok is False), None)
             items, _ = timeline(store.events(row.id))
             result = store.result(row.id) or {}
@@ -267,14 +341,13 @@ def report_html(args: argparse.Namespace) -> tuple[str, Any, Any]:
     from app.assessor.central_report import central_report_html
     from app.assessor.library import resolve_session
     from app.assessor.report import Generated
-    from app.central.check import central_checks
 
     with central_store(args) as store:
         try:
             sid = resolve_session(store, args.session)
         except LookupError as exc:
             raise Unusable(f"{exc.args[0]} in the central store {store.where}") from None
-        found = central_checks(store, sid, verify_audit=_verify_audit)
+        found = _all_checks(store, sid, _Rebuilder(store))
         checks = [(c.name, c.ok, c.detail) for c in found]
         generated = Generated(assessor=args.assessor)
         text = central_report_html(
