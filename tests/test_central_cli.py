@@ -111,4 +111,4 @@ def test_no_server_configured_says_where_to_set_it(
 
 def test_migrate_as_the_owner(central_db: CentralDb, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["central", "migrate", "--url", central_db.owner_dsn]) == 0
-    assert capsys.readouterr().out == "central schema already at version 1\n"
+    assert capsys.readouterr().out == "central schema already at version 2\n"

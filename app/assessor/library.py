@@ -1,6 +1,7 @@
 """The session library: every session with its result and review state, filtered and sorted
 (the assessor screen and `callsim sessions list` both use it). The query itself, and what
-the review states and durations mean, are app/storage/library_repo.py's.
+the review states and durations mean, are app/storage/library_repo.py's. The central store
+(`app.central.store.CentralStore`, a `LibraryReader`) answers the same query itself.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from app.assessor.marks import Marking
 from app.scenario.vocabulary import STATUSES as CRITERION_STATUSES
 from app.storage import MODES, STATUSES, SessionStore
 from app.storage.library_repo import REVIEW_STATES, SORTS, LibraryRepo, LibraryRow
+from app.storage.reader import LibraryReader
 
 __all__ = [
     "MIN_PREFIX",
@@ -23,7 +25,7 @@ MIN_PREFIX = 6
 
 
 def query_sessions(
-    store: SessionStore,
+    store: SessionStore | LibraryReader,
     *,
     text: str | None = None,
     trainee: str | None = None,
@@ -40,7 +42,8 @@ def query_sessions(
     or the caller), all of them, full-text search. `criterion`: (criterion id, status), the
     status that stands (the assessor's where marked, else the automatic one); sessions whose
     rubric lacks the criterion, or that have no result, do not match. Raises ValueError for an
-    unknown status, mode, criterion status, review state or sort key."""
+    unknown status, mode, criterion status, review state or sort key, and for `criterion` on
+    a store that holds no marks (the central store, for now)."""
     if status is not None and status not in STATUSES:
         raise ValueError(f"status must be one of {', '.join(STATUSES)}, got {status!r}")
     if mode is not None and mode not in MODES:
@@ -54,7 +57,13 @@ def query_sessions(
         raise ValueError(f"review must be one of {', '.join(REVIEW_STATES)}, got {review!r}")
     if sort not in SORTS:
         raise ValueError(f"sort must be one of {', '.join(SORTS)}, got {sort!r}")
-    rows = LibraryRepo(store).query(
+    if criterion is not None and not isinstance(store, SessionStore):
+        raise ValueError(
+            "the criterion filter needs the assessors' marks, which the central store does "
+            "not hold yet"
+        )
+    query = LibraryRepo(store).query if isinstance(store, SessionStore) else store.library
+    rows = query(
         text=text,
         trainee=trainee,
         scenario_id=scenario_id,
@@ -65,7 +74,7 @@ def query_sessions(
         descending=descending,
         limit=None if criterion is not None else limit,
     )
-    if criterion is None:
+    if criterion is None or not isinstance(store, SessionStore):
         return rows
     marking = Marking(store)
     cid, wanted = criterion
@@ -80,7 +89,7 @@ def query_sessions(
     return out
 
 
-def resolve_session(store: SessionStore, ref: str) -> str:
+def resolve_session(store: SessionStore | LibraryReader, ref: str) -> str:
     """The id of the session `ref` names: its id, or a unique prefix of at least 6
     characters. Raises LookupError with a one-line message otherwise."""
     ref = ref.strip().lower()
@@ -91,7 +100,8 @@ def resolve_session(store: SessionStore, ref: str) -> str:
         raise LookupError(f"{ref or '(empty)'}: no such session ({need})")
     if not all(c in "0123456789abcdef" for c in ref):
         raise LookupError(f"{ref}: no such session (ids are hexadecimal)")
-    ids = LibraryRepo(store).ids_starting(ref, limit=2)
+    reader = LibraryRepo(store) if isinstance(store, SessionStore) else store
+    ids = reader.ids_starting(ref, limit=2)
     if not ids:
         raise LookupError(f"{ref}: no such session")
     if len(ids) > 1:

@@ -28,6 +28,7 @@ from typing import Any
 from app.central.errors import CentralError, CentralUnreachableError, SessionConflictError
 from app.central.schema import SCHEMA_VERSION, schema_version
 from app.storage import SessionStore
+from app.storage.audit_repo import AuditRepo
 from app.storage.chain import HEADER_FIELDS, data_to_json, genesis_hash, link_hash
 from app.storage.records import iso_utc, utc_now
 
@@ -90,6 +91,7 @@ class SyncReport:
     no_text: list[str] = field(default_factory=list)  # sent without their scenario text
     left: int = 0  # not attempted because the connection was lost
     error: str | None = None  # the connection failure that stopped the run
+    audit: int = 0  # assessors' audit entries stored centrally by this run
 
     @property
     def ok(self) -> bool:
@@ -106,6 +108,22 @@ class SentLog:
         self._conn.execute(
             "CREATE TABLE IF NOT EXISTS sent (session_id TEXT PRIMARY KEY, "
             "seal_hash TEXT NOT NULL, outcome TEXT NOT NULL, sent_at TEXT NOT NULL)"
+        )
+        self._conn.execute(  # the assessors' audit entries: the head sent, per session
+            "CREATE TABLE IF NOT EXISTS audit_sent (session_id TEXT PRIMARY KEY, "
+            "audit_count INTEGER NOT NULL, audit_hash TEXT NOT NULL, sent_at TEXT NOT NULL)"
+        )
+
+    def audit_heads(self) -> dict[str, tuple[int, str]]:
+        """The audit head last sent of each session (its entries up to it are central)."""
+        rows = self._conn.execute("SELECT session_id, audit_count, audit_hash FROM audit_sent")
+        return {str(r[0]): (int(r[1]), str(r[2])) for r in rows}
+
+    def note_audit(self, session_id: str, count: int, head: str) -> None:
+        self._conn.execute(
+            "INSERT OR REPLACE INTO audit_sent (session_id, audit_count, audit_hash, sent_at) "
+            "VALUES (?, ?, ?, ?)",
+            [session_id, count, head, iso_utc(utc_now())],
         )
 
     def sent_ids(self) -> set[str]:
@@ -304,7 +322,7 @@ class Outbox:
 
         report = SyncReport()
         todo = self.pending()
-        if not todo:
+        if not todo and not self._audit_waiting():
             return report
         conn = connect(self.conninfo)
         try:
@@ -338,9 +356,99 @@ class Outbox:
                 (report.sent if outcome == "sent" else report.already).append(session_id)
                 if payload.scenario_text is None:
                     report.no_text.append(session_id)
+            if report.error is None:
+                self._sync_audit(conn, report)
         finally:
             conn.close()
         return report
+
+    def _audit_heads(self) -> dict[str, tuple[int, str]]:
+        """The audit head of each sent session whose entries are not all noted as sent."""
+        sent = self._log.sent_ids()
+        noted = self._log.audit_heads()
+        waiting = {}
+        for sid in sorted(sent):
+            rec = self.store.record(sid)
+            if rec is None or not rec.audit_count:
+                continue
+            head = (int(rec.audit_count), str(rec.audit_hash))
+            if noted.get(sid) != head:
+                waiting[sid] = head
+        return waiting
+
+    def _audit_waiting(self) -> bool:
+        return bool(self._audit_heads())
+
+    def _sync_audit(self, conn: Any, report: SyncReport) -> None:
+        """Send the audit entries of sent sessions that the central store does not hold yet,
+        each session's in one transaction with its head; stops at a lost connection."""
+        import psycopg
+
+        local = self._audit_heads()
+        if not local:
+            return
+        rows = conn.execute(
+            "SELECT id, audit_count, audit_hash FROM sessions WHERE id = ANY(%s)", [list(local)]
+        ).fetchall()
+        central = {str(r[0]): (int(r[1]), r[2]) for r in rows}
+        for sid, (count, head) in local.items():
+            there = central.get(sid)
+            if there is None:
+                continue  # not there: a conflict, reported above
+            try:
+                if there != (count, head):
+                    report.audit += self._send_audit(conn, sid, count, head)
+                self._log.note_audit(sid, count, head)
+            except CentralError as exc:
+                report.problems.append(str(exc))
+            except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
+                report.error = (
+                    f"the connection to the central store {_where(self.conninfo)} was lost "
+                    f"({str(exc).strip() or type(exc).__name__}) while sending the audit "
+                    f"entries of session {sid}; nothing of them was kept, and they wait for "
+                    "the next sync"
+                )
+                return
+
+    def _send_audit(self, conn: Any, sid: str, count: int, head: str) -> int:
+        """One session's new audit entries and its head, in one transaction."""
+        rows = AuditRepo(self.store).rows(sid)
+        if len(rows) != count or rows[-1].hash != head:
+            raise CentralError(
+                f"session {sid}: its audit trail does not end at its recorded head; not sent. "
+                f"Run `callsim verify {sid}` on {self.store.path}"
+            )
+        step = self._on_step or (lambda name, c: None)
+        with conn.transaction():
+            locked = conn.execute(
+                "SELECT audit_count, audit_hash FROM sessions WHERE id = %s FOR UPDATE", [sid]
+            ).fetchone()
+            done, done_hash = int(locked[0]), locked[1]
+            if done > count or (done and rows[done - 1].hash != done_hash):
+                raise CentralError(
+                    f"session {sid}: the central store holds a different audit trail for it; "
+                    "nothing was sent for it"
+                )
+            new = rows[done:]
+            if not new:
+                return 0
+            with conn.cursor() as cur:
+                cur.executemany(
+                    "INSERT INTO audit (session_id, seq, action, detail_json, assessor, at, "
+                    "prev_hash, hash, source) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                    [
+                        (r.session_id, r.seq, r.action, r.detail_json, r.assessor, r.at,
+                         r.prev_hash, r.hash, self.source)
+                        for r in new
+                    ],
+                )  # fmt: skip
+            step("audit", conn)
+            conn.execute(
+                "UPDATE sessions SET audit_count = %s, audit_hash = %s WHERE id = %s",
+                [count, head, sid],
+            )
+            step("audit head", conn)
+        return len(new)
 
     def send(self, conn: Any, payload: Payload) -> str:
         """Store one session in one transaction: "sent", or "already" when the central store

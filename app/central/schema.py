@@ -21,7 +21,7 @@ from typing import Any
 from app.central.errors import CentralError
 
 PC_ROLE = "callsim_pc"
-TABLES = ("scenario_texts", "sessions", "events", "received")
+TABLES = ("scenario_texts", "sessions", "events", "received")  # of version 1; 2 adds audit
 
 _V1 = f"""
 CREATE TABLE scenario_texts (
@@ -106,8 +106,83 @@ REVOKE ALL ON callsim_schema FROM PUBLIC;
 GRANT SELECT ON callsim_schema TO {PC_ROLE};
 """
 
+# Version 2: the assessors' actions (marks, comments, verdicts, retractions, sign-offs) as
+# their audit entries, sent by the outbox as they are on the PC: the hash chain's rows, in an
+# append-only `audit` table (each entry must follow the one before it, by prev_hash); the
+# chain's head (`audit_count`, `audit_hash`) on the central session, which may only move on
+# to the last entry held (the one UPDATE the PC role may make, on those two columns only).
+_APPEND_ONLY_WORDS = """
+        RAISE EXCEPTION 'callsim: % on % refused: the central records are append-only',
+            TG_OP, TG_TABLE_NAME
+            USING HINT = 'Records are only ever added; a correction is a new record.';"""
+_V2 = f"""
+ALTER TABLE sessions ADD COLUMN audit_count integer NOT NULL DEFAULT 0 CHECK (audit_count >= 0);
+ALTER TABLE sessions ADD COLUMN audit_hash text;
+
+CREATE TABLE audit (
+    session_id text NOT NULL REFERENCES sessions (id),
+    seq integer NOT NULL CHECK (seq >= 0),
+    action text NOT NULL,
+    detail_json text NOT NULL,
+    assessor text NOT NULL,
+    at text NOT NULL,
+    prev_hash text NOT NULL,
+    hash text NOT NULL,
+    source text NOT NULL,
+    received_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (session_id, seq)
+);
+
+CREATE FUNCTION callsim_audit_link() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.seq > 0 AND NOT EXISTS (
+        SELECT 1 FROM audit a
+        WHERE a.session_id = NEW.session_id AND a.seq = NEW.seq - 1 AND a.hash = NEW.prev_hash
+    ) THEN
+        RAISE EXCEPTION 'callsim: audit entry % of session % refused: it does not follow '
+            'the entry before it', NEW.seq, NEW.session_id;
+    END IF;
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER audit_follows BEFORE INSERT ON audit
+    FOR EACH ROW EXECUTE FUNCTION callsim_audit_link();
+CREATE TRIGGER audit_no_change BEFORE UPDATE OR DELETE ON audit
+    FOR EACH ROW EXECUTE FUNCTION callsim_append_only();
+CREATE TRIGGER audit_no_truncate BEFORE TRUNCATE ON audit
+    FOR EACH STATEMENT EXECUTE FUNCTION callsim_append_only();
+REVOKE ALL ON audit FROM PUBLIC;
+REVOKE UPDATE, DELETE, TRUNCATE ON audit FROM {PC_ROLE};
+GRANT SELECT, INSERT ON audit TO {PC_ROLE};
+
+CREATE FUNCTION callsim_audit_head() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF (to_jsonb(NEW) - 'audit_count' - 'audit_hash')
+            IS DISTINCT FROM (to_jsonb(OLD) - 'audit_count' - 'audit_hash') THEN{_APPEND_ONLY_WORDS}
+    END IF;
+    IF NEW.audit_count < OLD.audit_count
+        OR NOT EXISTS (
+            SELECT 1 FROM audit a WHERE a.session_id = NEW.id
+            AND a.seq = NEW.audit_count - 1 AND a.hash = NEW.audit_hash)
+        OR EXISTS (
+            SELECT 1 FROM audit a WHERE a.session_id = NEW.id AND a.seq >= NEW.audit_count)
+    THEN
+        RAISE EXCEPTION 'callsim: the audit head of session % refused: it may only move on '
+            'to the last audit entry held', NEW.id;
+    END IF;
+    RETURN NEW;
+END
+$$;
+DROP TRIGGER sessions_no_change ON sessions;
+CREATE TRIGGER sessions_no_delete BEFORE DELETE ON sessions
+    FOR EACH ROW EXECUTE FUNCTION callsim_append_only();
+CREATE TRIGGER sessions_audit_head BEFORE UPDATE ON sessions
+    FOR EACH ROW EXECUTE FUNCTION callsim_audit_head();
+GRANT UPDATE (audit_count, audit_hash) ON sessions TO {PC_ROLE};
+"""
+
 # (version, SQL): each applied once, in order, in its own transaction.
-MIGRATIONS: tuple[tuple[int, str], ...] = ((1, _V1),)
+MIGRATIONS: tuple[tuple[int, str], ...] = ((1, _V1), (2, _V2))
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
 _VERSION_TABLE = """

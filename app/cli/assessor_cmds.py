@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app.cli.common import EXIT_FAIL, EXIT_OK, Context, Unusable
 from app.cli.credentials import (
@@ -47,6 +47,11 @@ from app.storage import (
     StorageError,
     default_db_path,
 )
+
+if TYPE_CHECKING:
+    from app.assessor.report import Generated
+    from app.storage import SessionInfo
+    from app.storage.library_repo import LibraryRow
 
 
 def _criterion_filter(text: str) -> tuple[str, str]:
@@ -70,29 +75,42 @@ def _duration(seconds: float | None) -> str:
 
 # -- commands -------------------------------------------------------------------------------
 def cmd_sessions_list(args: argparse.Namespace, ctx: Context) -> int:
-    from app.assessor.library import query_sessions
+    if args.central:  # the central store: no passphrase there (docs/central.md)
+        from app.cli.central_read_cmds import list_rows
 
-    with _listing_store() as store:
-        if store is None:
-            rows = []
-        else:
-            _unlock(args, store)
-            rows = query_sessions(
-                store,
-                trainee=args.trainee,
-                scenario_id=args.scenario,
-                status=args.status,
-                review=args.review,
-                mode=args.mode,
-                criterion=args.criterion,
-                text=args.search,
-            )
+        rows = list_rows(args)
+    else:
+        rows = _local_rows(args)
     if args.json:
         print(json.dumps([r.to_json() for r in rows], indent=2, ensure_ascii=False))
         return EXIT_OK
     if not rows:
-        print(f"no sessions (data folder: {default_db_path().parent})", file=sys.stderr)
+        where = "the central store" if args.central else f"data folder: {default_db_path().parent}"
+        print(f"no sessions ({where})", file=sys.stderr)
         return EXIT_OK
+    return _print_rows(rows)
+
+
+def _local_rows(args: argparse.Namespace) -> list[LibraryRow]:
+    from app.assessor.library import query_sessions
+
+    with _listing_store() as store:
+        if store is None:
+            return []
+        _unlock(args, store)
+        return query_sessions(
+            store,
+            trainee=args.trainee,
+            scenario_id=args.scenario,
+            status=args.status,
+            review=args.review,
+            mode=args.mode,
+            criterion=args.criterion,
+            text=args.search,
+        )
+
+
+def _print_rows(rows: list[LibraryRow]) -> int:
     table = [["ID", "TRAINEE", "SCENARIO", "DATE (UTC)", "MODE", "DURATION", "SCORE"]]
     table[0] += ["PASSED", "REVIEW", "STATUS"]
     for r in rows:
@@ -168,12 +186,33 @@ def _write_pdf(html_text: str, out: Path, *, title: str, footer: str) -> None:
 
 def cmd_report(args: argparse.Namespace, ctx: Context) -> int:
     from app.assessor.files import OutputFileError, write_atomically
-    from app.assessor.marks import Marking
-    from app.assessor.report import Generated, pdf_footer, report_html
+    from app.assessor.report import pdf_footer
 
     out = Path(args.out)
     if not out.parent.is_dir():
         raise Unusable(f"{out}: no such directory {out.parent}")
+    if args.central:
+        from app.cli import central_read_cmds
+
+        text, info, generated = central_read_cmds.report_html(args)
+    else:
+        text, info, generated = _local_report(args, ctx)
+    if args.format == "pdf":
+        title = f"callsim report: {info.trainee} ({info.id[:12]})"
+        _write_pdf(text, out, title=title, footer=pdf_footer(info, generated))
+    else:
+        try:
+            write_atomically(out, text.encode("utf-8"), what="report")
+        except OutputFileError as exc:
+            raise Unusable(str(exc)) from None
+    print(f"wrote {out}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _local_report(args: argparse.Namespace, ctx: Context) -> tuple[str, SessionInfo, Generated]:
+    from app.assessor.marks import Marking
+    from app.assessor.report import Generated, report_html
+
     with _store(readonly=True) as store:
         assert store is not None
         _unlock(args, store)
@@ -184,16 +223,7 @@ def cmd_report(args: argparse.Namespace, ctx: Context) -> int:
         text = report_html(
             store, sid, marking=Marking(store), scenarios=ctx.catalog, generated=generated
         )
-    if args.format == "pdf":
-        title = f"callsim report: {info.trainee} ({sid[:12]})"
-        _write_pdf(text, out, title=title, footer=pdf_footer(info, generated))
-    else:
-        try:
-            write_atomically(out, text.encode("utf-8"), what="report")
-        except OutputFileError as exc:
-            raise Unusable(str(exc)) from None
-    print(f"wrote {out}", file=sys.stderr)
-    return EXIT_OK
+    return text, info, generated
 
 
 def parse_day(text: str, *, end: bool = False) -> datetime:
@@ -223,6 +253,10 @@ def cmd_export(args: argparse.Namespace, ctx: Context) -> int:
     out = Path(args.csv)
     if not out.parent.is_dir():
         raise Unusable(f"{out}: no such directory {out.parent}")
+    if args.central:
+        from app.cli import central_read_cmds
+
+        return central_read_cmds.cmd_export(args, since, until, out)
     with _store(must_exist=False, readonly=True) as store:
         if store is None:
             raise Unusable(f"{default_db_path()}: no sessions recorded yet")
@@ -259,6 +293,10 @@ def cmd_verify(args: argparse.Namespace, ctx: Context) -> int:
     from app.services.catalog import ScenarioCatalog
     from app.storage.errors import DatabaseFileError
 
+    if args.central:
+        from app.cli import central_read_cmds
+
+        return central_read_cmds.cmd_verify(args)
     scenarios = ScenarioCatalog(Path(args.scenarios)) if args.scenarios else ctx.catalog
     published = _published_heads(args)  # before anything is checked: a bad file is exit 2
     ok = True
@@ -428,6 +466,8 @@ def cmd_passphrase(args: argparse.Namespace, ctx: Context) -> int:
 # -- wiring ---------------------------------------------------------------------------------
 def register(sub: Any) -> None:
     """Add the assessor commands to `callsim`'s subparsers."""
+    from app.cli import central_read_cmds
+
     s = sub.add_parser("sessions", help="recorded sessions (see `callsim sessions list -h`)")
     inner = s.add_subparsers(dest="sessions_command", parser_class=type(s), required=True)
     ls = inner.add_parser("list", help="list recorded sessions, newest first")
@@ -446,6 +486,7 @@ def register(sub: Any) -> None:
         f"STATUS: one of {', '.join(CRITERION_STATUSES)}",
     )
     _passphrase_option(ls)
+    central_read_cmds.add_options(ls)
     ls.set_defaults(fn=cmd_sessions_list)
     from app.cli.signoff_cmds import register_sessions
 
@@ -459,6 +500,7 @@ def register(sub: Any) -> None:
         "--assessor", metavar="NAME", help="the assessor making the report (shown on it)"
     )
     _passphrase_option(s)
+    central_read_cmds.add_options(s)
     s.set_defaults(fn=cmd_report)
 
     s = sub.add_parser("export", help="results of many sessions as CSV")
@@ -468,6 +510,7 @@ def register(sub: Any) -> None:
     s.add_argument("--since", metavar="DATE", help="sessions started on or after (YYYY-MM-DD)")
     s.add_argument("--until", metavar="DATE", help="sessions started on or before (YYYY-MM-DD)")
     _passphrase_option(s)
+    central_read_cmds.add_options(s)
     s.set_defaults(fn=cmd_export)
 
     s = sub.add_parser(
@@ -503,6 +546,7 @@ def register(sub: Any) -> None:
         metavar="FILE",
         help="the centre's public key for --heads (default: [integrity] public_key)",
     )
+    central_read_cmds.add_options(s)
     s.set_defaults(fn=cmd_verify)
 
     s = sub.add_parser("assessor", help="assessor settings")

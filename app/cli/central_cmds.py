@@ -69,6 +69,8 @@ def _sync_store(args: argparse.Namespace, ctx: Context) -> int:
         + (f", {len(report.already)} already there" if report.already else "")
         + "\n"
     )
+    if report.audit:
+        out(f"sent {report.audit} assessor audit entr{'y' if report.audit == 1 else 'ies'}\n")
     for sid in report.no_text:
         out(f"note: session {sid} was sent without its scenario text (not found here)\n")
     for problem in report.problems:
