@@ -9,6 +9,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QThreadPool, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QComboBox,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -21,6 +22,13 @@ from PySide6.QtWidgets import (
 from app.assessor.marks import Marking
 from app.services.catalog import ScenarioCatalog
 from app.storage import SessionStore
+from app.ui.assessor.central_source import (
+    CENTRAL,
+    LOCAL,
+    CentralExporter,
+    CentralReplayScreen,
+    CentralSource,
+)
 from app.ui.assessor.exports import Exporter, SaveAsker
 from app.ui.assessor.library_page import LibraryFilter, LibraryPage
 from app.ui.assessor.moderation_page import ModerationPage
@@ -53,6 +61,12 @@ class AssessorArea(QWidget):
     sig_status_posted = Signal(str)
     """A notice for the status bar."""
 
+    sig_source_shown = Signal(str)
+    """The library now shows this source's records: "local" or "central"."""
+
+    sig_source_failed = Signal(str)
+    """The central store could not be opened: the plain line shown (this PC's records stay)."""
+
     def __init__(
         self,
         store: SessionStore,
@@ -65,8 +79,11 @@ class AssessorArea(QWidget):
         ask_save_path: SaveAsker | None = None,
         voice: VoiceKit | None = None,
         voice_controller: VoiceController | None = None,
+        central_url: str | None = None,
         parent: QWidget | None = None,
     ) -> None:
+        """`central_url`: the machine configuration's `[store] url`; with it, the area offers
+        the centre's records besides this PC's (central_source.py)."""
         super().__init__(parent)
         self.setObjectName("page")
         self.setStyleSheet(ASSESSOR_STYLE)
@@ -98,6 +115,27 @@ class AssessorArea(QWidget):
         self.moderate.setAccessibleName(tr("Moderation: blind double-marking and agreement"))
         self.moderate.clicked.connect(self.show_moderation)
         row.addWidget(self.who, 1)
+        # This PC's records, or the centre's (only when the configuration names a server).
+        self.source: QComboBox | None = None
+        self.source_note = QLabel("")
+        self.source_note.setWordWrap(True)
+        self.source_note.setAccessibleName(tr("Records source status"))
+        self.source_note.hide()
+        self.central: CentralSource | None = None
+        if central_url:
+            self.central = CentralSource(central_url, pool, parent=self)
+            self.central.sig_store_opened.connect(self._central_opened)
+            self.central.sig_store_failed.connect(self._central_failed)
+            label = QLabel(tr("&Records:"))
+            self.source = QComboBox()
+            self.source.setAccessibleName(tr("Records: this PC or the centre"))
+            self.source.addItem(tr("This PC"), LOCAL)
+            self.source.addItem(tr("Centre (server)"), CENTRAL)
+            label.setBuddy(self.source)
+            self.source.currentIndexChanged.connect(self._source_chosen)
+            row.addWidget(label)
+            row.addWidget(self.source)
+            row.addWidget(self.source_note, 1)
         row.addWidget(self.moderate)
         row.addWidget(self.lock)
         outer.addWidget(bar)
@@ -105,8 +143,16 @@ class AssessorArea(QWidget):
         lock_key.activated.connect(self.leave)
 
         self.stack = QStackedWidget()
-        self.library = LibraryPage(store, pool)
-        self.replay = ReplayScreen(
+        self._pool, self._clock, self._tick_ms = pool, clock, tick_ms
+        self._ask_save_path, self._voice, self._voice_controller = (
+            ask_save_path,
+            voice,
+            voice_controller,
+        )
+        self.local_library = self.library = LibraryPage(store, pool)
+        self.central_library: LibraryPage | None = None
+        self.central_replay: CentralReplayScreen | None = None
+        self.local_replay = self.replay = ReplayScreen(
             store,
             self.marking,
             pool,
@@ -139,6 +185,92 @@ class AssessorArea(QWidget):
         self.exporter.sig_export_failed.connect(self.sig_status_posted.emit)
         self.setFocusProxy(self.library)
         self.library.refresh()
+
+    # -- the source of records -------------------------------------------------------------
+    def showing_central(self) -> bool:
+        return self.library is not self.local_library
+
+    def _source_chosen(self, _index: int) -> None:
+        assert self.source is not None and self.central is not None
+        if self.source.currentData() == LOCAL:
+            self._show_source(LOCAL)
+            return
+        self.source.setEnabled(False)  # until the store answers
+        self.source_note.setText(tr("Connecting to the central store…"))
+        self.source_note.show()
+        self.central.open()
+
+    def _central_opened(self, central: object) -> None:
+        from app.central.store import CentralStore
+
+        assert isinstance(central, CentralStore) and self.source is not None
+        self.source.setEnabled(True)
+        self.source_note.setText(tr("Centre: ") + central.where + tr(" (read-only)"))
+        if self.central_library is None:
+            library = LibraryPage(central, self._pool)
+            library.csv.setEnabled(False)
+            library.csv.setToolTip(
+                tr("The CSV of central results: `callsim export --central --csv FILE`")
+            )
+            exporter = CentralExporter(
+                central, self.store, self.marking, self._pool, self._ask_save_path, self
+            )
+            exporter.sig_export_finished.connect(
+                lambda kind, path: self.sig_status_posted.emit(
+                    tr("Saved the {kind} file: ").replace("{kind}", kind.upper()) + str(path)
+                )
+            )
+            exporter.sig_export_failed.connect(self.sig_status_posted.emit)
+            replay = CentralReplayScreen(
+                central,
+                self.store,
+                self.marking,
+                self._pool,
+                exporter,
+                assessor=self.assessor,
+                clock=self._clock,
+                tick_ms=self._tick_ms,
+                voice=self._voice,
+                voice_controller=self._voice_controller,
+            )
+            for page in (library, replay):
+                page.setObjectName("page")
+                self.stack.addWidget(page)
+            library.sig_session_opened.connect(self.open_session)
+            replay.sig_back_chosen.connect(self.show_library)
+            replay.sig_status_posted.connect(self.sig_status_posted.emit)
+            self.central_library, self.central_replay = library, replay
+            self.central_exporter = exporter
+        if self.source.currentData() == CENTRAL:
+            self._show_source(CENTRAL)
+
+    def _central_failed(self, line: str) -> None:
+        assert self.source is not None
+        self.source.blockSignals(True)
+        self.source.setCurrentIndex(self.source.findData(LOCAL))
+        self.source.blockSignals(False)
+        self.source.setEnabled(True)
+        self.source_note.setText(line)
+        self.source_note.show()
+        self._show_source(LOCAL)
+        self.sig_status_posted.emit(line)
+        self.sig_source_failed.emit(line)
+
+    def _show_source(self, which: str) -> None:
+        self.replay.player.pause()
+        if which == CENTRAL and self.central_library is not None:
+            assert self.central_replay is not None
+            self.library, self.replay = self.central_library, self.central_replay
+            self.moderate.setEnabled(False)  # moderation is on this PC's records
+        else:
+            self.library, self.replay = self.local_library, self.local_replay
+            self.moderate.setEnabled(True)
+            if self.central is not None and self.central.store is not None:
+                self.source_note.setText("")
+        self.stack.setCurrentWidget(self.library)
+        self.setFocusProxy(self.library)
+        self.library.reload()
+        self.sig_source_shown.emit(which)
 
     def open_session(self, session_id: str) -> None:
         self.replay.load(session_id, self.catalog)
@@ -174,8 +306,14 @@ class AssessorArea(QWidget):
         self.sig_area_left.emit()
 
     def shutdown(self) -> None:
-        self.replay.shutdown()
-        self.library.shutdown()
+        for page in (self.local_replay, self.central_replay):
+            if page is not None:
+                page.shutdown()
+        for library in (self.local_library, self.central_library):
+            if library is not None:
+                library.shutdown()
+        if self.central is not None:
+            self.central.close()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.shutdown()

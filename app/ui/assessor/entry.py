@@ -175,6 +175,7 @@ class AssessorEntry(QObject):
         if store is None:
             return
         from app.ui.assessor.area import AssessorArea  # built only after the passphrase
+        from app.ui.assessor.central_source import configured_url
 
         services = self.services
         services.settings.assessor_name = name
@@ -189,6 +190,7 @@ class AssessorEntry(QObject):
             ask_save_path=services.ask_save_path,
             voice=services.voice,
             voice_controller=self.voice,
+            central_url=configured_url(),  # [store] url: the centre's records too
         )
         area.sig_area_left.connect(self.leave)
         area.sig_status_posted.connect(host.post)

@@ -27,11 +27,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.assessor.export import progress
+from app.assessor.export import ProgressPoint, progress
 from app.assessor.library import REVIEW_STATES, LibraryRow, query_sessions
 from app.scenario.vocabulary import STATUSES as CRITERION_STATUSES
 from app.storage import SessionStore
 from app.storage.library_repo import LibraryRepo
+from app.storage.reader import LibraryReader
 from app.ui.assessor.library_model import COLUMNS, LibraryModel
 from app.ui.assessor.progress_chart import ProgressChart
 from app.ui.assessor.words import review_words, session_status_words, status_words, tr
@@ -93,7 +94,14 @@ class LibraryPage(QWidget):
     sig_progress_shown = Signal(str)
     """The progress chart now shows this trainee's attempts."""
 
-    def __init__(self, store: SessionStore, pool: QThreadPool, parent: QWidget | None = None):
+    def __init__(
+        self,
+        store: SessionStore | LibraryReader,
+        pool: QThreadPool,
+        parent: QWidget | None = None,
+    ):
+        """`store`: this PC's file, or the central store (`LibraryReader`: no marks there,
+        so no criterion filter, and the progress chart shows the automatic scores)."""
         super().__init__(parent)
         self.store = store
         self.pool = pool
@@ -131,6 +139,9 @@ class LibraryPage(QWidget):
             [(status_words(str(s)), str(s)) for s in CRITERION_STATUSES],
         )
         self.criterion_status.setEnabled(False)
+        if not isinstance(store, SessionStore):
+            self.criterion.setEnabled(False)
+            self.criterion.setToolTip(tr("The central store holds no marks to filter on"))
         self.period = self._combo(tr("Date filter"), [(tr(t), d) for t, d in PERIODS])
         self.sort = self._combo(tr("Sort by"), [(tr(t), n) for n, (t, _c, _o) in enumerate(SORTS)])
         pairs = (
@@ -296,7 +307,8 @@ class LibraryPage(QWidget):
             every = rows if wanted == LibraryFilter() else query_sessions(store)
             trainees = sorted({r.trainee for r in every}, key=str.casefold)
             scenarios = sorted({(r.scenario_id, r.scenario_title) for r in every})
-            return LibraryAnswer(rows, trainees, scenarios, LibraryRepo(store).criteria())
+            criteria = LibraryRepo(store).criteria() if isinstance(store, SessionStore) else []
+            return LibraryAnswer(rows, trainees, scenarios, criteria)
 
         self._query = run_task(
             self.pool, work, parent=self, on_done=self._answered, on_failed=self._failed
@@ -349,6 +361,7 @@ class LibraryPage(QWidget):
             combo.setCurrentIndex(max(0, found))
             combo.blockSignals(False)
         self.criterion_status.setEnabled(self.criterion.currentData() is not None)
+        self.criterion.setEnabled(isinstance(self.store, SessionStore))
 
     def reload(self) -> None:
         """Fetch everything again, the filter choices too (e.g. back from a replay)."""
@@ -388,7 +401,11 @@ class LibraryPage(QWidget):
         store = self.store
 
         def work(_state: TaskState) -> tuple[list[Any], float | None]:
-            points = progress(store, trainee)
+            points = (
+                progress(store, trainee)
+                if isinstance(store, SessionStore)
+                else (_automatic_progress(store, trainee))
+            )
             mark = None
             if points:
                 result = store.result(points[-1].session_id) or {}
@@ -409,3 +426,14 @@ class LibraryPage(QWidget):
         for handle in (self._query, self._progress):
             if handle is not None:
                 handle.cancel()
+
+
+def _automatic_progress(store: LibraryReader, trainee: str) -> list[ProgressPoint]:
+    """The trainee's scored attempts in a store without marks (the central store): the
+    automatic scores only, oldest first."""
+    rows = query_sessions(store, trainee=trainee, status="finished", sort="date", descending=False)
+    return [
+        ProgressPoint(r.id, r.started_at, r.scenario_id, r.score, r.passed, None)
+        for r in rows
+        if r.score is not None
+    ]
