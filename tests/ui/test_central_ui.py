@@ -7,6 +7,7 @@ Against a real PostgreSQL server (tests/helpers/pg.py), filled by a PC's outbox.
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import socket
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ from typing import Any
 import pytest
 from PySide6.QtCore import QThreadPool
 
+from app.assessor.export import CSV_COLUMNS
 from app.assessor.marks import Marking
 from app.services.catalog import ScenarioCatalog
 from app.storage import SessionStore
@@ -169,6 +171,17 @@ def test_the_central_library_lists_each_synced_session_once_and_filters_and_sear
         area.library.search.setText("harbour")
         area.library.refresh()
     assert shown(area) == [synced["ana"]]
+    # The CSV of the centre's results (the same columns as a PC's export), each session once.
+    area.central_exporter.ask = SaveTo(tmp_path / "results.csv")
+    with qtbot.waitSignal(area.central_exporter.sig_export_finished, timeout=60000) as done:
+        area.library.csv.click()
+    assert done.args == ["csv", tmp_path / "results.csv"]
+    with (tmp_path / "results.csv").open(encoding="utf-8", newline="") as f:
+        table = list(csv.DictReader(f))
+    assert list(table[0])[: len(CSV_COLUMNS)] == list(CSV_COLUMNS)
+    assert [r["session_id"] for r in table] == sent[::-1]  # oldest first
+    assert {r["verified"] for r in table} == {"yes"}
+    assert [r["trainee"] for r in table] == ["Sam Taylor", "Ana Kowalski", "Ben Okafor"]
     # Back to this PC: its four sessions again.
     with qtbot.waitSignal(area.local_library.sig_library_loaded, timeout=30000):
         area.source.setCurrentIndex(area.source.findData(LOCAL))  # type: ignore[union-attr]
@@ -261,6 +274,15 @@ def test_a_server_edit_shows_altered(
     banner = replay.header.verified.text()
     assert banner.startswith("✗ ALTERED in the central store: event log: event 1:")
     assert replay.header.verified.property("state") == "bad"
+    with qtbot.waitSignal(replay.sig_back_chosen, timeout=5000):
+        replay.header.back.click()
+    area.central_exporter.ask = SaveTo(tmp_path / "results.csv")
+    with qtbot.waitSignal(area.central_exporter.sig_export_finished, timeout=60000):
+        area.library.csv.click()
+    with (tmp_path / "results.csv").open(encoding="utf-8", newline="") as f:
+        verified = {r["session_id"]: r["verified"] for r in csv.DictReader(f)}
+    assert verified[sid].startswith("ALTERED: event log: event 1:")
+    assert [v for k, v in verified.items() if k != sid] == ["yes", "yes"]
 
 
 def test_an_unreachable_server_is_one_plain_line_and_this_pc_still_works(

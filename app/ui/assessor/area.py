@@ -208,10 +208,6 @@ class AssessorArea(QWidget):
         self.source_note.setText(tr("Centre: ") + central.where + tr(" (read-only)"))
         if self.central_library is None:
             library = LibraryPage(central, self._pool)
-            library.csv.setEnabled(False)
-            library.csv.setToolTip(
-                tr("The CSV of central results: `callsim export --central --csv FILE`")
-            )
             exporter = CentralExporter(
                 central, self.store, self.marking, self._pool, self._ask_save_path, self
             )
@@ -237,6 +233,11 @@ class AssessorArea(QWidget):
                 page.setObjectName("page")
                 self.stack.addWidget(page)
             library.sig_session_opened.connect(self.open_session)
+            library.sig_csv_requested.connect(
+                lambda wanted: exporter.export_results(
+                    self, trainee=wanted.trainee, scenario_id=wanted.scenario_id, since=wanted.since
+                )
+            )
             replay.sig_back_chosen.connect(self.show_library)
             replay.sig_status_posted.connect(self.sig_status_posted.emit)
             self.central_library, self.central_replay = library, replay

@@ -18,9 +18,12 @@ with the PostgreSQL login in `[store] url` (who may read is the server's busines
 
 from __future__ import annotations
 
+import csv
+import io
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -267,11 +270,116 @@ def central_banner(checked: CentralChecked) -> tuple[str, bool]:
     return text, True
 
 
+# -- the CSV of central results ------------------------------------------------------------
+
+
+def _assessor_cells(session_id: str, rows: list[AuditRow]) -> dict[str, Any]:
+    """The verdict, sign-off and mark columns from the session's audit entries as the
+    central store holds them (as `callsim export --central`)."""
+    from app.assessor.audit import verify_entries
+
+    entries = verify_entries(session_id, rows)[1]
+    cells: dict[str, Any] = {}
+    verdicts = [e for e in entries if e.action == "verdict"]
+    if verdicts:
+        v = verdicts[-1]
+        cells.update(
+            verdict=v.detail.get("verdict"),
+            verdict_reason=v.detail.get("reason"),
+            verdict_by=v.assessor,
+            verdict_at=v.at,
+        )
+    locks = [e for e in entries if e.action in ("sign_off", "reopen")]
+    if locks and locks[-1].action == "sign_off":
+        cells.update(signed_off=True, signed_off_by=locks[-1].assessor, signed_off_at=locks[-1].at)
+    marks = {str(e.detail.get("criterion_id")): e.detail for e in entries if e.action == "mark"}
+    cells["overruled"] = ";".join(
+        sorted(cid for cid, d in marks.items() if d.get("decision") == "overrule")
+    )
+    cells["mark_reasons"] = "\n".join(
+        f"{cid}: {d['reason']}" for cid, d in sorted(marks.items()) if d.get("reason")
+    )
+    return cells
+
+
+def central_results_csv(
+    store: CentralStore,
+    out: Path,
+    *,
+    trainee: str | None = None,
+    scenario_id: str | None = None,
+    since: datetime | None = None,
+) -> int:
+    """Write the CSV of the central sessions matching the filters, oldest first, with the
+    same columns as a PC's export and `callsim export --central` (the reviewed score columns
+    empty: not worked out centrally; `verified`: the central checks). Returns the count."""
+    from app.assessor.export import CRITERION, CSV_COLUMNS, safe_cell
+    from app.assessor.library import query_sessions
+    from app.assessor.verify import fmt_t
+
+    rows: list[dict[str, Any]] = []
+    for row in query_sessions(store, trainee=trainee, scenario_id=scenario_id, descending=False):
+        if since is not None and row.started_at < since:
+            continue
+        partial = central_glance(store, row.id).replay
+        bad = central_complete(store, partial).altered
+        items = partial.items
+        result = store.result(row.id) or {}
+        criteria = result.get("criteria") if isinstance(result.get("criteria"), dict) else {}
+        failures = result.get("critical_failures")
+        log = {
+            str(i.detail.get("field")): str(i.detail.get("value", ""))
+            for i in items
+            if i.kind == "log"
+        }
+        said = [
+            f"{fmt_t(i.t)} {i.kind}: {i.text}" for i in items if i.kind in ("caller", "trainee")
+        ]
+        cells: dict[str, Any] = dict.fromkeys(CSV_COLUMNS)
+        cells.update(
+            session_id=row.id,
+            trainee=row.trainee,
+            scenario_id=row.scenario_id,
+            scenario_title=row.scenario_title,
+            mode=row.mode,
+            status=row.status,
+            started_at=row.started_at.isoformat(),
+            ended_at=row.ended_at.isoformat() if row.ended_at else None,
+            duration_s=row.duration,
+            events=row.event_count,
+            verified="yes" if bad is None else f"ALTERED: {bad.name}: {bad.detail}",
+            score=row.score,
+            passed=row.passed,
+            critical_failures=";".join(map(str, failures)) if isinstance(failures, list) else None,
+            review_state=row.review,
+            signed_off=False,
+            log="\n".join(f"{k}: {v}" for k, v in sorted(log.items())),
+            transcript="\n".join(said),
+        )
+        cells.update(_assessor_cells(row.id, store.audit_rows(row.id)))
+        cells["criteria"] = {
+            str(cid): str(c.get("status") or "")
+            for cid, c in (criteria or {}).items()
+            if isinstance(c, dict)
+        }
+        rows.append(cells)
+    names = list(dict.fromkeys(cid for r in rows for cid in r["criteria"]))
+    text = io.StringIO(newline="")
+    writer = csv.writer(text)
+    writer.writerow([*CSV_COLUMNS, *(CRITERION + cid for cid in names)])
+    for r in rows:
+        values = [r[c] for c in CSV_COLUMNS] + [r["criteria"].get(c) for c in names]
+        writer.writerow([safe_cell(v) for v in values])
+    write_atomically(out, text.getvalue().encode("utf-8"), what="CSV export")
+    return len(rows)
+
+
 # -- the replay screen and the reports ------------------------------------------------------
 
 
 class CentralExporter(Exporter):
-    """Reports of central sessions: the central report page, as HTML or PDF."""
+    """Reports of central sessions (the central report page, as HTML or PDF) and the CSV of
+    central results."""
 
     def __init__(
         self,
@@ -327,6 +435,32 @@ class CentralExporter(Exporter):
             self.sig_export_finished.emit(kind, result[0])
 
         run_task(self.pool, work, parent=self, on_done=done, on_failed=self._failed)
+
+    def export_results(
+        self,
+        parent: QWidget,
+        *,
+        trainee: str | None,
+        scenario_id: str | None,
+        since: datetime | None,
+        suggested: str = "callsim-central-results",
+    ) -> None:
+        out = self._choose(parent, "csv", f"{suggested}.csv")
+        if out is None:
+            return
+        central = self.central
+
+        def work(_state: TaskState) -> Path:
+            central_results_csv(central, out, trainee=trainee, scenario_id=scenario_id, since=since)
+            return out
+
+        run_task(
+            self.pool,
+            work,
+            parent=self,
+            on_done=lambda path: self.sig_export_finished.emit("csv", path),
+            on_failed=self._failed,
+        )
 
 
 class CentralReplayScreen(ReplayScreen):
