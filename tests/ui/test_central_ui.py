@@ -305,3 +305,38 @@ def test_an_unreachable_server_is_one_plain_line_and_this_pc_still_works(
     assert sorted(shown(area)) == sorted(synced.values())
     open_replay_of(qtbot, area, synced["local"])
     assert area.stack.currentWidget() is area.local_replay
+
+
+def test_a_connection_lost_is_one_plain_line_and_choosing_the_centre_again_reconnects(
+    qtbot: Any,
+    store: SessionStore,
+    scenarios_dir: Path,
+    tmp_path: Path,
+    central_db: CentralDb,
+    synced: dict[str, str],
+) -> None:
+    area = _area(qtbot, store, scenarios_dir, central_db.pc_dsn, tmp_path)
+    assert area.source is not None
+    with qtbot.waitSignal(area.sig_source_shown, timeout=30000):
+        area.source.setCurrentIndex(area.source.findData(CENTRAL))
+    _loaded(qtbot, area)
+    assert len(shown(area)) == 3
+    with central_db.server.superuser(central_db.name) as su:
+        su.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = %s AND pid <> pg_backend_pid()",
+            [central_db.name],
+        )
+    with qtbot.waitSignal(area.sig_source_failed, timeout=60000) as failed:
+        area.library.refresh()
+    line = failed.args[0]
+    assert "the connection to the central store" in line and "was lost while reading" in line
+    assert line.endswith("— check the network or ask IT.") and "Error:" not in line
+    assert area.source.currentData() == LOCAL and area.central_library is None
+    _loaded(qtbot, area)
+    assert len(shown(area)) == 4  # this PC's records
+    with qtbot.waitSignal(area.sig_source_shown, timeout=30000) as again:
+        area.source.setCurrentIndex(area.source.findData(CENTRAL))
+    assert again.args == [CENTRAL]
+    _loaded(qtbot, area)
+    assert sorted(shown(area)) == sorted(v for k, v in synced.items() if k != "local")

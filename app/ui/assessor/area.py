@@ -26,6 +26,7 @@ from app.ui.assessor.central_source import (
     CENTRAL,
     LOCAL,
     CentralExporter,
+    CentralLibraryPage,
     CentralReplayScreen,
     CentralSource,
 )
@@ -207,7 +208,8 @@ class AssessorArea(QWidget):
         self.source.setEnabled(True)
         self.source_note.setText(tr("Centre: ") + central.where + tr(" (read-only)"))
         if self.central_library is None:
-            library = LibraryPage(central, self._pool)
+            library = CentralLibraryPage(central, self._pool)
+            library.sig_connection_lost.connect(self._central_lost)
             exporter = CentralExporter(
                 central, self.store, self.marking, self._pool, self._ask_save_path, self
             )
@@ -244,6 +246,22 @@ class AssessorArea(QWidget):
             self.central_exporter = exporter
         if self.source.currentData() == CENTRAL:
             self._show_source(CENTRAL)
+
+    def _central_lost(self, line: str) -> None:
+        """The central connection is gone: say so; choosing the centre again reconnects."""
+        assert self.central is not None
+        self.source_note.setText(line)
+        self.central.close()
+        if self.central_library is not None:
+            self.central_library.shutdown()
+            self.stack.removeWidget(self.central_library)
+            self.central_library.deleteLater()
+        if self.central_replay is not None:
+            self.central_replay.shutdown()
+            self.stack.removeWidget(self.central_replay)
+            self.central_replay.deleteLater()
+        self.central_library = self.central_replay = None
+        self._central_failed(line)
 
     def _central_failed(self, line: str) -> None:
         assert self.source is not None

@@ -43,6 +43,7 @@ from app.storage.audit_repo import AuditRow
 from app.storage.chain import VerifyResult
 from app.storage.errors import UnknownSessionError
 from app.ui.assessor.exports import Exporter, SaveAsker
+from app.ui.assessor.library_page import LibraryPage
 from app.ui.assessor.opening import Opened
 from app.ui.assessor.replay_screen import ReplayScreen
 from app.ui.assessor.words import tr
@@ -374,7 +375,22 @@ def central_results_csv(
     return len(rows)
 
 
-# -- the replay screen and the reports ------------------------------------------------------
+# -- the library, the replay screen and the reports ----------------------------------------
+
+
+class CentralLibraryPage(LibraryPage):
+    """The library page over the central store; a failed read is one plain line, and
+    `sig_connection_lost` says the store must be opened again."""
+
+    sig_connection_lost = Signal(str)
+    """A read failed because the connection is gone (the plain line shown)."""
+
+    def _failed(self, message: str) -> None:
+        line = plain_line(message)
+        super()._failed(line)
+        self.count.setText(line)
+        if message.startswith("CentralUnreachableError"):
+            self.sig_connection_lost.emit(line)
 
 
 class CentralExporter(Exporter):
