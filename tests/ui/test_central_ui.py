@@ -17,15 +17,19 @@ from typing import Any
 import pytest
 from PySide6.QtCore import QThreadPool
 
+from app.assessor.auth import AssessorAuth
 from app.assessor.export import CSV_COLUMNS
 from app.assessor.marks import Marking
 from app.services.catalog import ScenarioCatalog
 from app.storage import SessionStore
 from app.ui.assessor.area import AssessorArea
 from app.ui.assessor.central_source import CENTRAL, LOCAL, NO_MARKING, configured_url
+from app.ui.services import AppServices
 from tests.conftest import SCENARIOS
 from tests.helpers.pg import CentralDb, central_db_fixture, pg_server_fixture  # noqa: F401
+from tests.ui.test_assessor_entry import FakeHost, make_entry
 from tests.ui.test_assessor_ui_kit import (
+    PASSPHRASE,
     SaveTo,
     built_in,
     days_ago,
@@ -34,12 +38,6 @@ from tests.ui.test_assessor_ui_kit import (
     record,
     say,
 )
-
-pytestmark = pytest.mark.pg
-
-pytest.importorskip("psycopg")
-
-from app.central.outbox import Outbox  # noqa: E402
 
 SCENARIO_FILE = SCENARIOS / "misconduct-disclosure.yaml"
 
@@ -58,6 +56,9 @@ def db(tmp_path: Path) -> Path:
 def synced(db: Path, central_db: CentralDb) -> dict[str, str]:
     """Three sessions recorded on this PC and sent to the centre, then one more that is not
     sent yet (it is on this PC only)."""
+    pytest.importorskip("psycopg")
+    from app.central.outbox import Outbox
+
     case = built_in()
     assert hashlib.sha256(SCENARIO_FILE.read_bytes()).hexdigest() == case.sha256
     good = model_answer(case)
@@ -121,27 +122,54 @@ def _closed_port() -> int:
 
 def test_the_switch_is_there_only_with_a_store_url(
     qtbot: Any,
-    store: SessionStore,
+    services: AppServices,
     scenarios_dir: Path,
     tmp_path: Path,
-    central_db: CentralDb,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    without = _area(qtbot, store, scenarios_dir, None, tmp_path)
-    assert without.source is None and without.central is None
-    with_url = _area(qtbot, store, scenarios_dir, central_db.pc_dsn, tmp_path)
-    assert with_url.source is not None
-    assert [with_url.source.itemText(i) for i in range(2)] == ["This PC", "Centre (server)"]
-    assert with_url.source.currentData() == LOCAL and with_url.central is not None
-    # What the entry passes: the machine configuration's [store] url, or nothing.
-    machine = tmp_path / "machine.toml"
-    monkeypatch.setenv("CALLSIM_CONFIG", str(machine))
-    machine.write_text('[store]\nurl = "postgresql://callsim@records.example/callsim"\n')
-    assert configured_url() == "postgresql://callsim@records.example/callsim"
-    machine.write_text('voice = "silent"\n')
-    assert configured_url() is None
+    with SessionStore(tmp_path / "pc.db") as store:
+        without = _area(qtbot, store, scenarios_dir, None, tmp_path)
+        assert without.source is None and without.central is None
+        with_url = _area(qtbot, store, scenarios_dir, "postgresql://callsim@records/x", tmp_path)
+        assert with_url.source is not None and with_url.central is not None
+        assert [with_url.source.itemText(i) for i in range(2)] == ["This PC", "Centre (server)"]
+        assert with_url.source.currentData() == LOCAL and not with_url.showing_central()
+        for area in (without, with_url):
+            area.shutdown()
+        # What the entry passes: the machine configuration's [store] url, or nothing.
+        machine = tmp_path / "machine.toml"
+        monkeypatch.setenv("CALLSIM_CONFIG", str(machine))
+        machine.write_text('voice = "silent"\n')
+        assert configured_url() is None
+        assert _unlocked(qtbot, services, store).source is None
+        machine.write_text('[store]\nurl = "postgresql://callsim@records.example/callsim"\n')
+        assert configured_url() == "postgresql://callsim@records.example/callsim"
+        area = _unlocked(qtbot, services, store)
+        assert area.central is not None
+        assert area.central.url == "postgresql://callsim@records.example/callsim"
 
 
+def _unlocked(qtbot: Any, services: AppServices, store: SessionStore) -> AssessorArea:
+    """The area as the entry opens it after the passphrase."""
+    if not AssessorAuth(store).is_set():
+        AssessorAuth(store).set_passphrase(PASSPHRASE)
+    host = FakeHost(store)
+    pool = QThreadPool()
+    entry = make_entry(qtbot, host, services, pool)
+    entry._test_pool = pool  # type: ignore[attr-defined]
+    with qtbot.waitSignal(entry.sig_dialog_shown, timeout=5000) as shown_:
+        entry.action.trigger()
+    dialog = shown_.args[0]
+    dialog.name.setText("Alex Assessor")
+    dialog.passphrase.setText(PASSPHRASE)
+    with qtbot.waitSignal(entry.sig_area_opened, timeout=10000):
+        dialog.buttons.accepted.emit()
+    area = entry.area
+    assert isinstance(area, AssessorArea)
+    return area
+
+
+@pytest.mark.pg
 def test_the_central_library_lists_each_synced_session_once_and_filters_and_searches(
     qtbot: Any,
     store: SessionStore,
@@ -201,6 +229,7 @@ def _open_central(qtbot: Any, area: AssessorArea, session_id: str) -> Any:
     return checked.args[0]
 
 
+@pytest.mark.pg
 def test_a_central_session_replays_verified_read_only_with_its_reports(
     qtbot: Any,
     store: SessionStore,
@@ -250,6 +279,7 @@ def test_a_central_session_replays_verified_read_only_with_its_reports(
     assert (tmp_path / "report.pdf").read_bytes().startswith(b"%PDF")
 
 
+@pytest.mark.pg
 def test_a_server_edit_shows_altered(
     qtbot: Any,
     store: SessionStore,
@@ -285,6 +315,7 @@ def test_a_server_edit_shows_altered(
     assert [v for k, v in verified.items() if k != sid] == ["yes", "yes"]
 
 
+@pytest.mark.pg
 def test_an_unreachable_server_is_one_plain_line_and_this_pc_still_works(
     qtbot: Any, store: SessionStore, scenarios_dir: Path, tmp_path: Path, synced: dict[str, str]
 ) -> None:
@@ -307,6 +338,7 @@ def test_an_unreachable_server_is_one_plain_line_and_this_pc_still_works(
     assert area.stack.currentWidget() is area.local_replay
 
 
+@pytest.mark.pg
 def test_a_connection_lost_is_one_plain_line_and_choosing_the_centre_again_reconnects(
     qtbot: Any,
     store: SessionStore,
