@@ -132,12 +132,16 @@ class CentralSource(QObject):
             return
         url, opener = self.url, self._opener
 
-        def work(_state: TaskState) -> Any:
+        def work(state: TaskState) -> Any:
             if opener is not None:
-                return opener(url)
-            from app.central.store import CentralStore
+                store = opener(url)
+            else:
+                from app.central.store import CentralStore
 
-            return CentralStore(url, timeout=5.0)
+                store = CentralStore(url, timeout=5.0)
+            if state.cancelled():  # the area was left meanwhile: nobody will close it
+                store.close()
+            return store
 
         self._task = run_task(
             self.pool, work, parent=self, on_done=self._opened, on_failed=self._failed
@@ -561,7 +565,7 @@ class CentralReplayScreen(ReplayScreen):
         super()._completed(token, replay)
         if checked is not None:  # show_replay drew the PC's banner: the central one instead
             words, good = central_banner(checked)
-            self.header._banner(self.header.verified, words, "good" if good else "bad")
+            self.header.show_verified(words, good=good)
             self.sig_central_checked.emit(checked)
 
     def show_signed(self, signed: Any) -> None:

@@ -116,6 +116,10 @@ class ReplayHeader(QWidget):
         label.style().unpolish(label)
         label.style().polish(label)
 
+    def show_verified(self, text: str, *, good: bool) -> None:
+        """Put `text` in the first banner (e.g. the central store's checks)."""
+        self._banner(self.verified, text, "good" if good else "bad")
+
     def show_loading(self) -> None:
         self.title.setText(tr("Opening the session…"))
         self._banner(self.verified, tr("Checking the event log…"), "wait")
