@@ -18,9 +18,6 @@ with the PostgreSQL login in `[store] url` (who may read is the server's busines
 
 from __future__ import annotations
 
-import csv
-import io
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -38,9 +35,8 @@ from app.assessor.replay import timeline as build_timeline
 from app.assessor.report import AREA, Generated, pdf_footer
 from app.assessor.reviewed import reviewed_result
 from app.central.check import CentralCheck, central_checks
+from app.central.views import CENTRAL_PROVES, Rebuilder, results_csv, verify_audit
 from app.storage import SessionStore
-from app.storage.audit_repo import AuditRow
-from app.storage.chain import VerifyResult
 from app.storage.errors import UnknownSessionError
 from app.ui.assessor.exports import Exporter, SaveAsker
 from app.ui.assessor.library_page import LibraryPage
@@ -59,17 +55,6 @@ NO_MARKING = (
     "This session is held by the training centre's store and is read-only here: marks, "
     "comments, the verdict and sign-off are made on the PC that recorded it, and reach the "
     "centre with that PC's next sync."
-)
-
-CENTRAL_PROVES = (
-    "This proves: the session's header, events, result and seal in the central store are the "
-    "ones its PC sealed and sent (the same hash chains as on the PC, checked with the same "
-    "code), it was received once, and the assessors' audit entries sent from the PC are "
-    "chained as written, up to the head on the session. It cannot rule out a complete, "
-    "consistent rewrite by someone with the server's superuser (the hashes have no secret "
-    "key): check the PC's signed heads (`callsim verify --heads`) for that. Where the scenario "
-    "version played was sent, that the events and the result follow from the trainee's "
-    "recorded actions through this callsim's engine and rubric (rebuilt and re-scored)."
 )
 
 
@@ -168,12 +153,6 @@ class CentralSource(QObject):
 # -- reading and checking a central session (plain Python, run in workers) -----------------
 
 
-def _verify_audit(session_id: str, rows: list[AuditRow]) -> VerifyResult:
-    from app.assessor.audit import verify_entries
-
-    return verify_entries(session_id, rows)[0]
-
-
 @dataclass(frozen=True)
 class CentralChecked:
     """What the second step found: the replay with its scenario and rebuild, and every
@@ -201,63 +180,26 @@ def central_glance(store: CentralStore, session_id: str) -> Opened:
     return Opened(replay, reviewed, [], None)
 
 
-def _load_text(scenario_id: str, text: bytes) -> Any:
-    """The scenario from its stored text, or why it does not load (a string)."""
-    from app.scenario.loader import load_scenario
-    from app.scenario.problems import ScenarioError
-
-    with tempfile.TemporaryDirectory(prefix="callsim-central-") as folder:
-        path = Path(folder) / f"{scenario_id}.yaml"
-        path.write_bytes(text)
-        try:
-            return load_scenario(path, check=False)
-        except ScenarioError as exc:
-            first = exc.problems[0].message if exc.problems else "it has errors"
-            return f"the scenario text held does not load ({first})"
-
-
 def central_complete(store: CentralStore, partial: Replay) -> CentralChecked:
     """The central checks, then the call rebuilt and re-scored with the scenario text the
-    central store holds (as `callsim verify --central`)."""
-    from app.assessor.verify import _rebuild, _result_check
-    from app.engine import events as ev
-
+    central store holds (as `callsim verify --central`: `app.central.views`)."""
     sid = partial.session.id
-    checks = central_checks(store, sid, verify_audit=_verify_audit)
-    rec = store.record(sid)
-    if rec is None:
-        raise UnknownSessionError(sid)
-    text = store.scenario_text(str(rec.scenario_sha256))
-    found = None if text is None else _load_text(str(rec.scenario_id), text)
-    if found is None or isinstance(found, str):
-        why = found or "the scenario version played was not sent to the central store"
-        checks.append(CentralCheck("rebuild", None, f"{why}: not rebuilt or re-scored"))
-        return CentralChecked(replace(partial, rebuild_error=why), checks)
-    events = partial.events
-    rebuilt, difference, error = _rebuild(found, events, rec.status == "finished")
-    replay = replace(
-        partial,
-        scenario=found,
-        scenario_matches=True,
-        rebuilt_equal=error is None and difference is None,
-        rebuild_error=error,
-    )
-    if error is not None or difference is not None:
-        checks.append(CentralCheck("rebuild", False, str(error or difference)))
-        return CentralChecked(replay, checks)
-    inputs = sum(1 for e in events if e.kind in ev.INPUT_KINDS)
-    checks.append(
-        CentralCheck(
-            "rebuild",
-            True,
-            f"its {inputs} recorded inputs, replayed with the scenario text held, give the "
-            f"same {len(events)} events",
+    checks = central_checks(store, sid, verify_audit=verify_audit)
+    try:
+        rebuilt = Rebuilder(store).rebuild(sid, partial.events)
+    except LookupError:
+        raise UnknownSessionError(sid) from None
+    if rebuilt.scenario is None:
+        replay = replace(partial, rebuild_error=rebuilt.error)
+    else:
+        replay = replace(
+            partial,
+            scenario=rebuilt.scenario,
+            scenario_matches=True,
+            rebuilt_equal=rebuilt.equal,
+            rebuild_error=rebuilt.error,
         )
-    )
-    if rec.status == "finished":
-        again, _ = _result_check(rec, found, rebuilt)
-        checks.append(CentralCheck("re-score", again.ok, again.detail))
-    return CentralChecked(replay, checks)
+    return CentralChecked(replay, checks + rebuilt.checks)
 
 
 def central_banner(checked: CentralChecked) -> tuple[str, bool]:
@@ -278,35 +220,6 @@ def central_banner(checked: CentralChecked) -> tuple[str, bool]:
 # -- the CSV of central results ------------------------------------------------------------
 
 
-def _assessor_cells(session_id: str, rows: list[AuditRow]) -> dict[str, Any]:
-    """The verdict, sign-off and mark columns from the session's audit entries as the
-    central store holds them (as `callsim export --central`)."""
-    from app.assessor.audit import verify_entries
-
-    entries = verify_entries(session_id, rows)[1]
-    cells: dict[str, Any] = {}
-    verdicts = [e for e in entries if e.action == "verdict"]
-    if verdicts:
-        v = verdicts[-1]
-        cells.update(
-            verdict=v.detail.get("verdict"),
-            verdict_reason=v.detail.get("reason"),
-            verdict_by=v.assessor,
-            verdict_at=v.at,
-        )
-    locks = [e for e in entries if e.action in ("sign_off", "reopen")]
-    if locks and locks[-1].action == "sign_off":
-        cells.update(signed_off=True, signed_off_by=locks[-1].assessor, signed_off_at=locks[-1].at)
-    marks = {str(e.detail.get("criterion_id")): e.detail for e in entries if e.action == "mark"}
-    cells["overruled"] = ";".join(
-        sorted(cid for cid, d in marks.items() if d.get("decision") == "overrule")
-    )
-    cells["mark_reasons"] = "\n".join(
-        f"{cid}: {d['reason']}" for cid, d in sorted(marks.items()) if d.get("reason")
-    )
-    return cells
-
-
 def central_results_csv(
     store: CentralStore,
     out: Path,
@@ -315,68 +228,11 @@ def central_results_csv(
     scenario_id: str | None = None,
     since: datetime | None = None,
 ) -> int:
-    """Write the CSV of the central sessions matching the filters, oldest first, with the
-    same columns as a PC's export and `callsim export --central` (the reviewed score columns
-    empty: not worked out centrally; `verified`: the central checks). Returns the count."""
-    from app.assessor.export import CRITERION, CSV_COLUMNS, safe_cell
-    from app.assessor.library import query_sessions
-    from app.assessor.verify import fmt_t
-
-    rows: list[dict[str, Any]] = []
-    for row in query_sessions(store, trainee=trainee, scenario_id=scenario_id, descending=False):
-        if since is not None and row.started_at < since:
-            continue
-        partial = central_glance(store, row.id).replay
-        bad = central_complete(store, partial).altered
-        items = partial.items
-        result = store.result(row.id) or {}
-        criteria = result.get("criteria") if isinstance(result.get("criteria"), dict) else {}
-        failures = result.get("critical_failures")
-        log = {
-            str(i.detail.get("field")): str(i.detail.get("value", ""))
-            for i in items
-            if i.kind == "log"
-        }
-        said = [
-            f"{fmt_t(i.t)} {i.kind}: {i.text}" for i in items if i.kind in ("caller", "trainee")
-        ]
-        cells: dict[str, Any] = dict.fromkeys(CSV_COLUMNS)
-        cells.update(
-            session_id=row.id,
-            trainee=row.trainee,
-            scenario_id=row.scenario_id,
-            scenario_title=row.scenario_title,
-            mode=row.mode,
-            status=row.status,
-            started_at=row.started_at.isoformat(),
-            ended_at=row.ended_at.isoformat() if row.ended_at else None,
-            duration_s=row.duration,
-            events=row.event_count,
-            verified="yes" if bad is None else f"ALTERED: {bad.name}: {bad.detail}",
-            score=row.score,
-            passed=row.passed,
-            critical_failures=";".join(map(str, failures)) if isinstance(failures, list) else None,
-            review_state=row.review,
-            signed_off=False,
-            log="\n".join(f"{k}: {v}" for k, v in sorted(log.items())),
-            transcript="\n".join(said),
-        )
-        cells.update(_assessor_cells(row.id, store.audit_rows(row.id)))
-        cells["criteria"] = {
-            str(cid): str(c.get("status") or "")
-            for cid, c in (criteria or {}).items()
-            if isinstance(c, dict)
-        }
-        rows.append(cells)
-    names = list(dict.fromkeys(cid for r in rows for cid in r["criteria"]))
-    text = io.StringIO(newline="")
-    writer = csv.writer(text)
-    writer.writerow([*CSV_COLUMNS, *(CRITERION + cid for cid in names)])
-    for r in rows:
-        values = [r[c] for c in CSV_COLUMNS] + [r["criteria"].get(c) for c in names]
-        writer.writerow([safe_cell(v) for v in values])
-    write_atomically(out, text.getvalue().encode("utf-8"), what="CSV export")
-    return len(rows)
+    """Write the CSV of the central sessions matching the filters (`app.central.views`, as
+    `callsim export --central`); returns the count."""
+    text, n = results_csv(store, trainee=trainee, scenario_id=scenario_id, since=since)
+    write_atomically(out, text.encode("utf-8"), what="CSV export")
+    return n
 
 
 # -- the library, the replay screen and the reports ----------------------------------------
