@@ -25,18 +25,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QThreadPool, Signal
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QVBoxLayout
 
 from app.assessor.central_report import central_report_html
 from app.assessor.files import write_atomically
 from app.assessor.marks import Marking
 from app.assessor.replay import Replay, ScenarioFinder
 from app.assessor.replay import timeline as build_timeline
-from app.assessor.report import AREA, Generated, pdf_footer
+from app.assessor.report import Generated
 from app.assessor.reviewed import reviewed_result
 from app.central.check import CentralCheck, central_checks
 from app.central.views import CENTRAL_PROVES, Rebuilder, results_csv, verify_audit
-from app.storage import SessionStore
+from app.storage import SessionInfo, SessionStore
 from app.storage.errors import UnknownSessionError
 from app.ui.assessor.exports import Exporter, SaveAsker
 from app.ui.assessor.library_page import LibraryPage
@@ -269,73 +269,28 @@ class CentralExporter(Exporter):
         super().__init__(local, marking, pool, ask, parent)
         self.central = central
 
-    def export_report(
-        self,
-        parent: QWidget,
-        session_id: str,
-        kind: str,
-        suggested: str,
-        *,
-        assessor: str | None = None,
-        scenarios: ScenarioFinder | None = None,
-    ) -> None:
-        out = self._choose(parent, kind, f"{suggested}.{kind}")
-        if out is None:
-            return
+    def _report(
+        self, session_id: str, scenarios: ScenarioFinder | None, generated: Generated
+    ) -> tuple[str, SessionInfo | None]:
         central = self.central
+        partial = central_glance(central, session_id).replay
+        checked = central_complete(central, partial)
+        html = central_report_html(
+            central,
+            session_id,
+            checks=[(c.name, c.ok, c.detail) for c in checked.checks],
+            where=central.where,
+            proves=CENTRAL_PROVES,
+            audit=central.audit_rows(session_id),
+            generated=generated,
+        )
+        return html, partial.session
 
-        def work(_state: TaskState) -> tuple[Path, str]:
-            from app.ui.reports.pdf import html_to_pdf
-
-            generated = Generated(assessor=assessor, via=AREA)
-            partial = central_glance(central, session_id).replay
-            checked = central_complete(central, partial)
-            html = central_report_html(
-                central,
-                session_id,
-                checks=[(c.name, c.ok, c.detail) for c in checked.checks],
-                where=central.where,
-                proves=CENTRAL_PROVES,
-                audit=central.audit_rows(session_id),
-                generated=generated,
-            )
-            if kind == "pdf":
-                footer = pdf_footer(partial.session, generated)
-                html_to_pdf(html, out, title=suggested, footer=footer)
-            else:
-                write_atomically(out, html.encode("utf-8"), what="report")
-            return out, html
-
-        def done(result: tuple[Path, str]) -> None:
-            self.last_html = result[1]
-            self.sig_export_finished.emit(kind, result[0])
-
-        run_task(self.pool, work, parent=self, on_done=done, on_failed=self._failed)
-
-    def export_results(
-        self,
-        parent: QWidget,
-        *,
-        trainee: str | None,
-        scenario_id: str | None,
-        since: datetime | None,
-        suggested: str = "callsim-central-results",
+    def _results(
+        self, out: Path, trainee: str | None, scenario_id: str | None, since: datetime | None
     ) -> None:
-        out = self._choose(parent, "csv", f"{suggested}.csv")
-        if out is None:
-            return
-        central = self.central
-
-        def work(_state: TaskState) -> Path:
-            central_results_csv(central, out, trainee=trainee, scenario_id=scenario_id, since=since)
-            return out
-
-        run_task(
-            self.pool,
-            work,
-            parent=self,
-            on_done=lambda path: self.sig_export_finished.emit("csv", path),
-            on_failed=self._failed,
+        central_results_csv(
+            self.central, out, trainee=trainee, scenario_id=scenario_id, since=since
         )
 
 

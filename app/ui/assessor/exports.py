@@ -18,7 +18,7 @@ from app.assessor.files import OutputFileError, write_atomically
 from app.assessor.marks import Marking
 from app.assessor.report import AREA, Generated, pdf_footer, report_html
 from app.assessor.verify import ScenarioFinder
-from app.storage import SessionStore
+from app.storage import SessionInfo, SessionStore
 from app.ui.assessor.words import tr
 from app.ui.reports.pdf import html_to_pdf
 from app.ui.workers import TaskState, run_task
@@ -89,15 +89,12 @@ class Exporter(QObject):
         out = self._choose(parent, kind, f"{suggested}.{kind}")
         if out is None:
             return
-        store, marking = self.store, self.marking
+        make = self._report
 
         def work(_state: TaskState) -> tuple[Path, str]:
             generated = Generated(assessor=assessor, via=AREA)
-            html = report_html(
-                store, session_id, marking=marking, scenarios=scenarios, generated=generated
-            )
+            html, info = make(session_id, scenarios, generated)
             if kind == "pdf":
-                info = store.session(session_id)
                 footer = pdf_footer(info, generated) if info is not None else ""
                 html_to_pdf(html, out, title=suggested, footer=footer)
             else:
@@ -123,12 +120,10 @@ class Exporter(QObject):
         out = self._choose(parent, "csv", f"{suggested}.csv")
         if out is None:
             return
-        store, marking = self.store, self.marking
+        write = self._results
 
         def work(_state: TaskState) -> Path:
-            export_csv(
-                store, out, marking=marking, trainee=trainee, scenario_id=scenario_id, since=since
-            )
+            write(out, trainee, scenario_id, since)
             return out
 
         run_task(
@@ -138,6 +133,25 @@ class Exporter(QObject):
             on_done=lambda path: self.sig_export_finished.emit("csv", path),
             on_failed=self._failed,
         )
+
+    # -- what a report and a results file are made from (a subclass may read elsewhere) --------
+    def _report(
+        self, session_id: str, scenarios: ScenarioFinder | None, generated: Generated
+    ) -> tuple[str, SessionInfo | None]:
+        """The report's HTML and the session it is about (run in a worker)."""
+        html = report_html(
+            self.store, session_id, marking=self.marking, scenarios=scenarios, generated=generated
+        )
+        return html, self.store.session(session_id)
+
+    def _results(
+        self, out: Path, trainee: str | None, scenario_id: str | None, since: datetime | None
+    ) -> None:
+        """Write the CSV of results for these filters to `out` (run in a worker)."""
+        export_csv(
+            self.store, out, marking=self.marking, trainee=trainee, scenario_id=scenario_id,
+            since=since,
+        )  # fmt: skip
 
     def _failed(self, message: str) -> None:
         # A located OutputFileError says it all ("FILE: cannot write ... nothing was written.
