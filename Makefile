@@ -23,12 +23,14 @@ sysdeps:
 run: setup
 	$(VENV)/bin/callsim
 
+# The suite runs on every core (pytest-xdist, at most 4 workers): each worker has its own
+# temporary data and cache folders, and starts its own PostgreSQL and LRS where tests need them.
 test: setup
 	$(VENV)/bin/ruff check app tests benchmarks scripts setup.py
 	$(VENV)/bin/ruff format --check app tests benchmarks scripts setup.py
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
-	QT_QPA_PLATFORM=offscreen $(VENV)/bin/pytest
+	QT_QPA_PLATFORM=offscreen $(VENV)/bin/pytest -n auto --maxprocesses 4
 
 # A one-folder frozen build (PyInstaller, callsim.spec) in dist/callsim/, then its smoke test.
 dist: setup
