@@ -235,7 +235,9 @@ def test_a_read_only_command_signs_in_and_writes_the_name_on_the_report(
     code, _, err = run(capsys, "report", with_lead, "--out", str(out), "--assessor", "Me", *ann)
     assert code == 2 and "--assessor is not used" in err and not out.exists()
     assert run(capsys, "report", with_lead, "--out", str(out), *ann)[0] == 0
-    assert "by <b>Ann</b>" in out.read_text(encoding="utf-8")
+    text = out.read_text(encoding="utf-8")
+    assert "signed in with the assessor account <b>Ann</b>" in text
+    assert "as they named themselves" not in text  # an account, not a typed name
 
 
 def test_account_on_a_database_without_accounts_is_refused(

@@ -280,3 +280,19 @@ def test_with_accounts_only_a_lead_asks_for_a_second_marking(store: SessionStore
     with pytest.raises(ModerationError, match="Bea may not ask"):
         mod.request_second(sid, second_assessor="Cal", requested_by="Bea")
     assert mod.request_second(sid, second_assessor="Cal", requested_by="Lena Lead") is not None
+
+
+def test_the_reports_audit_table_says_what_each_moderation_action_did(
+    store: SessionStore, sid: str
+) -> None:
+    from app.assessor.report import report_html
+
+    mod = _mod(store)
+    mod.request_second(sid, second_assessor="B", requested_by="Lead")
+    mod.second_mark(sid, "location", "missed", reason="never confirmed", assessor="B")
+    mod.second_mark(sid, "professional_tone", "met", assessor="B")
+    mod.submit(sid, assessor="B")
+    html = report_html(store, sid, marking=Marking(store))
+    assert "blind second marking asked of B" in html
+    assert "second mark: location missed" in html and "never confirmed" in html
+    assert "second marking submitted" in html

@@ -1058,14 +1058,14 @@ def test_a_second_mark_edited(moderated_db: Path, moderated: Recorded, capsys: C
     attack(moderated_db, ("UPDATE second_marks SET status = 'met'", []))
     assert_named(
         moderated_db, moderated.ana, capsys, "audit trail",
-        "second_mark row of audit entry 2 no longer says",
+        "second mark row of audit entry 2 no longer says",
     )  # fmt: skip
 
 
 def test_a_second_mark_deleted(moderated_db: Path, moderated: Recorded, capsys: Capture) -> None:
     attack(moderated_db, ("DELETE FROM second_marks", []))
     assert_named(
-        moderated_db, moderated.ana, capsys, "audit trail", "second_mark row of audit entry 2",
+        moderated_db, moderated.ana, capsys, "audit trail", "second mark row of audit entry 2",
         "missing",
     )  # fmt: skip
 
@@ -1079,7 +1079,7 @@ def test_a_request_renamed_to_another_second_assessor(
         moderated.ana,
         capsys,
         "audit trail",
-        "moderation_request row of audit entry 1",
+        "second-marking request row of audit entry 1",
     )
 
 
@@ -1088,4 +1088,6 @@ def test_a_submission_added_outside_callsim(
 ) -> None:
     """The submission deleted with sqlite3 to reopen the blind marking: its entry has no row."""
     attack(moderated_db, ("DELETE FROM second_submissions", []))
-    assert_named(moderated_db, moderated.ana, capsys, "audit trail", "second_submit row")
+    assert_named(
+        moderated_db, moderated.ana, capsys, "audit trail", "second-marking submission row"
+    )

@@ -75,6 +75,7 @@ class Generated:
     os_user: str = field(default_factory=_os_user)
     assessor: str | None = None  # the assessor signed in to the assessor area, if any
     via: str = "callsim report"  # "callsim report" (command line) or AREA
+    account: bool = False  # `assessor` is the account signed in with (not a typed name)
 
     def when(self) -> str:
         moment = self.at if self.at.tzinfo is not None else self.at.replace(tzinfo=UTC)
@@ -305,6 +306,13 @@ def _audit_summary(marking: Marking, session_id: str) -> str:
             what = f"signed off: session locked{note}"
         elif a.action == "reopen":
             what = f"reopened{why}"
+        elif a.action == "moderation_request":
+            what = f"blind second marking asked of {_e(d.get('second_assessor'))}"
+        elif a.action in ("second_mark", "moderation_resolve"):
+            kind = "second mark" if a.action == "second_mark" else "resolved"
+            what = f"{kind}: {_e(d.get('criterion_id'))} {_e(d.get('status'))}{why}"
+        elif a.action == "second_submit":
+            what = "second marking submitted"
         else:
             what = ""
         rows.append([_e(a.seq), _when(a.at), _e(a.assessor), _e(a.action), what])
@@ -326,6 +334,8 @@ def _generation(
     if generated.via == AREA:
         who = _e(generated.assessor or "(no name)")
         account = f"{user}; signed in to the assessor area as <b>{who}</b>"
+    elif generated.assessor and generated.account:
+        account = f"{user}; signed in with the assessor account <b>{_e(generated.assessor)}</b>"
     elif generated.assessor:
         account = (
             f"{user}; the assessor passphrase was given, by <b>{_e(generated.assessor)}</b> "

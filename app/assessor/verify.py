@@ -214,6 +214,10 @@ _ACTION_WORDS = {
     "retract": "retraction",
     "sign_off": "sign-off",
     "reopen": "reopening",
+    "moderation_request": "second-marking request",
+    "second_mark": "second mark",
+    "second_submit": "second-marking submission",
+    "moderation_resolve": "moderation resolution",
 }
 _FIELD_WORDS = {
     "id": "the session id",

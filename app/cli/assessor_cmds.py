@@ -215,11 +215,12 @@ def _local_report(args: argparse.Namespace, ctx: Context) -> tuple[str, SessionI
 
     with _store(readonly=True) as store:
         assert store is not None
-        _unlock(args, store)
+        unlocked = _unlock(args, store)
         sid = _session(store, args.session)
         info = store.session(sid)
         assert info is not None
-        generated = Generated(assessor=args.assessor)
+        account = unlocked.startswith("signed in as ")
+        generated = Generated(assessor=args.assessor, account=account)
         text = report_html(
             store, sid, marking=Marking(store), scenarios=ctx.catalog, generated=generated
         )
