@@ -144,25 +144,32 @@ class LibraryPage(QWidget):
             self.criterion.setToolTip(tr("The central store holds no marks to filter on"))
         self.period = self._combo(tr("Date filter"), [(tr(t), d) for t, d in PERIODS])
         self.sort = self._combo(tr("Sort by"), [(tr(t), n) for n, (t, _c, _o) in enumerate(SORTS)])
-        pairs = (
-            (tr("&Search"), self.search),
-            (tr("&Trainee"), self.trainee),
-            (tr("Sc&enario"), self.scenario),
-            (tr("Stat&us"), self.status),
-            (tr("Re&view"), self.review),
-            (tr("&Mode"), self.mode),
-            (tr("C&riterion"), self.criterion),
-            (tr("Criterion st&atus"), self.criterion_status),
-            (tr("&When"), self.period),
-            (tr("S&ort"), self.sort),
+        # Two rows of five, so the search box keeps room for its words at 1366 px and at
+        # large text sizes: what to look for first, then the finer filters.
+        rows = (
+            (
+                (tr("&Search"), self.search),
+                (tr("&Trainee"), self.trainee),
+                (tr("Sc&enario"), self.scenario),
+                (tr("&When"), self.period),
+                (tr("S&ort"), self.sort),
+            ),
+            (
+                (tr("Stat&us"), self.status),
+                (tr("Re&view"), self.review),
+                (tr("&Mode"), self.mode),
+                (tr("C&riterion"), self.criterion),
+                (tr("Criterion st&atus"), self.criterion_status),
+            ),
         )
-        for col, (text, widget) in enumerate(pairs):
-            label = QLabel(text)
-            label.setBuddy(widget)
-            filters.addWidget(label, 0, col)
-            filters.addWidget(widget, 1, col)
+        for block, pairs in enumerate(rows):
+            for col, (text, widget) in enumerate(pairs):
+                label = QLabel(text)
+                label.setBuddy(widget)
+                filters.addWidget(label, 2 * block, col)
+                filters.addWidget(widget, 2 * block + 1, col)
         filters.setColumnStretch(0, 3)
-        for col in range(1, len(pairs)):
+        for col in range(1, 5):
             filters.setColumnStretch(col, 1)
         outer.addLayout(filters)
 
