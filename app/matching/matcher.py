@@ -25,7 +25,7 @@ result, in any process.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -92,6 +92,10 @@ class _Taken:
     intent: int
     prob: float
     band: str
+
+
+_Scored = tuple[list[_Taken], list[tuple[_Clause, str]]]  # a clause's intents and units
+_ClauseFn = Callable[[list[str]], _Scored]
 
 
 def _stems(text: str) -> list[str]:
@@ -298,7 +302,7 @@ class Matcher:
                 out[-1].append(w)
         return [p for p in out if p]
 
-    def _clause(self, words: list[str]) -> tuple[list[_Taken], list[tuple[_Clause, str]]]:
+    def _clause(self, words: list[str]) -> _Scored:
         """A clause's intents, and the scored units behind them (for explanations)."""
         c = self._score(words)
         taken = self._decide(c)
@@ -313,23 +317,24 @@ class Matcher:
                 return list(firsts.values()), [(sc, "part") for sc in scored]
         return taken, [(c, "")]
 
-    def _best(self, words: list[str]) -> float:
-        """The probability of the surest intent a piece gives (0: none)."""
-        return max((t.prob for t in self._clause(words)[0]), default=0.0)
-
-    def _pieces(self, text: str) -> list[list[str]]:
+    def _pieces(self, text: str, clause: _ClauseFn) -> list[list[str]]:
         """The line's punctuation pieces, a piece of under SHORT words that means nothing on
         its own joined to a long piece beside it (the one before, else the one after) when
         that makes the long piece surer: "what app was it on, snapchat, whatsapp" and
         "police, what's your emergency" are one question each; "thanks, bye" and "safe?
-        injured? weapons?" keep their pieces, and noise after a question does not dilute it."""
+        injured? weapons?" keep their pieces, and noise after a question does not dilute it.
+        `clause` scores a piece (the line's memo, so no piece is scored twice)."""
+
+        def best(words: list[str]) -> float:
+            return max((t.prob for t in clause(words)[0]), default=0.0)
+
         found = pieces(text)
         if len(found) < 2:
             return found
         alone = [
             len(p) < SHORT
             and not all(w in self._function_words for w in p)  # "ok", "so": left alone
-            and not self._clause(p)[0]
+            and not clause(p)[0]
             for p in found
         ]
         if not any(alone):
@@ -338,29 +343,33 @@ class Matcher:
         long_before = False  # the last piece in `out` is a long one (maybe with joined ones)
         for n, piece in enumerate(found):
             after = found[n + 1] if n + 1 < len(found) else None
-            if alone[n] and long_before and self._best(out[-1] + piece) > self._best(out[-1]):
+            if alone[n] and long_before and best(out[-1] + piece) > best(out[-1]):
                 out[-1] = out[-1] + piece
                 continue
-            if (
-                alone[n]
-                and after is not None
-                and len(after) >= SHORT
-                and self._best(piece + after) > self._best(after)
-            ):
-                found[n + 1] = piece + after
-                continue
+            if alone[n] and after is not None and len(after) >= SHORT:
+                if best(piece + after) > best(after):
+                    found[n + 1] = piece + after
+                    continue
             out.append(piece)
             long_before = len(piece) >= SHORT
         return out
 
     def _line(self, text: str) -> list[tuple[str, list[_Taken], list[tuple[_Clause, str]]]]:
+        memo: dict[tuple[str, ...], _Scored] = {}
+
+        def clause(words: list[str]) -> _Scored:
+            key = tuple(words)
+            if key not in memo:
+                memo[key] = self._clause(words)
+            return memo[key]
+
         out = []
-        for piece in self._pieces(text):
+        for piece in self._pieces(text, clause):
             parts = split_conjunctions(piece)
-            results = [self._clause(p) for p in parts]
+            results = [clause(p) for p in parts]
             if len(parts) > 1 and not any(t for t, _ in results):
                 # splitting may have cut one phrase in two ("was it just her and her mum")
-                taken, units = self._clause(piece)
+                taken, units = clause(piece)
                 units = [(u, "unsplit: no part matched") for u, _ in units]
                 out.append((" ".join(piece), taken, units))
                 continue
