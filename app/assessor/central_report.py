@@ -18,13 +18,17 @@ from app.assessor.replay import timeline
 from app.assessor.report import (
     _CSS,
     Generated,
+    _automatic_words,
     _criteria,
+    _critical_words,
     _e,
+    _ended_words,
     _evidence_section,
     _facts,
     _flags_and_log,
     _hash,
     _passed,
+    _session_rows,
     _table,
     _transcript,
     _when,
@@ -33,7 +37,6 @@ from app.assessor.report import (
     verify_text,
 )
 from app.assessor.reviewed import reviewed_result
-from app.assessor.verify import fmt_t
 from app.storage.audit_repo import AuditRow
 from app.storage.errors import UnknownSessionError
 from app.storage.reader import RecordReader
@@ -76,30 +79,14 @@ def central_report_html(
         ["callsim", f"{_e(__version__)} made this report; the call was recorded by {recorded}"],
         ["Session", _hash(info.id)],
     ]
-    meta = [
-        ["Trainee", _e(info.trainee)],
-        [
-            "Scenario",
-            f"{_e(info.scenario_title)} <span class='note'>({_e(info.scenario_id)})</span>",
-        ],
-        ["Date", _e(info.started_at.strftime("%Y-%m-%d %H:%M UTC"))],
-        ["Mode", _e(info.mode)],
-        ["Status", _e(info.status)],
-        ["Duration", fmt_t(duration)],
-        ["Session", _e(info.id)],
-        ["Record", record],
-    ]
+    meta = [*_session_rows(info, duration), ["Record", record]]
     versions = [
         ["Scenario sha256 (as played)", _hash(info.scenario_sha256)],
         ["Rubric sha256 (as scored)", _hash(rubric_sha256(stored))],
     ]
     if reviewed is not None:
-        auto = (
-            f"{_passed(reviewed.get('passed'))} score {_e(reviewed.get('score'))} "
-            f"(pass mark {_e(reviewed.get('pass_mark'))})"
-        )
-        critical = _e(", ".join(reviewed.get("critical_failures") or []) or "none")
-        ended_by = _e(reviewed.get("ended_by") or "nobody")
+        auto = _automatic_words(reviewed)
+        critical, ended_by = _critical_words(reviewed), _ended_words(reviewed)
     else:
         auto, critical, ended_by = _passed(None), _e(None), _e(None)
     summary = [

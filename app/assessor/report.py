@@ -19,6 +19,7 @@ import getpass
 import hashlib
 import html
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -320,6 +321,37 @@ def _audit_summary(marking: Marking, session_id: str) -> str:
     return head + _table(headers, rows, (5, 25, 20, 10, 40))
 
 
+def _session_rows(info: SessionInfo, duration: float) -> list[list[str]]:
+    """The session facts every report starts with (a PC's and the central store's)."""
+    return [
+        ["Trainee", _e(info.trainee)],
+        [
+            "Scenario",
+            f"{_e(info.scenario_title)} <span class='note'>({_e(info.scenario_id)})</span>",
+        ],
+        ["Date", _e(info.started_at.strftime("%Y-%m-%d %H:%M UTC"))],
+        ["Mode", _e(info.mode)],
+        ["Status", _e(info.status)],
+        ["Duration", fmt_t(duration)],
+        ["Session", _e(info.id)],
+    ]
+
+
+def _automatic_words(reviewed: Mapping[str, Any]) -> str:
+    return (
+        f"{_passed(reviewed.get('passed'))} score {_e(reviewed.get('score'))} "
+        f"(pass mark {_e(reviewed.get('pass_mark'))})"
+    )
+
+
+def _critical_words(reviewed: Mapping[str, Any]) -> str:
+    return _e(", ".join(reviewed.get("critical_failures") or []) or "none")
+
+
+def _ended_words(reviewed: Mapping[str, Any]) -> str:
+    return _e(reviewed.get("ended_by") or "nobody")
+
+
 def _hash(value: Any) -> str:
     """A hash or id in full, unbroken (it is copied to compare)."""
     if not value:
@@ -548,16 +580,7 @@ def report_html(
         else f'<span class="altered">{_e(verify_text(check))}</span>'
     )
     meta = [
-        ["Trainee", _e(info.trainee)],
-        [
-            "Scenario",
-            f"{_e(info.scenario_title)} <span class='note'>({_e(info.scenario_id)})</span>",
-        ],
-        ["Date", _e(info.started_at.strftime("%Y-%m-%d %H:%M UTC"))],
-        ["Mode", _e(info.mode)],
-        ["Status", _e(info.status)],
-        ["Duration", fmt_t(duration)],
-        ["Session", _e(info.id)],
+        *_session_rows(info, duration),
         ["Sign-off", _signed_words(signed)],
         ["Event log", integrity],
         [
@@ -568,10 +591,7 @@ def report_html(
         ],
     ]
     if reviewed is not None:
-        auto = (
-            f"{_passed(reviewed.get('passed'))} score {_e(reviewed.get('score'))} "
-            f"(pass mark {_e(reviewed.get('pass_mark'))})"
-        )
+        auto = _automatic_words(reviewed)
         after = f"{_passed(reviewed['reviewed_passed'])} score {_e(reviewed['reviewed_score'])}"
         unscored = reviewed.get("unscored_manual") or []
         if unscored:
@@ -582,9 +602,8 @@ def report_html(
                 " <span class='note'>(the simulator was unsure; still to check: "
                 f"{_e(', '.join(open_checks))})</span>"
             )
-        crit_auto = _e(", ".join(reviewed.get("critical_failures") or []) or "none")
+        crit_auto, ended_by = _critical_words(reviewed), _ended_words(reviewed)
         crit_rev = _e(", ".join(reviewed["reviewed_critical_failures"]) or "none")
-        ended_by = _e(reviewed.get("ended_by") or "nobody")
     else:
         auto = after = _passed(None)
         crit_auto = crit_rev = ended_by = _e(None)
