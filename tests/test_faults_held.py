@@ -11,10 +11,7 @@ record before marking it interrupted, and leaves out the queued lines nobody saw
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import pytest
@@ -25,6 +22,7 @@ from app.scenario.model import Scenario
 from app.services.call_session import CallSession
 from app.storage import SessionStore
 from app.storage.owner import Owner, this_host
+from tests.helpers.sigkill import kill_when_it_says
 from tests.scenario_kit import FakeMatcher, kit_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -128,30 +126,14 @@ def test_recovery_runs_once_and_never_for_a_live_session(tmp_path: Path) -> None
 def test_sigkill_while_a_reply_is_queued_keeps_the_trainee_line(tmp_path: Path) -> None:
     path = tmp_path / "callsim.db"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen(
+    held = kill_when_it_says(
         [sys.executable, str(CHILD), str(path)],
-        cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, text=True,
-    )  # fmt: skip
-    watchdog = threading.Timer(WATCHDOG_SECONDS, proc.kill)
-    watchdog.start()
-    try:
-        assert proc.stdout is not None
-        held = ""
-        for line in proc.stdout:  # wait for the child's report, however long it takes
-            if line.startswith("HELD "):
-                held = line
-                break
-        assert held, "the child ended without reporting"
-        os.kill(proc.pid, signal.SIGKILL)
-        assert proc.wait() == -signal.SIGKILL
-    finally:
-        watchdog.cancel()
-        if proc.poll() is None:
-            proc.kill()
-        proc.wait()
-        for stream in (proc.stdin, proc.stdout):
-            if stream is not None:
-                stream.close()
+        "HELD ",
+        cwd=ROOT,
+        env=env,
+        watchdog_seconds=WATCHDOG_SECONDS,
+        silent="the child ended without reporting",
+    )
     sid = held.split()[1]
     _check_recovered(path, sid, kit_scenario())
 

@@ -7,10 +7,7 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
-import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import pytest
@@ -21,6 +18,7 @@ from app.scenario.loader import load_scenario
 from app.services.catalog import build_matcher
 from app.storage import SessionStore
 from tests.conftest import SCENARIOS
+from tests.helpers.sigkill import kill_when_it_says
 
 ROOT = Path(__file__).resolve().parents[2]
 CHILD = ROOT / "tests" / "helpers" / "sigkill_log_child.py"
@@ -38,31 +36,15 @@ def test_sigkill_while_typing_in_the_log_keeps_the_text(
     build_matcher(load_scenario(SCENARIOS / "misconduct-disclosure.yaml"))
     env = {**os.environ, "PYTHONPATH": str(ROOT), "QT_QPA_PLATFORM": "offscreen"}
     child = f"{CHILD}::test_type_in_the_log_then_wait_to_be_killed"
-    proc = subprocess.Popen(
+    saved = kill_when_it_says(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-s",
          "--basetemp", str(tmp_path / "child"), child],
-        cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, text=True,
+        "SAVED ",
+        cwd=ROOT,
+        env=env,
+        watchdog_seconds=WATCHDOG_SECONDS,
+        silent="the child ended without saving the log text",
     )  # fmt: skip
-    watchdog = threading.Timer(WATCHDOG_SECONDS, proc.kill)
-    watchdog.start()
-    try:
-        assert proc.stdout is not None
-        saved = ""
-        for line in proc.stdout:  # wait for the child's report, however long it takes
-            if line.startswith("SAVED "):
-                saved = line
-                break
-        assert saved, "the child ended without saving the log text"
-        os.kill(proc.pid, signal.SIGKILL)
-        assert proc.wait() == -signal.SIGKILL
-    finally:
-        watchdog.cancel()
-        if proc.poll() is None:
-            proc.kill()
-        proc.wait()
-        for stream in (proc.stdin, proc.stdout):
-            if stream is not None:
-                stream.close()
     _, sid, db = saved.split(maxsplit=2)
     path = Path(db.strip())
     with SessionStore(path) as store:
