@@ -22,13 +22,13 @@ MODULES = [
 
 # figure -> (comparison, target) from the issues' "Done when" lines
 TARGETS: dict[str, tuple[str, float]] = {
-    "heldout_exact_set_accuracy": (">=", 0.92),
-    "heldout_near_miss_false_match_rate": ("<=", 0.05),
-    "sparse_heldout_exact_set_accuracy": (">=", 0.85),
-    # the same targets on the second held-out set (a fourth author's, never tuned on)
+    # issue 9, on each held-out set (a fourth and a fifth author's, never tuned on)
     "heldout2_exact_set_accuracy": (">=", 0.92),
     "heldout2_near_miss_false_match_rate": ("<=", 0.05),
     "sparse_heldout2_exact_set_accuracy": (">=", 0.85),
+    "heldout3_exact_set_accuracy": (">=", 0.92),
+    "heldout3_near_miss_false_match_rate": ("<=", 0.05),
+    "sparse_heldout3_exact_set_accuracy": (">=", 0.85),
     "matcher_p95_ms": ("<=", 5.0),
     "cold_build_s": ("<=", 1.0),
     "engine_turn_p95_ms": ("<=", 2.0),

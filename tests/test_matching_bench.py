@@ -12,14 +12,17 @@ import pytest
 from app.matching import Matcher, format_explanation, normalise
 from app.scenario.library import shipped_library
 from benchmarks.bench_matcher import (
+    DEV,
     HELDOUT,
     KINDS,
     OWN_INTENTS,
     SPARSE_EXAMPLES,
     TUNE,
+    build_matcher,
     builtin_intents,
     evaluate,
     figures,
+    labelled_texts,
     load_labelled,
     spread,
 )
@@ -33,39 +36,42 @@ def matcher() -> Matcher:
 
 
 def test_labelled_files_are_big_and_varied() -> None:
-    tune, held = load_labelled(TUNE), load_labelled(HELDOUT)
+    tune = load_labelled(TUNE) + load_labelled(DEV)
+    held = [x for p in HELDOUT for x in load_labelled(p)]
     both = tune + held
     assert len(both) >= 900 and len(tune) > len(held) >= 400
+    assert all(len(load_labelled(p)) >= 400 for p in HELDOUT)
     near = [x for x in both if x.kind == "near_miss" and not x.intents]
     assert len(near) >= 250
     assert sum(1 for x in both if len(x.intents) >= 2) >= 100
     assert {x.kind for x in both} == set(KINDS)
-    # Common short lines occur twice ("are you safe" in both files): the two files were
-    # written independently. A line written twice always means the same.
+    # Common short lines occur more than once ("are you safe" in several files): the files
+    # were written independently, by four authors. A line written twice always means the same.
     meaning: dict[str, frozenset[str]] = {}
     for x in both:
         assert meaning.setdefault(normalise(x.text), x.intents) == x.intents, x.text
-    assert len(meaning) >= 0.95 * len(both)
+    assert len(meaning) >= 0.9 * len(both)
     ids = set(builtin_intents())
     for x in both:
         assert x.intents <= ids, x.text
     assert {i for x in both for i in x.intents} == ids  # every intent is benchmarked
 
 
-def test_labelled_lines_are_not_examples_or_negatives() -> None:
-    # A failure names only the training lines: printing the labelled set would show held-out
-    # lines to whoever is writing examples.
-    seen = {normalise(x.text) for p in (TUNE, HELDOUT) for x in load_labelled(p)}
-    lib = shipped_library()
-    clashes = [
-        f"{intent.id}: {e}"
-        for intent in builtin_intents().values()
-        for e in intent.examples
-        if normalise(e) in seen
-    ]
-    clashes += [f"negative: {line}" for line in lib.negatives if normalise(line) in seen]
+def test_labelled_lines_are_not_training_lines() -> None:
+    # The benchmark's matcher learns from no labelled line (short common lines are in the
+    # shipped library too, and are left out of it for the benchmark). A failure names only
+    # the training lines: printing the labelled set would show held-out lines to whoever is
+    # writing examples.
+    seen = labelled_texts()
+    m = build_matcher()
+    rows = m._model.row_text
+    clashes = [t for t in rows if normalise(t) in seen]
     del seen
     assert not clashes, "training lines equal to labelled lines: " + "; ".join(clashes)
+    # ... while the product keeps them
+    lib = shipped_library()
+    assert "any weapons?" in lib.intents["ask_weapons"].examples
+    assert "any weapons?" not in builtin_intents()["ask_weapons"].examples
 
 
 def test_builtin_intents_merge_the_library_and_the_scenario() -> None:

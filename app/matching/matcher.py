@@ -33,6 +33,7 @@ import numpy as np
 import numpy.typing as npt
 
 from app.matching import trained as tm
+from app.matching.addressee import Addressee, sentences
 from app.matching.classifier import Settings, softmax
 from app.matching.clauses import CONJUNCTIONS, pieces, split_conjunctions
 from app.matching.explain import Candidate, ClauseExplanation, Explanation, Nearest
@@ -96,6 +97,8 @@ class _Taken:
 
 _Scored = tuple[list[_Taken], list[tuple[_Clause, str]]]  # a clause's intents and units
 _ClauseFn = Callable[[list[str]], _Scored]
+# A clause as heard: its words, what was taken, the units scored, a note on the whole clause
+_Heard = tuple[str, list[_Taken], list[tuple[_Clause, str]], str]
 
 
 def _stems(text: str) -> list[str]:
@@ -110,7 +113,10 @@ class Matcher:
     scenario's near-miss lines, heard as nothing; `names`: the names of the scenario's people
     (the caller's, say), so that "bye for now Danny" reads as "bye for now" and a name is not
     taken for an unknown word (generic negatives teach that lines to colleagues by name are
-    not call handling); `negatives`: generic lines heard as nothing
+    not call handling); `people`: the given names of everyone in the call (those the caller's
+    lines name), so that a sentence addressed by name to anyone else ("jen, what's the collar
+    number of the officer on the desk") is heard as said to a colleague, i.e. as nothing
+    (`addressee`); `negatives`: generic lines heard as nothing
     (None: the shipped generic negatives); `cache_dir`: where the trained classifier may be
     kept between runs (None: train every time).
     """
@@ -122,6 +128,7 @@ class Matcher:
         *,
         off_topic: Sequence[str] = (),
         names: Sequence[str] = (),
+        people: Sequence[str] = (),
         negatives: Sequence[str] | None = None,
         cache_dir: Path | None = None,
         settings: Settings | None = None,
@@ -134,6 +141,7 @@ class Matcher:
             threshold,
             tuple(off_topic),
             tuple(names),
+            tuple(people),
             negatives,
             settings,
             bars,
@@ -148,6 +156,7 @@ class Matcher:
             if i.threshold is not None and not 0.0 < i.threshold < 1.0:
                 raise ValueError(f"threshold of '{i.id}' must be in (0, 1)")
         self.threshold = threshold
+        self._addressee = Addressee([*names, *people])
         self.settings = s = settings or Settings()
         self.bars = bars or Bars()
         if negatives is None:
@@ -166,6 +175,7 @@ class Matcher:
         function_words = frozenset(data_lines("function_words.txt", "app.matching"))
         self._function_words = function_words
         name_words = frozenset(w for n in names for w in tokens(n))
+        self._name_words = name_words
         key = tm.cache_key(
             intent_list,
             negatives,
@@ -213,12 +223,13 @@ class Matcher:
     def with_intents(self, intents: Iterable[Intent]) -> Matcher:
         """A matcher like this one (bars, off-topic lines, negatives) for other intents,
         trained afresh (no cache): for cross-validation."""
-        threshold, off_topic, names, negatives, settings, bars, vectors = self._options
+        threshold, off_topic, names, people, negatives, settings, bars, vectors = self._options
         return Matcher(
             intents,
             threshold,
             off_topic=off_topic,
             names=names,
+            people=people,
             negatives=negatives,
             settings=settings,
             bars=bars,
@@ -354,7 +365,10 @@ class Matcher:
             long_before = len(piece) >= SHORT
         return out
 
-    def _line(self, text: str) -> list[tuple[str, list[_Taken], list[tuple[_Clause, str]]]]:
+    def _line(self, text: str) -> list[_Heard]:
+        """Each clause of the line with what was taken from it, the scored units behind that,
+        and a note for the whole clause (a sentence said to a colleague is one clause with no
+        units: nothing is scored in it)."""
         memo: dict[tuple[str, ...], _Scored] = {}
 
         def clause(words: list[str]) -> _Scored:
@@ -363,18 +377,32 @@ class Matcher:
                 memo[key] = self._clause(words)
             return memo[key]
 
-        out = []
+        out: list[_Heard] = []
+        for sentence in sentences(text):
+            other = self._addressee.elsewhere(sentence)
+            if other is not None:
+                words = " ".join(w for p in pieces(sentence) for w in p)
+                note = f"said to {other.title()}, not to anyone in the call: heard as nothing"
+                out.append((words, [], [], note))
+                continue
+            out.extend(self._sentence(sentence, clause))
+        return out
+
+    def _sentence(self, text: str, clause: _ClauseFn) -> list[_Heard]:
+        out: list[_Heard] = []
         for piece in self._pieces(text, clause):
+            if all(w in self._name_words for w in piece):
+                continue  # "Jade," alone: the caller's name, read as nothing, is no clause
             parts = split_conjunctions(piece)
             results = [clause(p) for p in parts]
             if len(parts) > 1 and not any(t for t, _ in results):
                 # splitting may have cut one phrase in two ("was it just her and her mum")
                 taken, units = clause(piece)
                 units = [(u, "unsplit: no part matched") for u, _ in units]
-                out.append((" ".join(piece), taken, units))
+                out.append((" ".join(piece), taken, units, ""))
                 continue
             for part, (taken, units) in zip(parts, results, strict=True):
-                out.append((" ".join(part), taken, units))
+                out.append((" ".join(part), taken, units, ""))
         return out
 
     # -- the API ---------------------------------------------------------------------------
@@ -384,7 +412,7 @@ class Matcher:
         bands: dict[str, str] = {}
         other: dict[str, float] = {}
         clauses: list[str] = []
-        for n, (clause, taken, units) in enumerate(self._line(text)):
+        for n, (clause, taken, units, _) in enumerate(self._line(text)):
             clauses.append(clause)
             for t in taken:
                 iid = self._ids[t.intent]
@@ -411,7 +439,9 @@ class Matcher:
         """What `match` decided, clause by clause, and why."""
         result = self.match(text)
         clauses: list[ClauseExplanation] = []
-        for _, taken, units in self._line(text):
+        for said, taken, units, whole in self._line(text):
+            if whole:
+                clauses.append(ClauseExplanation(said, 1.0, (), (), None, whole))
             taken_ids = {t.intent for t in taken}
             for u, note in units:
                 order = [int(i) for i in np.argsort(-u.prob, kind="stable")[:CANDIDATES]]

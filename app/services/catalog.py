@@ -124,9 +124,23 @@ def build_matcher(scenario: Scenario, cache_dir: Path | None = None) -> Matcher:
         scenario.intents.values(),
         off_topic=scenario.off_topic,
         names=(scenario.caller.name,),
+        people=scenario_people(scenario),
         negatives=scenario.negatives or None,  # None: the shipped generic negatives
         cache_dir=cache_dir if cache_dir is not None else matcher_cache_dir(),
     )
+
+
+def scenario_people(scenario: Scenario) -> tuple[str, ...]:
+    """The given names of the people in a scenario's call: the caller's and any her lines name
+    (what the trainee can hear), so that a line addressed to one of them is heard as said to
+    the caller's call, not to a colleague (app/matching/addressee.py)."""
+    from app.matching.addressee import people_in
+
+    texts = [
+        scenario.caller.name,
+        *(t for ln in scenario.lines.values() for t in (ln.text, ln.shown)),
+    ]
+    return tuple(sorted(people_in(texts)))
 
 
 class CatalogError(LookupError):
