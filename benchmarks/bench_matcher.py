@@ -29,6 +29,7 @@ import sys
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import cache
 from pathlib import Path
 from tempfile import TemporaryDirectory
 from typing import Any
@@ -86,9 +87,10 @@ def load_labelled(path: Path = TUNE) -> list[Labelled]:
     return [Labelled(str(d["text"]), frozenset(d["intents"] or ()), str(d["kind"])) for d in data]
 
 
-def labelled_texts() -> set[str]:
-    """Every labelled line, normalised (tune, dev and the held-out sets)."""
-    return {normalise(x.text) for p in (TUNE, DEV, *HELDOUT) for x in load_labelled(p)}
+@cache
+def labelled_texts() -> frozenset[str]:
+    """Every labelled line, normalised (tune, dev and the held-out sets); read once."""
+    return frozenset(normalise(x.text) for p in (TUNE, DEV, *HELDOUT) for x in load_labelled(p))
 
 
 def unseen(lines: Iterable[str]) -> tuple[str, ...]:
@@ -228,7 +230,6 @@ _COLD = """
 import sys, time
 t0 = time.perf_counter()
 from pathlib import Path
-from app.matching import Matcher
 from tempfile import mkdtemp
 from app.scenario.loader import load_scenario
 from app.services.catalog import build_matcher

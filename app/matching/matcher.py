@@ -378,14 +378,18 @@ class Matcher:
             return memo[key]
 
         out: list[_Heard] = []
+        run: list[str] = []  # sentences to the call, read together (short pieces may join)
         for sentence in sentences(text):
             other = self._addressee.elsewhere(sentence)
-            if other is not None:
-                words = " ".join(w for p in pieces(sentence) for w in p)
-                note = f"said to {other.title()}, not to anyone in the call: heard as nothing"
-                out.append((words, [], [], note))
+            if other is None:
+                run.append(sentence)
                 continue
-            out.extend(self._sentence(sentence, clause))
+            out.extend(self._sentence(" ".join(run), clause))
+            run = []
+            words = " ".join(w for p in pieces(sentence) for w in p)
+            note = f"said to {other.title()}, not to anyone in the call: heard as nothing"
+            out.append((words, [], [], note))
+        out.extend(self._sentence(" ".join(run), clause))
         return out
 
     def _sentence(self, text: str, clause: _ClauseFn) -> list[_Heard]:
